@@ -1,0 +1,1 @@
+"""Grading: the `student` fixture, the pytest plugin, one-submission jobs and batches."""

@@ -1,0 +1,172 @@
+"""Grade one submission: intake, sandboxed cells, hidden tests, one SubmissionResult."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import time
+from contextlib import redirect_stdout
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from nncourse.config import GradingLimits
+from nncourse.grading.plugin import GradingPlugin
+from nncourse.grading.reference import load_reference
+from nncourse.grading.results import SubmissionResult, TestResult, error_result
+from nncourse.intake import IntakeError, read_notebook
+from nncourse.layout import CourseLayout
+from nncourse.sandbox.client import CellRun, Worker, WorkerDied
+from nncourse.sandbox.launcher import SandboxSpec
+
+
+def rubric_points(notebook: Path) -> dict[str, float]:
+    """Points of each graded item, from the grade cells (``test_<item>``) of a source notebook."""
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    points = {}
+    for cell in cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade") and meta.get("grade_id", "").startswith("test_"):
+            points[meta["grade_id"].removeprefix("test_")] = float(meta.get("points", 0))
+    return points
+
+
+@dataclass
+class _Attempt:
+    """The worker currently serving a submission, with the cells it ran."""
+
+    cells: list[dict]
+    worker: Worker | None = None
+    run: CellRun | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+class Grader:
+    """Grades submissions of one assignment; one instance per parallel slot (trusted process).
+
+    Args:
+        layout: the course checkout.
+        assignment: assignment id, e.g. ``"01-gradient-descent"``.
+        secret: course secret (seeds derive from it and the submission's hash).
+        slot: parallel slot, which selects the sandbox uid.
+        limits: time and resource limits.
+        insecure: run without namespaces (only when the sandbox cannot be built, never by default).
+    """
+
+    def __init__(self, *, layout: CourseLayout, assignment: str, secret: bytes, slot: int = 0,
+                 limits: GradingLimits = GradingLimits(), insecure: bool = False):
+        self.layout = layout
+        self.assignment = layout.check_assignment(assignment)
+        self.secret = secret
+        self.limits = limits
+        self.spec = SandboxSpec(venv=layout.venv, slot=slot, limits=limits, insecure=insecure)
+        source = layout.source_notebook(assignment)
+        self.points = rubric_points(source)
+        self.max_score = sum(self.points.values())
+        self.reference = load_reference(source, name=f"nncourse_reference_{assignment.replace('-', '_')}")
+
+    # --------------------------------------------------------------------------------------- public
+    def grade(self, notebook: Path, *, student: str) -> SubmissionResult:
+        """Grade one notebook; never raises for anything the submission does."""
+        started = time.monotonic()
+        sha = hashlib.sha256(notebook.read_bytes()).hexdigest() if notebook.is_file() else ""
+        try:
+            parsed = read_notebook(notebook, max_bytes=self.limits.notebook_bytes)
+        except (IntakeError, OSError) as exc:
+            return error_result(student=student, assignment=self.assignment, max_score=self.max_score,
+                                error=f"not graded: {exc}", sha256=sha)
+        kinds = {cell.index: cell.grade_id for cell in parsed.cells}
+        attempt = _Attempt(cells=[{"index": c.index, "source": c.source} for c in parsed.runnable()])
+        try:
+            self._start(attempt, kinds)
+            tests, errors = self._run_tests(attempt, kinds, sha, started)
+        finally:
+            if attempt.worker is not None:
+                attempt.worker.close()
+        run = attempt.run or CellRun()
+        cell_errors = tuple(attempt.problems + self._cell_errors(run, kinds))
+        notes = list(parsed.notes)
+        if run.replaced_builtins:
+            notes.append("your notebook replaced Python built-ins (" + ", ".join(run.replaced_builtins[:8])
+                         + "); they were restored before testing")
+        if errors:
+            return error_result(student=student, assignment=self.assignment, max_score=self.max_score,
+                                error="grader error: " + "; ".join(errors)[:1000], sha256=sha,
+                                execution_time=round(time.monotonic() - started, 3))
+        score = round(sum(t.score for t in tests), 6)
+        return SubmissionResult(student=student, assignment=self.assignment, score=score,
+                                max_score=self.max_score, execution_time=round(time.monotonic() - started, 3),
+                                status="graded", error=None, tests=tuple(tests), cell_errors=cell_errors,
+                                notes=tuple(notes), sha256=sha)
+
+    # ------------------------------------------------------------------------------------ internals
+    def _start(self, attempt: _Attempt, kinds: dict) -> None:
+        """Start a worker and run the cells; a cell that hangs or kills the worker is skipped on a retry."""
+        for _ in range(self.limits.max_restarts + 1):
+            if attempt.worker is not None:
+                attempt.worker.close()
+            attempt.worker = Worker(attempt.cells, self.spec)
+            run = attempt.worker.run_cells(timeout=self.limits.cells_seconds)
+            attempt.run = run
+            culprit = run.timed_out_cell if run.timed_out_cell is not None else getattr(run, "died_in_cell", None)
+            if culprit is None or culprit < 0:
+                if run.died and culprit is None:
+                    attempt.problems.append(f"the worker stopped before running any cell: {run.died}")
+                return
+            label = _cell_label(culprit, kinds)
+            if run.timed_out_cell is not None:
+                attempt.problems.append(f"{label}: did not finish within {self.limits.cells_seconds:g} s "
+                                        "(an endless loop?); it was skipped so the rest could be graded")
+            else:
+                attempt.problems.append(f"{label}: {run.died} while it ran; it was skipped so the rest "
+                                        "could be graded")
+            attempt.cells = [c for c in attempt.cells if c["index"] != culprit]
+
+    def _open_session(self, attempt: _Attempt, kinds: dict, seed: int):
+        worker = attempt.worker
+        if worker is None or not worker.alive():
+            attempt.problems.append("the process running your code died between tests; a fresh one was started")
+            self._start(attempt, kinds)
+        try:
+            return attempt.worker.open_session(seed=seed)
+        except WorkerDied:
+            self._start(attempt, kinds)
+            return attempt.worker.open_session(seed=seed)
+
+    def _run_tests(self, attempt: _Attempt, kinds: dict, sha: str, started: float):
+        plugin = GradingPlugin(open_session=lambda seed: self._open_session(attempt, kinds, seed),
+                               reference=self.reference, secret=self.secret, sha256=sha,
+                               call_seconds=self.limits.call_seconds,
+                               deadline=started + self.limits.job_seconds)
+        args = [str(self.layout.autograder_dir(self.assignment)), "-q", "-p", "no:cacheprovider",
+                "-p", "no:randomly", "--assert=plain", "--import-mode=importlib", "-o", "addopts=",
+                "--rootdir", str(self.layout.autograders), "-c", str(self.layout.autograders / "pytest.ini"),
+                f"--timeout={self.limits.test_seconds:g}", "-W", "ignore"]
+        with redirect_stdout(io.StringIO()):
+            pytest.main(args, plugins=[plugin])
+        errors = list(plugin.collection_errors)
+        tests = [TestResult(name=o.name, number=o.number, item=o.item, score=o.points if o.passed else 0.0,
+                            max_score=o.points, status="passed" if o.passed else "failed",
+                            output=o.message, visibility=o.visibility)
+                 for o in plugin.outcomes.values()]
+        if not tests and not errors:
+            errors.append(f"no hidden tests found in {self.layout.autograder_dir(self.assignment)}")
+        return tests, errors
+
+    @staticmethod
+    def _cell_errors(run: CellRun, kinds: dict) -> list[str]:
+        lines = []
+        for cell in run.cells:
+            if cell.get("status") == "error" and isinstance(cell.get("error"), dict):
+                error = cell["error"]
+                where = f" at line {str(error.get('where', '')).rsplit('line ', 1)[-1]}" if error.get("where") else ""
+                message = str(error.get("message", ""))[:300]
+                lines.append(f"{_cell_label(cell.get('index'), kinds)}: {error.get('type')}{where}: {message}")
+        return lines
+
+
+def _cell_label(index, kinds: dict) -> str:
+    grade_id = kinds.get(index)
+    return f"cell {index} ({grade_id})" if grade_id else f"cell {index}"

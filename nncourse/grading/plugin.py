@@ -1,0 +1,154 @@
+"""pytest plugin that runs the hidden tests of one submission against its sandboxed worker.
+
+Provides the fixtures ``student`` (see :mod:`nncourse.grading.student`), ``seed``, ``rng`` and
+``reference``, the ``points`` marker, and turns every test's outcome into a rubric line whose
+message is feedback for the student: explicit assertion messages only (pytest runs with
+``--assert=plain``), never tracebacks, hidden inputs or expected values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pytest
+
+from nncourse.grading.student import Student, StudentError
+from nncourse.sandbox.client import WorkerDied
+
+
+@dataclass
+class TestOutcome:
+    nodeid: str
+    item: str
+    name: str
+    number: str
+    points: float
+    visibility: str
+    passed: bool = False
+    message: str = "not run"
+
+
+@dataclass
+class GradingPlugin:
+    """One submission's test run.
+
+    Args:
+        open_session: starts a fresh worker session (called lazily, once per test).
+        reference: the reference solution module.
+        secret: course secret for seeds; with ``sha256`` it makes regrades reproducible.
+        sha256: hash of the submitted notebook.
+        call_seconds: per-call timeout.
+        deadline: monotonic time after which remaining tests fail without running.
+    """
+
+    open_session: Callable
+    reference: object
+    secret: bytes
+    sha256: str
+    call_seconds: float
+    deadline: float
+    outcomes: dict[str, TestOutcome] = field(default_factory=dict)
+    collection_errors: list[str] = field(default_factory=list)
+
+    def seed_for(self, nodeid: str) -> int:
+        digest = hmac.new(self.secret, f"{self.sha256}:{nodeid}".encode(), hashlib.sha256).digest()
+        return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+
+    # ------------------------------------------------------------------------------------ fixtures
+    @pytest.fixture
+    def student(self, request):
+        seed = self.seed_for(request.node.nodeid)
+        client = Student(lambda: self.open_session(seed), call_seconds=self.call_seconds)
+        yield client
+        client.close()
+
+    @pytest.fixture
+    def seed(self, request) -> int:
+        return self.seed_for(request.node.nodeid + ":grader")
+
+    @pytest.fixture
+    def rng(self, seed) -> np.random.Generator:
+        return np.random.default_rng(seed)
+
+    @pytest.fixture
+    def reference_solution(self):
+        return self.reference
+
+    # --------------------------------------------------------------------------------------- hooks
+    def pytest_configure(self, config) -> None:
+        config.addinivalue_line("markers", "points(n): points of this rubric line")
+
+    def pytest_collectreport(self, report) -> None:
+        if report.failed:
+            self.collection_errors.append(f"{report.nodeid}: {str(report.longrepr)[-500:]}")
+
+    def pytest_collection_modifyitems(self, items) -> None:
+        files: dict[str, int] = {}
+        counts: dict[str, int] = {}
+        for item in items:
+            path = Path(str(item.path))
+            file_number = files.setdefault(path.name, len(files) + 1)
+            counts[path.name] = counts.get(path.name, 0) + 1
+            markers = list(item.iter_markers("points"))
+            if len(markers) != 1:
+                self.collection_errors.append(f"{item.nodeid}: needs exactly one @pytest.mark.points(n)")
+                continue
+            visibility = item.get_closest_marker("visibility")
+            self.outcomes[item.nodeid] = TestOutcome(
+                nodeid=item.nodeid, item=path.stem.removeprefix("test_"), name=_title(item),
+                number=f"{file_number}.{counts[path.name]}", points=float(markers[0].args[0]),
+                visibility=visibility.args[0] if visibility else "visible")
+
+    def pytest_runtest_setup(self, item) -> None:
+        if time.monotonic() > self.deadline:
+            pytest.fail("not run: the time budget for this submission was used up by earlier tests")
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        entry = self.outcomes.get(item.nodeid)
+        if entry is None or report.when == "teardown":
+            return
+        if report.when == "setup" and report.passed:
+            return
+        entry.passed = report.passed
+        entry.message = "" if report.passed else feedback_message(call.excinfo, entry.item)
+
+
+def _title(item) -> str:
+    """The rubric line's name: the item plus the test docstring's first line."""
+    item_name = Path(str(item.path)).stem.removeprefix("test_")
+    doc = (getattr(item.function, "__doc__", None) or "").strip().splitlines()
+    text = doc[0].strip() if doc else item.name.removeprefix("test_").replace("_", " ")
+    return f"{item_name}: {text}"
+
+
+def feedback_message(excinfo, item: str) -> str:
+    """Student-facing text for a failed test; never a traceback."""
+    if excinfo is None:
+        return "failed"
+    exc = excinfo.value
+    if isinstance(exc, StudentError):
+        return exc.describe()
+    if isinstance(exc, WorkerDied):
+        return str(exc)
+    if isinstance(exc, AssertionError):
+        text = str(exc).split("\nassert ")[0].strip()
+        return text or f"{item}: wrong result"
+    if excinfo.typename == "Failed":  # pytest.fail(), pytest-timeout
+        text = str(exc)
+        if "Timeout" in text:
+            return f"{item}: this check took too long (your code may be very slow or stuck)"
+        return text[:500]
+    if excinfo.typename == "Skipped":
+        return str(exc)[:500]
+    text = re.sub(r"\s+", " ", str(exc))[:200]
+    return f"{item}: the result could not be checked ({type(exc).__name__}: {text})"

@@ -1,0 +1,96 @@
+"""One result object per submission, serialised as Gradescope's results.json plus our fields."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """One rubric line: a hidden test with its points."""
+
+    name: str
+    number: str
+    item: str
+    score: float
+    max_score: float
+    status: str  # "passed" | "failed"
+    output: str
+    visibility: str = "visible"
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    """Everything a TA, a student and the gradebook need about one graded submission."""
+
+    student: str
+    assignment: str
+    score: float
+    max_score: float
+    execution_time: float
+    status: str  # "graded" | "error"
+    error: str | None
+    tests: tuple[TestResult, ...] = ()
+    cell_errors: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    sha256: str = ""
+
+    def item_scores(self) -> dict[str, float]:
+        """Points per graded item (nbgrader grade cell ``test_<item>``)."""
+        totals: dict[str, float] = {}
+        for test in self.tests:
+            totals[test.item] = totals.get(test.item, 0.0) + test.score
+        return totals
+
+    def to_json(self) -> dict:
+        """Gradescope's schema (score, execution_time, output, tests[]) plus our own fields."""
+        data = asdict(self)
+        data["tests"] = [asdict(t) for t in self.tests]
+        data["cell_errors"] = list(self.cell_errors)
+        data["notes"] = list(self.notes)
+        lines = ([self.error] if self.error else []) + list(self.cell_errors) + list(self.notes)
+        data["output"] = "\n".join(lines)
+        data["stdout_visibility"] = "hidden"
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> "SubmissionResult":
+        tests = tuple(TestResult(**{k: t[k] for k in TestResult.__dataclass_fields__}) for t in data["tests"])
+        fields = {k: data[k] for k in cls.__dataclass_fields__ if k in data and k != "tests"}
+        fields["cell_errors"] = tuple(fields.get("cell_errors", ()))
+        fields["notes"] = tuple(fields.get("notes", ()))
+        return cls(**fields, tests=tests)
+
+    def with_student(self, student: str) -> "SubmissionResult":
+        return replace(self, student=student)
+
+    def write(self, path: Path) -> None:
+        """Write atomically, so a killed grader never leaves half a file."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.to_json(), indent=1), encoding="utf-8")
+        tmp.replace(path)
+
+
+def error_result(*, student: str, assignment: str, max_score: float, error: str, sha256: str = "",
+                 execution_time: float = 0.0) -> SubmissionResult:
+    """A submission that could not be graded: score 0 with a specific reason."""
+    return SubmissionResult(student=student, assignment=assignment, score=0.0, max_score=max_score,
+                            execution_time=execution_time, status="error", error=error, sha256=sha256)
+
+
+RESULTS_SCHEMA = {
+    "type": "object",
+    "required": ["student", "assignment", "score", "max_score", "execution_time", "status", "error", "tests"],
+    "properties": {
+        "score": {"type": "number"}, "max_score": {"type": "number"}, "execution_time": {"type": "number"},
+        "status": {"enum": ["graded", "error"]},
+        "tests": {"type": "array", "items": {
+            "type": "object",
+            "required": ["name", "number", "score", "max_score", "status", "output", "visibility"],
+            "properties": {"status": {"enum": ["passed", "failed"]},
+                           "visibility": {"enum": ["visible", "hidden", "after_due_date", "after_published"]}}}},
+    },
+}

@@ -1,0 +1,165 @@
+"""The `student` fixture: a hidden test's view of the student's notebook.
+
+Every attribute access or call crosses to the sandboxed worker; results come back as plain data
+(numbers, strings, lists, dicts, numpy arrays, torch tensors rebuilt from ``.npy`` bytes) or as
+:class:`Remote` handles for objects that stay in the worker (a ``Linear`` layer, a trained module),
+whose attributes and methods work the same way::
+
+    layer = student.Linear(3, 2)
+    layer.weights = w                     # set from the test
+    out = layer.forward(x)                # ndarray back
+    with student.forbid_torch():          # numpy-only items
+        grad = student.mse_gradient(params, X, y)
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+import torch
+
+from nncourse.sandbox.client import Session, WorkerDied
+from nncourse.sandbox.worker import wire
+
+
+class StudentError(Exception):
+    """The student's code raised an exception; carries its type, message and cell line."""
+
+    def __init__(self, label: str, error: dict):
+        self.label = label
+        self.type = str(error.get("type", "Exception"))[:100]
+        self.message = str(error.get("message", ""))[:500]
+        self.where = error.get("where")
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        where = f" ({self.where})" if self.where else ""
+        if self.type == "NotImplementedError":
+            return f"{self.label} is not implemented yet (it raised NotImplementedError{where})"
+        if self.type == "ForbiddenOperation":
+            return f"{self.label}: {self.message}"
+        return f"{self.label} raised {self.type}{where}: {self.message}"
+
+
+class Student:
+    """Entry point of the fixture; attributes are the notebook's global names."""
+
+    def __init__(self, open_session, *, call_seconds: float):
+        self._open_session = open_session
+        self._session: Session | None = None
+        self._call_seconds = call_seconds
+        self._guard: dict | None = None
+
+    # --------------------------------------------------------------------------------- plumbing
+    def _request(self, header: dict, label: str, *, args: object = None, kwargs: object = None):
+        if self._session is None:
+            self._session = self._open_session()
+        encoder = wire.Encoder(self._encode_object, torch)
+        if args is not None:
+            header["args"] = encoder.encode(list(args))
+            header["kwargs"] = encoder.encode(dict(kwargs or {}))
+        if header.get("op") == "call" and self._guard:
+            header["guard"] = self._guard
+        if "value" in header:
+            header["value"] = encoder.encode(header["value"])
+        try:
+            reply, blobs = self._session.request(header, encoder.blobs, timeout=self._call_seconds)
+        except WorkerDied as exc:
+            raise WorkerDied(f"{label}: {exc}") from None
+        if not reply.get("ok"):
+            raise StudentError(label, reply.get("error") if isinstance(reply.get("error"), dict) else {})
+        try:
+            return wire.decode(reply.get("value"), blobs, lambda i, t: Remote(self, i, t, label),
+                               _tensor_from)
+        except wire.WireError as exc:
+            raise StudentError(label, {"type": "InvalidResult", "message": f"its result could not be read ({exc})"})
+
+    def _encode_object(self, value):
+        if isinstance(value, Remote):
+            return {"id": value._id, "type": value._type}
+        raise TypeError(f"cannot send {type(value).__name__} to the student's code")
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+    # ----------------------------------------------------------------------------------- for tests
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self._request({"op": "global", "name": name}, name)
+
+    def has(self, name: str) -> bool:
+        """Whether the notebook defines ``name`` (without failing the test)."""
+        try:
+            self._request({"op": "global", "name": name}, name)
+            return True
+        except StudentError:
+            return False
+
+    def import_module(self, module: str) -> "Remote":
+        """A module imported inside the worker (e.g. ``torch.nn`` to build models there)."""
+        return self._request({"op": "import", "module": module}, module)
+
+    def instrument(self, name: str, *args):
+        """Run ``instrument_<name>`` from the worker's instruments (spies, seeding, event reading)."""
+        return self._request({"op": "instrument", "name": name}, f"instrument {name}", args=args)
+
+    @contextlib.contextmanager
+    def forbid_torch(self):
+        """Calls made inside this block fail if the student's code uses any torch operation."""
+        previous, self._guard = self._guard, {"no_torch": True}
+        try:
+            yield self
+        finally:
+            self._guard = previous
+
+
+def _tensor_from(array: np.ndarray, info: dict) -> torch.Tensor:
+    return torch.from_numpy(np.array(array, copy=True))
+
+
+class Remote:
+    """A handle on an object that lives in the worker (class, instance, bound method, module)."""
+
+    __slots__ = ("_student", "_id", "_type", "_label")
+
+    def __init__(self, student: Student, handle_id: int, type_name: str, label: str):
+        object.__setattr__(self, "_student", student)
+        object.__setattr__(self, "_id", handle_id)
+        object.__setattr__(self, "_type", type_name)
+        object.__setattr__(self, "_label", label)
+
+    @property
+    def type_name(self) -> str:
+        """The class name of the remote object, e.g. ``'Linear'``."""
+        return self._type
+
+    def __call__(self, *args, **kwargs):
+        return self._student._request({"op": "call", "handle": self._id}, self._label, args=args, kwargs=kwargs)
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        owner = self._label if self._type in ("type", "function", "module") else self._type
+        return self._student._request({"op": "getattr", "handle": self._id, "name": name}, f"{owner}.{name}")
+
+    def __setattr__(self, name: str, value) -> None:
+        self._student._request({"op": "setattr", "handle": self._id, "name": name, "value": value},
+                               f"setting {self._type}.{name}")
+
+    def call_method(self, name: str, *args, **kwargs):
+        """Call a method by name, including dunder methods (``__len__``, ``__getitem__``)."""
+        return self._student._request({"op": "getattr", "handle": self._id, "name": name},
+                                      f"{self._type}.{name}")(*args, **kwargs)
+
+    def __len__(self) -> int:
+        return int(self.call_method("__len__"))
+
+    def __getitem__(self, key):
+        return self.call_method("__getitem__", key)
+
+    def __repr__(self) -> str:
+        return f"<student {self._type} object>"

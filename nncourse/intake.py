@@ -1,0 +1,126 @@
+"""Read a submitted notebook safely and turn it into the cells the worker will run.
+
+Trusted side: the file is size-checked before it is read, decoded as strict UTF-8 and parsed as
+JSON with a recursion guard. Outputs are never looked at. IPython magics and shell escapes are
+neutralised (the worker is plain Python) and listed, so the student learns they did not run.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SKIPPED_PREFIXES = ("demo_", "test_")  # locked demo and public-check cells are not part of grading
+MAX_CELLS = 2000
+_MAGIC_LINE = re.compile(r"^(\s*)([%!].*|\w+\s*=\s*[%!].*)$")
+
+
+class IntakeError(ValueError):
+    """The file cannot be graded; the message says why in the student's terms."""
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One code cell: its position among the notebook's cells, its kind and runnable source."""
+
+    index: int
+    source: str
+    grade_id: str | None = None
+
+    @property
+    def kind(self) -> str:
+        if self.grade_id is None:
+            return "student"
+        if self.grade_id.startswith("demo_"):
+            return "demo"
+        if self.grade_id.startswith("test_"):
+            return "check"
+        if self.grade_id.startswith("setup_"):
+            return "setup"
+        return "solution"
+
+
+@dataclass(frozen=True)
+class Notebook:
+    """The code cells of a submission plus what intake changed."""
+
+    cells: tuple[Cell, ...]
+    notes: tuple[str, ...] = field(default=())
+
+    def runnable(self, *, include_checks: bool = False) -> list[Cell]:
+        """Cells run for grading: everything but demo cells (and check cells unless asked)."""
+        skip = ("demo",) if include_checks else ("demo", "check")
+        return [cell for cell in self.cells if cell.kind not in skip]
+
+
+def read_notebook(path: Path, *, max_bytes: int) -> Notebook:
+    """Parse a submission; raises IntakeError with a specific reason for anything unusable."""
+    if path.is_symlink() or not path.is_file():
+        raise IntakeError(f"{path.name} is not a regular file")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise IntakeError(f"notebook is {size / 2**20:.1f} MiB (limit {max_bytes / 2**20:.0f} MiB): "
+                          "clear all outputs (Kernel > Restart & Clear Output) and resubmit")
+    raw = path.read_bytes()[: max_bytes + 1]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise IntakeError(f"notebook is not valid UTF-8 (bad byte at offset {exc.start})") from None
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise IntakeError("notebook is not valid JSON: nested too deeply") from None
+    except ValueError as exc:
+        raise IntakeError(f"notebook is not valid JSON: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
+        raise IntakeError("file is not a Jupyter notebook (no 'cells' list)")
+    if data.get("nbformat") != 4:
+        raise IntakeError(f"unsupported notebook format {data.get('nbformat')!r} (expected nbformat 4)")
+    if len(data["cells"]) > MAX_CELLS:
+        raise IntakeError(f"notebook has {len(data['cells'])} cells (limit {MAX_CELLS})")
+    return _code_cells(data["cells"])
+
+
+def _code_cells(raw_cells: list) -> Notebook:
+    cells, notes = [], []
+    for index, raw in enumerate(raw_cells):
+        if not isinstance(raw, dict):
+            raise IntakeError(f"cell {index} is malformed (not an object)")
+        if raw.get("cell_type") != "code":
+            continue
+        source = raw.get("source", "")
+        if isinstance(source, list) and all(isinstance(s, str) for s in source):
+            source = "".join(source)
+        if not isinstance(source, str):
+            raise IntakeError(f"cell {index} is malformed (source is not text)")
+        metadata = raw.get("metadata") if isinstance(raw.get("metadata"), dict) else {}
+        nbgrader = metadata.get("nbgrader") if isinstance(metadata.get("nbgrader"), dict) else {}
+        grade_id = nbgrader.get("grade_id") if isinstance(nbgrader.get("grade_id"), str) else None
+        source, removed = neutralise_magics(source)
+        notes += [f"cell {index}: not run (IPython syntax): {line.strip()[:80]}" for line in removed]
+        cells.append(Cell(index=index, source=source, grade_id=grade_id))
+    if not cells:
+        raise IntakeError("notebook has no code cells")
+    return Notebook(cells=tuple(cells), notes=tuple(notes))
+
+
+def neutralise_magics(source: str) -> tuple[str, list[str]]:
+    """Replace IPython magics, ``!`` shell escapes and cell magics with ``pass``.
+
+    Returns:
+        The runnable source and the removed lines.
+    """
+    lines = source.splitlines()
+    if lines and lines[0].lstrip().startswith("%%"):
+        return "pass\n", [lines[0] + (f" (whole cell, {len(lines)} lines)" if len(lines) > 1 else "")]
+    removed, kept = [], []
+    for line in lines:
+        match = _MAGIC_LINE.match(line)
+        if match:
+            removed.append(line)
+            kept.append(f"{match.group(1)}pass")
+        else:
+            kept.append(line)
+    return "\n".join(kept) + "\n", removed

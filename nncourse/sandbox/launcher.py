@@ -1,0 +1,145 @@
+"""Build the sandbox command line, and tear a sandbox down completely.
+
+Order (measured on this kind of machine, see the README's security section): bubblewrap started as
+root builds new net/pid/ipc/uts namespaces and a minimal read-only filesystem; ``setpriv`` inside
+drops to the slot's dedicated uid with no capabilities and no_new_privs; the worker then applies its
+own rlimits and a seccomp filter before any student code runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from nncourse.config import FIRST_SLOT_UID, GradingLimits
+
+WORKER_DIR = Path(__file__).resolve().parent / "worker"
+
+
+class SandboxUnavailable(RuntimeError):
+    """The secure sandbox cannot be built here; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class SandboxSpec:
+    """How to start a worker: which interpreter, which slot uid, which limits, how isolated."""
+
+    venv: Path
+    slot: int = 0
+    limits: GradingLimits = GradingLimits()
+    insecure: bool = False
+
+    @property
+    def uid(self) -> int:
+        return FIRST_SLOT_UID + self.slot
+
+
+def check_sandbox(venv: Path) -> None:
+    """Raise SandboxUnavailable unless bubblewrap, setpriv and a system-interpreter venv are usable."""
+    if os.geteuid() != 0:
+        raise SandboxUnavailable("the sandbox needs root (bubblewrap builds namespaces, setpriv drops to a "
+                                 "dedicated uid); run as root or pass --insecure to grade without isolation")
+    for tool in ("bwrap", "setpriv"):
+        if shutil.which(tool) is None:
+            raise SandboxUnavailable(f"'{tool}' is missing: run 'make setup' as root (installs Debian's "
+                                     "bubblewrap) or pass --insecure to grade without isolation")
+    python = venv / "bin" / "python"
+    if not python.exists():
+        raise SandboxUnavailable(f"no interpreter at {python}: run 'make setup'")
+    real = python.resolve()
+    if not str(real).startswith("/usr/"):
+        raise SandboxUnavailable(f"{python} resolves to {real}, outside /usr: the sandbox uid cannot read it; "
+                                 "rebuild .venv from /usr/bin/python3 ('rm -rf .venv && make setup')")
+
+
+def _root_links() -> list[str]:
+    args: list[str] = []
+    for top in ("/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32"):
+        if os.path.islink(top):
+            args += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            args += ["--ro-bind", top, top]
+    return args
+
+
+def worker_command(spec: SandboxSpec, *, job_in: Path, fd: int) -> list[str]:
+    """The full command that runs the worker for one submission.
+
+    Args:
+        spec: interpreter, slot and limits.
+        job_in: folder holding ``cells.json``; mounted read-only at /sub.
+        fd: number of the control socket inherited by the worker.
+    """
+    worker_args = json.dumps({"fd": fd, "cells": "/sub/cells.json", "limits": spec.limits.worker_rlimits(),
+                              "seccomp": not spec.insecure})
+    if spec.insecure:
+        return _insecure_command(spec, job_in=job_in, fd=fd)
+    env = {"HOME": "/tmp", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "MPLBACKEND": "Agg",
+           "MPLCONFIGDIR": "/tmp/.matplotlib", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+           "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"}
+    command = ["bwrap", "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+               "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--clearenv",
+               "--hostname", "sandbox", "--ro-bind", "/usr", "/usr", *_root_links()]
+    for etc in ("/etc/ld.so.cache", "/etc/fonts", "/etc/alternatives", "/etc/localtime"):
+        if os.path.exists(etc):
+            command += ["--ro-bind", etc, etc]
+    command += ["--perms", "0755", "--dir", "/opt",
+                "--ro-bind", str(spec.venv), "/opt/venv",
+                "--ro-bind", str(WORKER_DIR), "/opt/worker",
+                "--ro-bind", str(job_in), "/sub",
+                "--proc", "/proc", "--dev", "/dev",
+                "--perms", "1777", "--size", str(spec.limits.tmp_bytes), "--tmpfs", "/tmp",
+                "--chdir", "/tmp"]
+    for key, value in env.items():
+        command += ["--setenv", key, value]
+    command += ["--", "setpriv", f"--reuid={spec.uid}", f"--regid={spec.uid}", "--clear-groups",
+                "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs",
+                "/opt/venv/bin/python", "-I", "/opt/worker/worker.py", worker_args]
+    return command
+
+
+def _insecure_command(spec: SandboxSpec, *, job_in: Path, fd: int) -> list[str]:
+    """No namespaces (bubblewrap missing); still drops to the slot uid when running as root."""
+    worker_args = json.dumps({"fd": fd, "cells": str(job_in / "cells.json"),
+                              "limits": spec.limits.worker_rlimits(), "seccomp": False})
+    command = [str(spec.venv / "bin" / "python"), "-I", str(WORKER_DIR / "worker.py"), worker_args]
+    if os.geteuid() == 0:
+        command = ["setpriv", f"--reuid={spec.uid}", f"--regid={spec.uid}", "--clear-groups",
+                   "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", *command]
+    return command
+
+
+def processes_of(uid: int) -> list[int]:
+    """Pids currently owned by ``uid`` (read from /proc)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.stat(f"/proc/{entry}").st_uid == uid:
+                    pids.append(int(entry))
+            except FileNotFoundError:
+                continue
+    return pids
+
+
+def reap_uid(uid: int, *, timeout: float = 5.0) -> int:
+    """Kill every process of a sandbox uid and wait until it owns none; returns how many were left.
+
+    ``kill(-1)`` runs *as that uid*, so it can only reach that uid's processes. Zombies still count
+    against RLIMIT_NPROC, which is why we wait for the count to reach zero before reusing the uid.
+    """
+    if uid < FIRST_SLOT_UID:  # never, ever run kill -1 as a real user, let alone root
+        raise ValueError(f"refusing to reap uid {uid}: not a sandbox slot uid")
+    if os.geteuid() != 0 or not processes_of(uid):
+        return 0
+    deadline = time.monotonic() + timeout
+    while processes_of(uid) and time.monotonic() < deadline:
+        subprocess.run(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "kill", "-9", "-1"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        time.sleep(0.05)
+    return len(processes_of(uid))

@@ -1,0 +1,119 @@
+"""One hidden test's conversation with the student's code, inside a forked worker child.
+
+Requests (JSON): ``global`` (read a notebook name), ``getattr``/``setattr`` on a handle, ``call`` a
+handle (functions, classes, bound methods), ``import`` a module the test needs inside the sandbox,
+``instrument`` (run a helper from ``instruments.py``), ``close``. Replies carry plain data or handles.
+A guard may wrap a call (``no_torch``: any torch operation raises).
+"""
+
+import json
+import os
+import random
+import sys
+import traceback
+
+import numpy as np
+
+import instruments
+import wire
+
+
+class Objects:
+    """Objects that stay in the worker, addressed by integer handles."""
+
+    def __init__(self):
+        self._items: dict[int, object] = {}
+
+    def put(self, value) -> dict:
+        handle_id = len(self._items) + 1
+        self._items[handle_id] = value
+        return {"id": handle_id, "type": type(value).__name__}
+
+    def get(self, handle_id):
+        if handle_id not in self._items:
+            raise LookupError(f"unknown handle {handle_id}")
+        return self._items[handle_id]
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % (2**32))
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.manual_seed(seed)
+
+
+def serve(sock, namespace: dict, seed: int) -> int:
+    """Answer requests until ``close``; returns the process exit code."""
+    objects = Objects()
+    torch = sys.modules.get("torch")
+    seed_everything(seed)
+
+    def decode(node, blobs):
+        def make_handle(handle_id, _type):
+            return objects.get(handle_id)
+
+        def make_tensor(array, info):
+            tensor = torch.from_numpy(array.copy())
+            return tensor.requires_grad_(True) if info.get("requires_grad") else tensor
+
+        return wire.decode(node, blobs, make_handle, make_tensor)
+
+    while True:
+        try:
+            request, blobs = wire.recv_message(sock)
+        except wire.WireError:
+            return 0
+        op = request.get("op")
+        if op == "close":
+            return 0
+        try:
+            value = _perform(op, request, blobs, namespace, objects, decode)
+            encoder = wire.Encoder(objects.put, torch)
+            reply = {"ok": True, "value": encoder.encode(value)}
+            blobs_out = encoder.blobs
+        except BaseException as exc:  # student exceptions (even SystemExit) become data
+            reply, blobs_out = {"ok": False, "error": _describe(exc)}, []
+        try:
+            wire.send_message(sock, reply, blobs_out)
+        except (OSError, ValueError) as exc:
+            wire.send_message(sock, {"ok": False, "error": {"type": "ResultTooLarge",
+                                                            "message": str(exc)[:300], "where": None}})
+
+
+def _perform(op, request, blobs, namespace, objects, decode):
+    if op == "global":
+        name = request["name"]
+        if name not in namespace:
+            raise NameError(f"name '{name}' is not defined in the notebook")
+        return namespace[name]
+    if op == "getattr":
+        return getattr(objects.get(request["handle"]), request["name"])
+    if op == "setattr":
+        setattr(objects.get(request["handle"]), request["name"], decode(request["value"], blobs))
+        return None
+    if op == "call":
+        target = objects.get(request["handle"])
+        args = decode(request.get("args", []), blobs)
+        kwargs = decode(request.get("kwargs", {"dict": []}), blobs)
+        with instruments.guard(request.get("guard")):
+            return target(*args, **kwargs)
+    if op == "import":
+        __import__(request["module"])
+        return sys.modules[request["module"]]
+    if op == "instrument":
+        function = getattr(instruments, "instrument_" + request["name"])
+        return function(*decode(request.get("args", []), blobs))
+    raise ValueError(f"unknown request {op!r}")
+
+
+def _describe(exc: BaseException) -> dict:
+    where = None
+    for frame, lineno in traceback.walk_tb(exc.__traceback__):
+        if frame.f_code.co_filename.startswith("<cell"):
+            where = f"{frame.f_code.co_filename[1:-1]}, line {lineno}"
+    try:
+        message = str(exc)
+    except BaseException:
+        message = "<unprintable message>"
+    return {"type": type(exc).__name__, "message": message[:2000], "where": where}

@@ -1,0 +1,223 @@
+"""The sandboxed worker: runs a submission's cells, then serves calls from the trusted grader.
+
+Runs inside bubblewrap as an unprivileged slot uid (see ``nncourse.sandbox.launcher``). It is a plain
+Python process, not a Jupyter kernel. Life cycle:
+
+1. bind the builtins it relies on, apply rlimits and the seccomp filter, import numpy/torch;
+2. execute the code cells in order, continuing past failing cells, reporting each to the grader;
+3. serve "session" requests: fork a child per hidden test; the child answers that test's calls on a
+   fresh socket whose other end is passed to the grader, so a crash or hang in one test never
+   affects the next one, and ``import torch`` is paid once per submission.
+
+Everything that comes back to the grader is plain data (see ``wire.py``). Expected values never
+enter this process.
+"""
+
+import builtins
+import errno
+import json
+import os
+import resource
+import select
+import signal
+import socket
+import sys
+import time
+import traceback
+
+# Bound before student code runs: a notebook that replaces builtins cannot break these references.
+_ORIGINAL_BUILTINS = {name: getattr(builtins, name) for name in dir(builtins)}
+_exit, _fork, _print = os._exit, os.fork, print
+_PRIVATE_SOCKET_FD = None
+
+
+def apply_limits(limits: dict) -> None:
+    """Apply rlimits; the grader's wall clock remains the real boundary."""
+    pairs = {
+        "cpu_seconds": resource.RLIMIT_CPU,
+        "address_space_bytes": resource.RLIMIT_AS,
+        "processes": resource.RLIMIT_NPROC,
+        "file_size_bytes": resource.RLIMIT_FSIZE,
+        "open_files": resource.RLIMIT_NOFILE,
+    }
+    for key, which in pairs.items():
+        if limits.get(key):
+            resource.setrlimit(which, (limits[key], limits[key]))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # oversize writes become OSError, not death
+
+
+def apply_seccomp() -> str:
+    """Deny new namespaces, tracing and network sockets. Returns a note for the grader."""
+    import ctypes.util
+
+    find_library = ctypes.util.find_library
+    # find_library shells out to ldconfig, which the sandbox's PATH and limits may not allow;
+    # the soname resolves through /etc/ld.so.cache all the same.
+    ctypes.util.find_library = lambda name: "libseccomp.so.2" if name == "seccomp" else find_library(name)
+    try:
+        import pyseccomp as sc
+    except Exception as exc:  # reported to the grader, which decides whether that is acceptable
+        return f"seccomp unavailable: {type(exc).__name__}: {exc}"
+    filt = sc.SyscallFilter(defaction=sc.ALLOW)
+    for name in ("unshare", "setns", "mount", "umount2", "pivot_root", "ptrace", "bpf", "keyctl",
+                 "add_key", "request_key", "userfaultfd", "perf_event_open", "inotify_add_watch",
+                 "fanotify_init", "process_vm_readv", "process_vm_writev", "kexec_load", "init_module",
+                 "finit_module", "chroot", "swapon", "reboot", "settimeofday"):
+        filt.add_rule(sc.ERRNO(errno.EPERM), name)
+    clone_newuser = 0x10000000
+    filt.add_rule(sc.ERRNO(errno.EPERM), "clone", sc.Arg(0, sc.MASKED_EQ, clone_newuser, clone_newuser))
+    filt.add_rule(sc.ERRNO(errno.ENOSYS), "clone3")  # glibc falls back to clone, which we can inspect
+    for family in (socket.AF_INET, socket.AF_INET6, socket.AF_PACKET, socket.AF_NETLINK):
+        filt.add_rule(sc.ERRNO(errno.EACCES), "socket", sc.Arg(0, sc.EQ, family))
+    filt.load()
+    ctypes.util.find_library = find_library
+    return "seccomp on"
+
+
+class _Display:
+    """Stand-ins for notebook-only names, so plotting and display calls in solution cells run."""
+
+    @staticmethod
+    def display(*args, **kwargs):
+        return None
+
+
+def run_cells(cells: list, namespace: dict, channel, send) -> list:
+    """Execute cells in order; every failure is recorded and the next cell still runs."""
+    results = []
+    for cell in cells:
+        index = cell["index"]
+        send(channel, {"type": "cell_start", "index": index})
+        started = time.monotonic()
+        entry = {"index": index, "status": "ok"}
+        try:
+            code = compile(cell["source"], f"<cell {index}>", "exec")
+            exec(code, namespace)
+        except BaseException as exc:  # SystemExit and KeyboardInterrupt are cell errors too
+            entry.update(status="error", error=_describe(exc, index))
+        broken = replaced_builtins()
+        if broken:  # the worker's own protocol code needs the real ones
+            entry["replaced_builtins"] = broken
+            for name in broken:
+                setattr(builtins, name, _ORIGINAL_BUILTINS[name])
+        entry["seconds"] = round(time.monotonic() - started, 4)
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except BaseException:
+                pass
+        results.append(entry)
+    return results
+
+
+def _describe(exc: BaseException, cell_index=None) -> dict:
+    """Exception type, message and the line in the student's cell (never grader frames)."""
+    line = None
+    for frame, lineno in traceback.walk_tb(exc.__traceback__):
+        if frame.f_code.co_filename.startswith("<cell"):
+            line = (frame.f_code.co_filename, lineno)
+    try:
+        message = str(exc)
+    except BaseException:
+        message = "<unprintable message>"
+    return {"type": type(exc).__name__, "message": message[:2000],
+            "where": f"{line[0][1:-1]}, line {line[1]}" if line else None}
+
+
+def replaced_builtins() -> list:
+    return sorted(name for name, value in _ORIGINAL_BUILTINS.items()
+                  if getattr(builtins, name, None) is not value)
+
+
+def main() -> None:
+    args = json.loads(sys.argv[1])
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    control = socket.socket(fileno=args["fd"])
+    apply_limits(args["limits"])
+    notes = [apply_seccomp()] if args.get("seccomp", True) else ["seccomp off"]
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    import numpy  # noqa: F401  (paid once, before student code)
+    import wire
+    import session as session_module
+    try:
+        import torch
+        torch.set_num_threads(1)
+    except Exception as exc:
+        notes.append(f"torch unavailable: {type(exc).__name__}")
+        torch = None
+    with open(args["cells"], encoding="utf-8") as handle:
+        cells = json.load(handle)
+    wire.send_message(control, {"type": "hello", "notes": notes, "pid": os.getpid()})
+
+    namespace = {"__name__": "__main__", "__builtins__": builtins, "display": _Display.display}
+    results = run_cells(cells, namespace, control, wire.send_message)
+    broken = sorted({name for cell in results for name in cell.get("replaced_builtins", [])})
+    if torch is not None:
+        try:
+            torch.set_num_threads(1)
+        except Exception:
+            pass
+    wire.send_message(control, {"type": "ready", "cells": results, "replaced_builtins": broken})
+    serve_sessions(control, namespace, wire, session_module)
+
+
+def serve_sessions(control, namespace, wire, session_module) -> None:
+    """Fork one child per session; report how it ended; kill it when the grader asks."""
+    while True:
+        try:
+            message, _ = wire.recv_message(control)
+        except Exception:
+            _exit(0)  # grader gone or channel broken: nothing left to serve
+        if message.get("type") == "kill":
+            continue  # a late kill for a session that already ended on its own
+        if message.get("type") != "session":
+            _exit(0)
+        ours, theirs = socket.socketpair()
+        pid = _fork()
+        if pid == 0:
+            control.close()
+            ours.close()
+            os.setpgid(0, 0)
+            code = session_module.serve(theirs, namespace, message.get("seed", 0))
+            _exit(code)
+        theirs.close()
+        socket.send_fds(control, [b"S"], [ours.fileno()])  # exactly the one byte the grader reads
+        ours.close()
+        status = _wait_session(pid, control, wire)
+        wire.send_message(control, {"type": "session_ended", **status})
+
+
+def _wait_session(pid: int, control, wire) -> dict:
+    pidfd = os.pidfd_open(pid)
+    try:
+        while True:
+            ready, _, _ = select.select([pidfd, control], [], [])
+            if pidfd in ready:
+                break
+            try:
+                message, _ = wire.recv_message(control)
+            except Exception:
+                _kill_group(pid)
+                _exit(0)
+            if message.get("type") == "kill":
+                _kill_group(pid)
+                break
+        _, status = os.waitpid(pid, 0)
+    finally:
+        os.close(pidfd)
+    _kill_group(pid)  # the session's own children die with it
+    if os.WIFSIGNALED(status):
+        return {"signal": os.WTERMSIG(status)}
+    return {"exit_code": os.WEXITSTATUS(status)}
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+if __name__ == "__main__":
+    main()
