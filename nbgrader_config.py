@@ -8,9 +8,16 @@ import os
 
 c = get_config()  # noqa: F821  (provided by traitlets when nbgrader loads this file)
 
-# One gradebook per cohort: nbgrader assignment names are unique per database.
-c.CourseDirectory.course_id = os.environ.get("NNCOURSE_COURSE_ID", "nn-pytorch")
-c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
+_root = os.path.dirname(os.path.abspath(__file__))
+_cohort_file = os.path.join(_root, "release", "cohort.txt")
+_cohort = os.environ.get("NNCOURSE_COHORT") or (
+    open(_cohort_file, encoding="utf-8").read().strip() if os.path.isfile(_cohort_file) else "main")
+
+# One course id and one gradebook per cohort (`nncourse release --cohort ID` records the cohort):
+# nbgrader assignment names are unique per database.
+c.CourseDirectory.course_id = f"nn-pytorch-{_cohort}"
+c.CourseDirectory.root = _root
+c.CourseDirectory.db_url = f"sqlite:///{os.path.join(_root, f'gradebook-{_cohort}.db')}"
 c.CourseDirectory.source_directory = "source"
 c.CourseDirectory.release_directory = "release"
 c.CourseDirectory.submitted_directory = "submitted"

@@ -1,0 +1,37 @@
+# Every target bootstraps .venv itself: `make demo` and `make test` are all a newcomer types.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: setup demo test test-fast release release-check lint bench reliability clean help
+
+help:
+	@echo "make demo     release, build a demo cohort, grade it, print the scores"
+	@echo "make test     the whole test suite (installs everything it needs)"
+	@echo "make release  regenerate release/ and solutions/ from source/"
+	@echo "make bench    grading speed against stock nbgrader autograde"
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml scripts/setup.sh
+	bash scripts/setup.sh
+	touch $(STAMP)
+
+demo: setup
+	$(PY) -m nncourse.demo
+
+test: setup
+	$(PY) -m pytest tests -q
+
+release: setup
+	$(VENV)/bin/nncourse release
+
+release-check: setup
+	$(VENV)/bin/nncourse release --check
+
+lint: setup
+	$(VENV)/bin/ruff check nncourse tests
+
+clean:
+	rm -rf examples/graded .bench

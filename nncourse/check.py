@@ -1,0 +1,55 @@
+"""`nncourse check`: a student's public checks, run the way the grader runs the notebook."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from nncourse.config import GradingLimits
+from nncourse.intake import read_notebook
+from nncourse.sandbox.client import Worker
+from nncourse.sandbox.launcher import SandboxSpec
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One public check cell: which item, whether it passed, and why not."""
+
+    item: str
+    passed: bool
+    message: str
+
+
+def run_public_checks(notebook: Path, *, venv: Path, slot: int, limits: GradingLimits = GradingLimits(),
+                      insecure: bool = False) -> tuple[list[CheckResult], list[str]]:
+    """Run setup, solution, own and check cells in order; report each check cell.
+
+    Returns:
+        The check results and the errors of other cells (an error there explains failing checks).
+    """
+    parsed = read_notebook(notebook, max_bytes=limits.notebook_bytes)
+    cells = parsed.runnable(include_checks=True)
+    by_index = {cell.index: cell for cell in cells}
+    spec = SandboxSpec(venv=venv, slot=slot, limits=limits, insecure=insecure)
+    with Worker([{"index": c.index, "source": c.source} for c in cells], spec) as worker:
+        run = worker.run_cells(timeout=limits.cells_seconds)
+    outcomes = {entry["index"]: entry for entry in run.cells}
+    results, other_errors = [], []
+    for cell in cells:
+        entry = outcomes.get(cell.index)
+        error = entry.get("error") if entry else None
+        if cell.kind == "check":
+            item = (cell.grade_id or "").removeprefix("test_")
+            if entry is None:
+                message = "did not run (an earlier cell hung or crashed)"
+                if run.timed_out_cell is not None:
+                    message = f"did not run: cell {run.timed_out_cell} did not finish in {limits.cells_seconds:g} s"
+                results.append(CheckResult(item, False, message))
+            elif error:
+                results.append(CheckResult(item, False, f"{error.get('type')}: {error.get('message')}"))
+            else:
+                results.append(CheckResult(item, True, ""))
+        elif error:
+            label = by_index[cell.index].grade_id or "your cell"
+            other_errors.append(f"cell {cell.index} ({label}): {error.get('type')}: {error.get('message')}")
+    return results, list(parsed.notes) + other_errors

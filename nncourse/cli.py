@@ -1,0 +1,132 @@
+"""The `nncourse` command line: thin wrappers over typed functions."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from nncourse.layout import CourseLayout
+
+
+def _layout() -> CourseLayout:
+    try:
+        return CourseLayout.find(Path.cwd())
+    except FileNotFoundError:
+        return CourseLayout.find()
+
+
+@click.group()
+@click.version_option(package_name="nncourse")
+def main() -> None:
+    """Release, grade and report the 'Neural Networks in PyTorch' assignments."""
+
+
+@main.command("release")
+@click.argument("assignments", nargs=-1)
+@click.option("--cohort", default=None, help="Cohort id (course id nn-pytorch-<cohort>, own gradebook).")
+@click.option("--check", is_flag=True, help="Regenerate in a temporary folder and fail on any difference.")
+def release_cli(assignments: tuple[str, ...], cohort: str | None, check: bool) -> None:
+    """Build release/ (student versions) and solutions/ from source/, and prove them sound."""
+    from nncourse.release.run import release
+
+    layout = _layout()
+    report = release(layout, assignments=list(assignments) or None, cohort=cohort, check=check,
+                     progress=lambda line: click.echo(line, err=True))
+    for assignment, seconds in report.seconds.items():
+        click.echo(f"{assignment}: solution notebook runs in {seconds:.1f} s")
+    if not report.ok:
+        for problem in report.problems:
+            click.echo(f"FAIL {problem}", err=True)
+        sys.exit(1)
+    click.echo(("release is up to date" if check else "released") + f" (cohort {report.cohort})")
+
+
+@main.command("grade")
+@click.argument("submitted", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--assignment", "-a", required=True, help="Assignment id, e.g. 01-gradient-descent.")
+@click.option("--out", "-o", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--jobs", "-j", default=1, show_default=True, help="Submissions graded in parallel.")
+@click.option("--db", "db_url", default=None, help="Gradebook URL (default: nbgrader_config.py's).")
+@click.option("--insecure", is_flag=True, help="Grade without the sandbox (only if it cannot be built).")
+def grade_cli(submitted: Path, assignment: str, out: Path, jobs: int, db_url: str | None, insecure: bool) -> None:
+    """Grade SUBMITTED/<student>/<assignment>/*.ipynb into OUT, the gradebook and a report."""
+    from nncourse.grading.run import eprint, grade, score_table
+    from nncourse.sandbox.launcher import SandboxUnavailable
+
+    if insecure:
+        eprint("WARNING: --insecure: students' code runs WITHOUT namespaces; use only for trusted notebooks")
+    try:
+        summary = grade(submitted, layout=_layout(), assignment=assignment, out=out, jobs=jobs, db_url=db_url,
+                        insecure=insecure, progress=eprint)
+    except SandboxUnavailable as exc:
+        eprint(f"cannot grade safely: {exc}")
+        sys.exit(2)
+    except ValueError as exc:
+        eprint(str(exc))
+        sys.exit(2)
+    click.echo(score_table(summary.results))
+    click.echo(f"graded {summary.graded}, already graded {summary.skipped}, in {summary.seconds:.1f} s -> {out}")
+
+
+@main.command("grade-one")
+@click.argument("notebook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--assignment", "-a", required=True)
+@click.option("--insecure", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print results.json instead of the report.")
+def grade_one_cli(notebook: Path, assignment: str, insecure: bool, as_json: bool) -> None:
+    """Grade one notebook and print a readable report."""
+    import json
+
+    from nncourse.grading.run import eprint, format_result, grade_one
+    from nncourse.sandbox.launcher import SandboxUnavailable
+
+    try:
+        result = grade_one(notebook, layout=_layout(), assignment=assignment, insecure=insecure)
+    except SandboxUnavailable as exc:
+        eprint(f"cannot grade safely: {exc}")
+        sys.exit(2)
+    click.echo(json.dumps(result.to_json(), indent=1) if as_json else format_result(result))
+
+
+@main.command("check")
+@click.argument("notebook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def check_cli(notebook: Path) -> None:
+    """Run your notebook's public checks the way the grader runs it (before you submit)."""
+    from nncourse.check import run_public_checks
+    from nncourse.sandbox.launcher import SandboxUnavailable, acquire_slot, check_sandbox
+
+    layout = _layout()
+    insecure = False
+    try:
+        check_sandbox(layout.venv)
+    except SandboxUnavailable:
+        insecure = True
+        click.echo("(no sandbox here: running your own notebook without isolation)", err=True)
+    slot, lock = acquire_slot()
+    try:
+        results, errors = run_public_checks(notebook, venv=layout.venv, slot=slot, insecure=insecure)
+    finally:
+        lock.close()
+    for line in errors:
+        click.echo(f"note: {line}")
+    for result in results:
+        click.echo(f"{'PASS' if result.passed else 'FAIL'}  {result.item}" + (f": {result.message}" if result.message else ""))
+    passed = sum(r.passed for r in results)
+    click.echo(f"{passed} of {len(results)} public checks pass. The hidden tests decide the grade.")
+    sys.exit(0 if passed == len(results) else 1)
+
+
+@main.command("report")
+@click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--assignment", "-a", default=None)
+def report_cli(out: Path, assignment: str | None) -> None:
+    """Write OUT/report.html: score distribution, pass rate per rubric line, failures, per-student links."""
+    from nncourse.report.build import build_report
+
+    click.echo(build_report(out, assignment=assignment))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,186 @@
+"""Grade a folder of submissions in parallel, resumably, recording each student exactly once.
+
+Layout in: ``SUBMITTED/<student>/<assignment>/*.ipynb`` (nbgrader's). Out: ``OUT/journal.jsonl``
+(append-only, fsync per record: the source of truth for resuming), ``OUT/<student>/<assignment>/
+results.json`` and ``feedback.html``, ``OUT/grades.csv``, and the nbgrader gradebook.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import multiprocessing
+import os
+import sys
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from nncourse.config import GradingLimits
+from nncourse.grading.feedback import render_feedback
+from nncourse.grading.results import SubmissionResult, error_result
+
+JOURNAL = "journal.jsonl"
+
+
+@dataclass(frozen=True)
+class Submission:
+    student: str
+    notebook: Path | None  # None: nothing gradable was submitted
+    note: str = ""
+
+
+def find_submissions(submitted: Path, assignment: str, notebook_name: str) -> list[Submission]:
+    """One entry per student folder; a single renamed notebook is still graded."""
+    found = []
+    for student_dir in sorted(p for p in submitted.iterdir() if p.is_dir()):
+        folder = student_dir / assignment
+        notebooks = sorted(p for p in folder.glob("*.ipynb")) if folder.is_dir() else []
+        expected = folder / notebook_name
+        if expected in notebooks:
+            found.append(Submission(student_dir.name, expected))
+        elif len(notebooks) == 1:
+            found.append(Submission(student_dir.name, notebooks[0],
+                                    f"graded {notebooks[0].name} (expected {notebook_name})"))
+        elif notebooks:
+            found.append(Submission(student_dir.name, None, f"several notebooks and none named {notebook_name}"))
+        elif folder.is_dir():
+            found.append(Submission(student_dir.name, None, f"no notebook in {assignment}/"))
+    return found
+
+
+def read_journal(out: Path) -> dict[str, dict]:
+    """Latest record per student; a torn last line (grader killed mid-write) is ignored."""
+    records: dict[str, dict] = {}
+    path = out / JOURNAL
+    if not path.is_file():
+        return records
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            record = json.loads(line)
+            records[record["student"]] = record
+        except (ValueError, KeyError, TypeError):
+            continue
+    return records
+
+
+def _append_journal(out: Path, record: dict) -> None:
+    path = out / JOURNAL
+    # A torn line from a killed run must not swallow this record: start on a fresh line.
+    needs_newline = path.is_file() and path.stat().st_size and not path.read_bytes().endswith(b"\n")
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(("\n" if needs_newline else "") + json.dumps(record) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _sha(path: Path | None) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path is not None and path.is_file() else ""
+
+
+# ------------------------------------------------------------------------------ slot processes
+_SLOT: dict = {}  # per worker process: its Grader and slot lock (set once by the initializer)
+
+
+def _init_slot(root: str, assignment: str, secret: bytes, limits: GradingLimits, insecure: bool) -> None:
+    from nncourse.grading.job import Grader
+    from nncourse.layout import CourseLayout
+    from nncourse.sandbox.launcher import acquire_slot
+
+    slot, lock = acquire_slot()
+    _SLOT["lock"] = lock
+    _SLOT["grader"] = Grader(layout=CourseLayout(Path(root)), assignment=assignment, secret=secret,
+                             slot=slot, limits=limits, insecure=insecure)
+
+
+def _grade_in_slot(student: str, notebook: str, note: str) -> dict:
+    result = _SLOT["grader"].grade(Path(notebook), student=student)
+    if note:
+        result = SubmissionResult.from_json({**result.to_json(), "notes": [note, *result.notes]})
+    return result.to_json()
+
+
+# ----------------------------------------------------------------------------------- the batch
+@dataclass
+class BatchSummary:
+    graded: int
+    skipped: int
+    results: list[SubmissionResult]
+    seconds: float
+
+
+def grade_batch(*, root: Path, submitted: Path, assignment: str, notebook_name: str, out: Path,
+                secret: bytes, max_score: float, jobs: int = 1, limits: GradingLimits = GradingLimits(),
+                insecure: bool = False, on_result: Callable[[SubmissionResult], None] | None = None,
+                progress: Callable[[str], None] | None = None) -> BatchSummary:
+    """Grade every submission that is not already in the journal with the same notebook hash."""
+    started = time.monotonic()
+    out.mkdir(parents=True, exist_ok=True)
+    progress = progress or (lambda line: print(line, file=sys.stderr))
+    journal = read_journal(out)
+    todo, skipped = [], 0
+    for submission in find_submissions(submitted, assignment, notebook_name):
+        done = journal.get(submission.student)
+        if done and done.get("sha256") == _sha(submission.notebook):
+            skipped += 1
+            continue
+        todo.append(submission)
+    progress(f"{assignment}: {len(todo)} to grade, {skipped} already graded, {jobs} parallel job(s)")
+
+    def finish(result: SubmissionResult) -> None:
+        folder = out / result.student / assignment
+        result.write(folder / "results.json")
+        (folder / "feedback.html").write_text(render_feedback(result), encoding="utf-8")
+        if on_result:
+            on_result(result)
+        _append_journal(out, {"student": result.student, "sha256": result.sha256, "score": result.score,
+                              "result": result.to_json()})
+
+    count, total = 0, len(todo)
+    for submission in [s for s in todo if s.notebook is None]:
+        finish(error_result(student=submission.student, assignment=assignment, max_score=max_score,
+                            error=f"not graded: {submission.note}"))
+        count += 1
+    gradable = [s for s in todo if s.notebook is not None]
+    if gradable:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(gradable))), mp_context=context,
+                                 initializer=_init_slot,
+                                 initargs=(str(root), assignment, secret, limits, insecure)) as pool:
+            pending = {pool.submit(_grade_in_slot, s.student, str(s.notebook), s.note): s for s in gradable}
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    submission = pending.pop(future)
+                    try:
+                        result = SubmissionResult.from_json(future.result())
+                    except Exception as exc:  # a broken slot process: record it, never lose the batch
+                        result = error_result(student=submission.student, assignment=assignment,
+                                              max_score=max_score, sha256=_sha(submission.notebook),
+                                              error=f"grader error: {type(exc).__name__}: {exc}"[:500])
+                    finish(result)
+                    count += 1
+                    elapsed = time.monotonic() - started
+                    progress(f"[{count}/{total}] {result.student}: {result.score:g}/{result.max_score:g}"
+                             f" ({result.execution_time:.1f} s; {elapsed:.0f} s elapsed)")
+    results = [SubmissionResult.from_json(r["result"]) for r in read_journal(out).values()]
+    write_csv(out / "grades.csv", sorted(results, key=lambda r: r.student))
+    return BatchSummary(graded=count, skipped=skipped, results=results, seconds=time.monotonic() - started)
+
+
+def write_csv(path: Path, results: list[SubmissionResult]) -> None:
+    """One row per student: total, status and the points of each graded item."""
+    items = sorted({item for r in results for item in r.item_scores()})
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["student", "assignment", "score", "max_score", "status", "error", *items])
+        for r in results:
+            scores = r.item_scores()
+            writer.writerow([r.student, r.assignment, f"{r.score:g}", f"{r.max_score:g}", r.status,
+                             r.error or "", *[f"{scores.get(i, 0):g}" for i in items]])
+    tmp.replace(path)

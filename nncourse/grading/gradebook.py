@@ -1,0 +1,67 @@
+"""Scores into nbgrader's gradebook, where formgrader and `nbgrader export` see them."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import warnings
+from datetime import datetime, timezone
+from pathlib import Path
+
+from nncourse.grading.results import SubmissionResult
+
+
+@contextlib.contextmanager
+def open_gradebook(db_url: str, *, course_id: str):
+    """nbgrader's Gradebook, with ``alembic`` findable.
+
+    nbgrader shells out to ``alembic`` when it creates a database; without it on PATH it fails and
+    leaves a half-initialised file behind, so the interpreter's bin folder goes on PATH meanwhile.
+    """
+    from nbgrader.api import Gradebook
+
+    bin_dir = str(Path(sys.executable).parent)
+    old_path = os.environ.get("PATH", "")
+    os.environ["PATH"] = f"{bin_dir}{os.pathsep}{old_path}"
+    try:
+        with warnings.catch_warnings():
+            # nbgrader 0.9.6 with SQLAlchemy 2.1 warns on every new submission (a known, harmless quirk)
+            warnings.filterwarnings("ignore", message=".*not in session.*")
+            with Gradebook(db_url, course_id=course_id) as gradebook:
+                yield gradebook
+    finally:
+        os.environ["PATH"] = old_path
+
+
+def ensure_assignment(db_url: str, *, course_id: str, assignment: str, notebook: str,
+                      points: dict[str, float]) -> None:
+    """Create the assignment, its notebook and one grade cell ``test_<item>`` per graded item."""
+    with open_gradebook(db_url, course_id=course_id) as gradebook:
+        gradebook.update_or_create_assignment(assignment)
+        gradebook.update_or_create_notebook(notebook, assignment)
+        for item, max_score in points.items():
+            gradebook.update_or_create_grade_cell(f"test_{item}", notebook, assignment, max_score=max_score,
+                                                  cell_type="code")
+
+
+def record_result(db_url: str, *, course_id: str, notebook: str, result: SubmissionResult,
+                  timestamp: datetime | None = None) -> None:
+    """Write one submission's item scores as nbgrader auto scores (idempotent: a regrade overwrites).
+
+    A submission that could not be graded is recorded with 0 for every item, so exports never
+    confuse "not graded" with "missing".
+    """
+    from nbgrader.api import Gradebook
+
+    scores = result.item_scores()
+    with Gradebook(db_url, course_id=course_id) as gradebook:
+        gradebook.update_or_create_student(result.student)
+        gradebook.update_or_create_submission(result.assignment, result.student,
+                                              timestamp=timestamp or datetime.now(timezone.utc))
+        submission = gradebook.find_submission_notebook(notebook, result.assignment, result.student)
+        for grade in submission.grades:
+            item = grade.name.removeprefix("test_")
+            grade.auto_score = float(scores.get(item, 0.0))
+            grade.needs_manual_grade = grade.manual_score is not None and grade.manual_score != grade.auto_score
+        gradebook.db.commit()

@@ -1,0 +1,111 @@
+"""`nncourse grade` and `grade-one`: the TA's front doors to the engine."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from nncourse.config import GradingLimits
+from nncourse.grading.batch import BatchSummary, grade_batch
+from nncourse.grading.gradebook import ensure_assignment, record_result
+from nncourse.grading.job import Grader, rubric_points
+from nncourse.grading.results import SubmissionResult
+from nncourse.layout import CourseLayout
+from nncourse.sandbox.launcher import acquire_slot, check_sandbox
+from nncourse.secret import load_secret
+
+
+@dataclass(frozen=True)
+class GradebookTarget:
+    """Where scores go: an SQLAlchemy URL and the nbgrader course id."""
+
+    db_url: str
+    course_id: str
+
+    @classmethod
+    def from_config(cls, layout: CourseLayout, db_url: str | None = None) -> "GradebookTarget":
+        from nncourse.release.generate import load_nbgrader_config
+
+        config = load_nbgrader_config(layout).CourseDirectory
+        url = db_url or (config.db_url if "db_url" in config else layout.default_db_url)
+        return cls(db_url=url, course_id=config.course_id if "course_id" in config else "nn-pytorch")
+
+
+def grade(submitted: Path, *, layout: CourseLayout, assignment: str, out: Path, jobs: int = 1,
+          db_url: str | None = None, insecure: bool = False, limits: GradingLimits = GradingLimits(),
+          progress: Callable[[str], None] | None = None) -> BatchSummary:
+    """Grade ``SUBMITTED/<student>/<assignment>/*.ipynb`` into OUT and the gradebook.
+
+    Raises:
+        SandboxUnavailable: the sandbox cannot be built and ``insecure`` was not given.
+    """
+    layout.check_assignment(assignment)
+    if not insecure:
+        check_sandbox(layout.venv)
+    points = rubric_points(layout.source_notebook(assignment))
+    target = GradebookTarget.from_config(layout, db_url)
+    notebook_id = layout.notebook_name(assignment).removesuffix(".ipynb")
+    ensure_assignment(target.db_url, course_id=target.course_id, assignment=assignment, notebook=notebook_id,
+                      points=points)
+
+    def record(result: SubmissionResult) -> None:
+        record_result(target.db_url, course_id=target.course_id, notebook=notebook_id, result=result)
+
+    summary = grade_batch(root=layout.root, submitted=submitted, assignment=assignment,
+                          notebook_name=layout.notebook_name(assignment), out=out,
+                          secret=load_secret(layout.secret_file), max_score=sum(points.values()), jobs=jobs,
+                          limits=limits, insecure=insecure, on_result=record, progress=progress)
+    try:
+        from nncourse.report.build import build_report
+    except ImportError:  # the report is optional until its module exists
+        return summary
+    build_report(out, assignment=assignment)
+    return summary
+
+
+def grade_one(notebook: Path, *, layout: CourseLayout, assignment: str, insecure: bool = False,
+              limits: GradingLimits = GradingLimits()) -> SubmissionResult:
+    """Grade a single notebook in this process (a TA checking one complaint)."""
+    if not insecure:
+        check_sandbox(layout.venv)
+    slot, lock = acquire_slot()
+    try:
+        grader = Grader(layout=layout, assignment=assignment, secret=load_secret(layout.secret_file),
+                        slot=slot, limits=limits, insecure=insecure)
+        return grader.grade(notebook, student=notebook.stem)
+    finally:
+        lock.close()
+
+
+def format_result(result: SubmissionResult) -> str:
+    """A readable plain-text report of one graded submission."""
+    lines = [f"{result.assignment} — {result.student}: {result.score:g} / {result.max_score:g} points"
+             f" ({result.status}, {result.execution_time:.1f} s)"]
+    if result.error:
+        lines.append(f"  error: {result.error}")
+    for test in result.tests:
+        mark = "PASS" if test.status == "passed" else "FAIL"
+        lines.append(f"  {mark} {test.score:g}/{test.max_score:g}  {test.name}")
+        if test.output:
+            lines.append(f"         {test.output}")
+    for line in result.cell_errors:
+        lines.append(f"  notebook: {line}")
+    for line in result.notes:
+        lines.append(f"  note: {line}")
+    return "\n".join(lines)
+
+
+def score_table(results: list[SubmissionResult]) -> str:
+    """The batch's scores, one line per student."""
+    width = max([len(r.student) for r in results] + [7])
+    lines = [f"{'student':<{width}}  score   status"]
+    for r in sorted(results, key=lambda r: r.student):
+        lines.append(f"{r.student:<{width}}  {r.score:5g}/{r.max_score:<4g} {r.status}"
+                     + (f"  ({r.error[:60]})" if r.error else ""))
+    return "\n".join(lines)
+
+
+def eprint(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)

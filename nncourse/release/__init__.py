@@ -1,0 +1,1 @@
+"""`nncourse release`: student notebooks via nbgrader, executed solutions, and proof that both are sound."""

@@ -1,0 +1,117 @@
+"""Proof that a release is sound: no solution or hidden-test text, every graded item a stub."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import Path
+
+FORBIDDEN_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS",
+                     "BEGIN MARK SCHEME", "END MARK SCHEME")
+_REGION = re.compile(r"### BEGIN SOLUTION[^\n]*\n(.*?)### END SOLUTION", re.DOTALL)
+
+
+def _cells(path: Path) -> list[dict]:
+    return json.loads(path.read_text(encoding="utf-8"))["cells"]
+
+
+def _text(cell: dict) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else source
+
+
+def _grade_id(cell: dict) -> str:
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
+
+
+def solution_only_lines(source: Path) -> set[str]:
+    """Lines of solution regions that appear nowhere else in the source notebook."""
+    inside, outside = set(), set()
+    for cell in _cells(source):
+        text = _text(cell)
+        regions = _REGION.findall(text)
+        for region in regions:
+            inside.update(line.strip() for line in region.splitlines())
+        outside.update(line.strip() for line in _REGION.sub("", text).splitlines())
+    meaningful = {line for line in inside if len(line) >= 6 and not line.startswith("#")}
+    return meaningful - outside
+
+
+def graded_items(source: Path) -> list[str]:
+    """grade_ids of the solution cells of a source notebook, in order."""
+    return [_grade_id(c) for c in _cells(source) if c.get("metadata", {}).get("nbgrader", {}).get("solution")]
+
+
+def _is_stub(body: list[ast.stmt]) -> bool:
+    statements = [s for s in body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant)
+                                          and isinstance(s.value.value, str))]
+    if len(statements) != 1 or not isinstance(statements[0], ast.Raise):
+        return False
+    exc = statements[0].exc
+    target = exc.func if isinstance(exc, ast.Call) else exc
+    return isinstance(target, ast.Name) and target.id == "NotImplementedError"
+
+
+def verify_student_version(source: Path, release: Path) -> list[str]:
+    """Problems with one student notebook (empty list = sound)."""
+    problems = []
+    cells = _cells(release)
+    text = "\n".join(_text(c) for c in cells)
+    for marker in FORBIDDEN_MARKERS:
+        if marker in text:
+            problems.append(f"{release.name}: contains the marker {marker!r}")
+    for line in sorted(solution_only_lines(source)):
+        if line in text:
+            problems.append(f"{release.name}: solution line leaked: {line[:60]!r}")
+    by_id = {_grade_id(c): c for c in cells if _grade_id(c)}
+    for item in graded_items(source):
+        cell = by_id.get(item)
+        if cell is None:
+            problems.append(f"{release.name}: graded item {item!r} has no solution cell")
+            continue
+        problems += [f"{release.name}: {item}: {p}" for p in _stub_problems(_text(cell), item)]
+    for cell in cells:
+        if cell.get("cell_type") == "code" and cell.get("outputs"):
+            problems.append(f"{release.name}: cell {_grade_id(cell) or '?'} has stored outputs")
+    return problems
+
+
+def _stub_problems(code: str, item: str) -> list[str]:
+    try:
+        tree = ast.parse(code)
+    except SyntaxError as exc:
+        return [f"stub is not valid Python ({exc.msg})"]
+    defined = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))]
+    if item not in [n.name for n in defined]:
+        return [f"the cell does not define {item}"]
+    problems = []
+    for node in defined:
+        functions = [node] if isinstance(node, ast.FunctionDef) else \
+            [f for f in node.body if isinstance(f, ast.FunctionDef)]
+        if isinstance(node, ast.FunctionDef) and ast.get_docstring(node) is None:
+            problems.append(f"{node.name} lost its docstring")
+        for function in functions:
+            if not _is_stub(function.body):
+                problems.append(f"{node.name}.{function.name} is not a NotImplementedError stub"
+                                if function is not node else f"{node.name} is not a NotImplementedError stub")
+    return problems
+
+
+def verify_release_folder(folder: Path, notebook_name: str) -> list[str]:
+    """Only the notebook (and generated public checks) may be released."""
+    allowed = {notebook_name, "checks"}
+    return [f"{folder.name}: unexpected released file {p.name}" for p in folder.iterdir() if p.name not in allowed]
+
+
+def verify_solution(path: Path) -> list[str]:
+    """A solution notebook has outputs and no error outputs."""
+    cells = [c for c in _cells(path) if c.get("cell_type") == "code"]
+    problems = []
+    for cell in cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                problems.append(f"{path.name}: cell {_grade_id(cell) or '?'} has an error output")
+    if cells and not any(c.get("outputs") for c in cells):
+        problems.append(f"{path.name}: no outputs (was it executed?)")
+    return problems
