@@ -1,0 +1,77 @@
+"""The grading engine on the toy course: grades, messages, isolation between tests, determinism."""
+
+import json
+
+import pytest
+
+from nncourse.config import GradingLimits
+from nncourse.grading.job import Grader
+from nncourse.sandbox.launcher import acquire_slot, check_sandbox
+
+from conftest import toy_notebook
+
+FAST = GradingLimits(cells_seconds=8, call_seconds=3, test_seconds=10, job_seconds=40)
+
+
+@pytest.fixture
+def grader(toy):
+    check_sandbox(toy.venv)
+    slot, lock = acquire_slot()
+    yield Grader(layout=toy, assignment="01-toy", secret=b"s", slot=slot, limits=FAST)
+    lock.close()
+
+
+def test_a_correct_notebook_gets_full_marks(grader, tmp_path):
+    result = grader.grade(toy_notebook(tmp_path / "a.ipynb"), student="alice")
+    assert (result.status, result.score, result.max_score) == ("graded", 3.0, 3.0)
+    assert [t.status for t in result.tests] == ["passed", "passed"]
+
+
+def test_a_stub_scores_zero_with_not_implemented_messages(grader, tmp_path):
+    result = grader.grade(toy_notebook(tmp_path / "s.ipynb", body="    raise NotImplementedError()"), student="s")
+    assert result.score == 0
+    assert all("not implemented yet" in t.output for t in result.tests)
+
+
+def test_a_wrong_answer_loses_only_the_failing_rubric_line(grader, tmp_path):
+    result = grader.grade(toy_notebook(tmp_path / "w.ipynb", body="    return x + 2"), student="w")
+    assert result.score == 1.0
+    failed = [t for t in result.tests if t.status == "failed"]
+    assert [t.output for t in failed] == ["double: wrong values"]
+
+
+def test_a_top_level_endless_loop_is_skipped_and_named_and_the_rest_is_graded(grader, tmp_path):
+    path = toy_notebook(tmp_path / "l.ipynb", extra_cells=["while True:\n    pass"])
+    result = grader.grade(path, student="l")
+    assert result.score == 3.0
+    assert any("cell 1" in e and "did not finish within 8 s" in e for e in result.cell_errors)
+    assert result.execution_time < FAST.cells_seconds * 2 + 10
+
+
+def test_a_crash_in_one_test_does_not_affect_the_next_one(grader, tmp_path):
+    body = "    import os\n    if np.ndim(x) == 0:\n        os._exit(3)\n    return 2 * np.asarray(x, dtype=float)"
+    result = grader.grade(toy_notebook(tmp_path / "c.ipynb", body=body), student="c")
+    scalar, array = result.tests
+    assert scalar.status == "failed" and "exit code 3" in scalar.output
+    assert array.status == "passed"
+
+
+def test_a_hanging_call_fails_with_a_timeout_message(grader, tmp_path):
+    result = grader.grade(toy_notebook(tmp_path / "h.ipynb", body="    while True:\n        pass"), student="h")
+    assert result.score == 0
+    assert all("did not return within 3 s" in t.output for t in result.tests)
+
+
+def test_cell_errors_name_the_cell_and_line(grader, tmp_path):
+    result = grader.grade(toy_notebook(tmp_path / "e.ipynb", extra_cells=["x = 1\nundefined_name"]), student="e")
+    assert result.score == 3.0
+    assert result.cell_errors == ("cell 1: NameError at line 2: name 'undefined_name' is not defined",)
+
+
+def test_the_same_submission_gets_the_same_result_every_time(grader, tmp_path):
+    path = toy_notebook(tmp_path / "d.ipynb", body="    return 2 * np.asarray(x, dtype=float) + (np.size(x) > 3)")
+    first = grader.grade(path, student="d").to_json()
+    second = grader.grade(path, student="d").to_json()
+    for data in (first, second):
+        data.pop("execution_time")
+    assert json.dumps(first, sort_keys=True) == json.dumps(second, sort_keys=True)

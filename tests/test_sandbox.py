@@ -1,0 +1,95 @@
+"""The sandbox really isolates: measured properties of a worker, not mocks."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from nncourse.config import FIRST_SLOT_UID, GradingLimits
+from nncourse.sandbox.client import Worker
+from nncourse.sandbox.launcher import SandboxSpec, acquire_slot, check_sandbox, processes_of
+
+REPO = Path(__file__).resolve().parent.parent
+
+PROBE = r'''
+import json, os, socket
+facts = {"uid": os.getuid(), "pid": os.getpid(), "hostname": socket.gethostname()}
+try:
+    socket.create_connection(("127.0.0.1", 22), timeout=1); facts["net"] = "open"
+except Exception as exc:
+    facts["net"] = type(exc).__name__
+for path in ("/work", "/root", "/etc/shadow", "REPO"):
+    facts["sees " + path] = os.path.exists(path)
+try:
+    open("/usr/lib/planted.py", "w"); facts["usr writable"] = True
+except OSError:
+    facts["usr writable"] = False
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+facts["userns"] = "created" if libc.unshare(0x10000000) == 0 else ctypes.get_errno()
+import resource
+facts["nproc"] = resource.getrlimit(resource.RLIMIT_NPROC)[0]
+facts["core"] = resource.getrlimit(resource.RLIMIT_CORE)[0]
+facts["env"] = sorted(os.environ)
+FACTS = facts
+'''.replace("REPO", str(REPO))
+
+
+@pytest.fixture(scope="module")
+def slot():
+    check_sandbox(REPO / ".venv")
+    number, lock = acquire_slot()
+    yield number
+    lock.close()
+
+
+def _facts(slot):
+    spec = SandboxSpec(venv=REPO / ".venv", slot=slot, limits=GradingLimits())
+    with Worker([{"index": 0, "source": PROBE}], spec) as worker:
+        run = worker.run_cells(timeout=30)
+        assert run.cells and run.cells[0]["status"] == "ok", run
+        session = worker.open_session(seed=1)
+        reply, _ = session.request({"op": "global", "name": "FACTS"}, [], timeout=10)
+        session.close()
+    tree = reply["value"]["dict"]
+    return {key: value for key, value in tree}, run
+
+
+def test_student_code_runs_as_the_slot_uid_without_network_or_host_files(slot):
+    facts, run = _facts(slot)
+    assert facts["uid"] == FIRST_SLOT_UID + slot
+    assert facts["pid"] < 10, "a private pid namespace"
+    assert facts["hostname"] == "sandbox"
+    assert facts["net"] in ("PermissionError", "OSError", "ConnectionRefusedError") and facts["net"] != "open"
+    assert not facts["sees /work"] and not facts["sees /root"] and not facts["sees " + str(REPO)]
+    assert not facts["usr writable"]
+    assert facts["userns"] != "created"
+    assert facts["nproc"] == GradingLimits().processes and facts["core"] == 0
+    assert "seccomp on" in run.notes
+
+
+def test_the_environment_is_cleared(slot):
+    facts, _ = _facts(slot)
+    assert "PIP_FIND_LINKS" not in facts["env"] and "PATH" in facts["env"]
+
+
+def test_no_process_of_the_slot_uid_outlives_its_worker(slot):
+    spec = SandboxSpec(venv=REPO / ".venv", slot=slot, limits=GradingLimits())
+    daemon = "import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(600)\n"
+    with Worker([{"index": 0, "source": daemon}], spec) as worker:
+        worker.run_cells(timeout=30)
+        assert processes_of(spec.uid), "the daemon should be running while the worker lives"
+    assert processes_of(spec.uid) == []
+
+
+def test_results_cross_as_plain_data_never_pickles(slot):
+    spec = SandboxSpec(venv=REPO / ".venv", slot=slot, limits=GradingLimits())
+    source = "import numpy as np\nclass Evil:\n    def __reduce__(self):\n        return (print, ('pwned',))\nOBJ = Evil()\nARR = np.array([Evil()], dtype=object)\n"
+    with Worker([{"index": 0, "source": source}], spec) as worker:
+        worker.run_cells(timeout=30)
+        session = worker.open_session(seed=1)
+        reply, _ = session.request({"op": "global", "name": "OBJ"}, [], timeout=10)
+        assert "handle" in reply["value"], "an object crosses as a handle, not as bytes"
+        reply, blobs = session.request({"op": "global", "name": "ARR"}, [], timeout=10)
+        assert "handle" in json.dumps(reply["value"]) and blobs == [], "object arrays never cross as .npy"
+        session.close()
