@@ -27,7 +27,9 @@ def open_gradebook(db_url: str, *, course_id: str):
     try:
         with warnings.catch_warnings():
             # nbgrader 0.9.6 with SQLAlchemy 2.1 warns on every new submission (a known, harmless quirk)
-            warnings.filterwarnings("ignore", message=".*not in session.*")
+            from sqlalchemy.exc import SAWarning
+
+            warnings.simplefilter("ignore", SAWarning)
             with Gradebook(db_url, course_id=course_id) as gradebook:
                 yield gradebook
     finally:
@@ -52,10 +54,8 @@ def record_result(db_url: str, *, course_id: str, notebook: str, result: Submiss
     A submission that could not be graded is recorded with 0 for every item, so exports never
     confuse "not graded" with "missing".
     """
-    from nbgrader.api import Gradebook
-
     scores = result.item_scores()
-    with Gradebook(db_url, course_id=course_id) as gradebook:
+    with open_gradebook(db_url, course_id=course_id) as gradebook:
         gradebook.update_or_create_student(result.student)
         gradebook.update_or_create_submission(result.assignment, result.student,
                                               timestamp=timestamp or datetime.now(timezone.utc))
