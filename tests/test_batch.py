@@ -53,7 +53,7 @@ def test_parallel_grading_matches_serial_and_every_student_is_recorded_once(toy,
     assert statuses["dave"] == "error" and "not valid JSON" in _results(parallel)["dave"]["error"]
     assert "no notebook" in _results(parallel)["erin"]["error"]
     assert any("graded my-copy.ipynb" in note for note in _results(parallel)["carol"]["notes"])
-    rows = list(csv.DictReader(open(parallel / "grades.csv")))
+    rows = list(csv.DictReader((parallel / "grades.csv").read_text().splitlines()))
     assert sorted(r["student"] for r in rows) == ["alice", "bob", "carol", "dave", "erin"]
     feedback = (parallel / "bob" / "01-toy" / "feedback.html").read_text()
     assert "double: wrong values" in feedback and "1 / 3 points" in feedback
@@ -80,7 +80,7 @@ def test_nbgrader_export_lists_the_scores(toy, submitted, tmp_path):
     subprocess.run([str(REPO / ".venv" / "bin" / "nbgrader"), "export", f"--CourseDirectory.db_url={db}",
                     "--CourseDirectory.course_id=toy", f"--to={tmp_path / 'export.csv'}"],
                    cwd=toy.root, env=env, check=True, capture_output=True)
-    rows = {r["student_id"]: float(r["score"]) for r in csv.DictReader(open(tmp_path / "export.csv"))}
+    rows = {r["student_id"]: float(r["score"]) for r in csv.DictReader((tmp_path / "export.csv").read_text().splitlines())}
     assert rows == {"alice": 3.0, "bob": 1.0, "carol": 0.0, "dave": 0.0, "erin": 0.0}
 
 
