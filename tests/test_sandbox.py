@@ -93,3 +93,32 @@ def test_results_cross_as_plain_data_never_pickles(slot):
         reply, blobs = session.request({"op": "global", "name": "ARR"}, [], timeout=10)
         assert "handle" in json.dumps(reply["value"]) and blobs == [], "object arrays never cross as .npy"
         session.close()
+
+
+def test_one_slot_runs_submissions_one_after_another_without_leaking_state(slot):
+    from nncourse.sandbox.client import SlotServer
+
+    spec = SandboxSpec(venv=REPO / ".venv", slot=slot, limits=GradingLimits())
+    first = ("import os, time\nopen('/tmp/answers.txt', 'w').write('secret of student one')\n"
+             "if os.fork() == 0:\n    os.setsid()\n    time.sleep(600)\n")
+    second = ("import os\nLEFT = [os.path.exists('/tmp/answers.txt'), os.listdir('/tmp'),\n"
+              "        sorted(p for p in os.listdir('/proc') if p.isdigit())]\n")
+    server = SlotServer(spec)
+    try:
+        job = server.start_job([{"index": 0, "source": first}])
+        assert job.run_cells(timeout=30).cells[0]["status"] == "ok"
+        assert len(processes_of(spec.uid)) >= 3, "server, job and the daemon run as the slot uid"
+        job.close()
+        assert server.alive(), "a clean job leaves the slot server reusable"
+        assert len(processes_of(spec.uid)) == 1, "only the slot server survives a job"
+        job = server.start_job([{"index": 0, "source": second}])
+        job.run_cells(timeout=30)
+        session = job.open_session(seed=1)
+        reply, _ = session.request({"op": "global", "name": "LEFT"}, [], timeout=10)
+        session.close()
+        job.close()
+    finally:
+        server.close()
+    exists, listing, pids = reply["value"]
+    assert exists is False and listing == []
+    assert len(pids) <= 4, f"only init, the server, the job and its session: {pids}"

@@ -91,10 +91,13 @@ def _init_slot(root: str, assignment: str, secret: bytes, limits: GradingLimits,
     from nncourse.layout import CourseLayout
     from nncourse.sandbox.launcher import acquire_slot
 
+    import atexit
+
     slot, lock = acquire_slot()
     _SLOT["lock"] = lock
     _SLOT["grader"] = Grader(layout=CourseLayout(Path(root)), assignment=assignment, secret=secret,
                              slot=slot, limits=limits, insecure=insecure)
+    atexit.register(_SLOT["grader"].close)
 
 
 def _grade_in_slot(student: str, notebook: str, note: str) -> dict:

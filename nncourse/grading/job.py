@@ -18,7 +18,7 @@ from nncourse.grading.reference import load_reference
 from nncourse.grading.results import SubmissionResult, TestResult, error_result
 from nncourse.intake import IntakeError, read_notebook
 from nncourse.layout import CourseLayout
-from nncourse.sandbox.client import CellRun, Worker, WorkerDied
+from nncourse.sandbox.client import CellRun, Job, SlotServer, WorkerDied
 from nncourse.sandbox.launcher import SandboxSpec
 
 
@@ -38,7 +38,7 @@ class _Attempt:
     """The worker currently serving a submission, with the cells it ran."""
 
     cells: list[dict]
-    worker: Worker | None = None
+    worker: Job | None = None
     run: CellRun | None = None
     problems: list[str] = field(default_factory=list)
 
@@ -66,6 +66,13 @@ class Grader:
         self.points = rubric_points(source)
         self.max_score = sum(self.points.values())
         self.reference = load_reference(source, name=f"nncourse_reference_{assignment.replace('-', '_')}")
+        self._server: SlotServer | None = None
+
+    def close(self) -> None:
+        """Tear down this slot's sandbox."""
+        if self._server is not None:
+            self._server.close()
+            self._server = None
 
     # --------------------------------------------------------------------------------------- public
     def grade(self, notebook: Path, *, student: str) -> SubmissionResult:
@@ -82,6 +89,9 @@ class Grader:
         try:
             self._start(attempt, kinds)
             tests, errors = self._run_tests(attempt, kinds, sha, started)
+        except WorkerDied as exc:  # the sandbox itself failed: not the student's fault, say so
+            return error_result(student=student, assignment=self.assignment, max_score=self.max_score,
+                                error=f"grader error: {exc}", sha256=sha)
         finally:
             if attempt.worker is not None:
                 attempt.worker.close()
@@ -107,10 +117,12 @@ class Grader:
         for _ in range(self.limits.max_restarts + 1):
             if attempt.worker is not None:
                 attempt.worker.close()
-            attempt.worker = Worker(attempt.cells, self.spec)
+            if self._server is None or not self._server.alive():
+                self._server = SlotServer(self.spec)
+            attempt.worker = self._server.start_job(attempt.cells)
             run = attempt.worker.run_cells(timeout=self.limits.cells_seconds)
             attempt.run = run
-            culprit = run.timed_out_cell if run.timed_out_cell is not None else getattr(run, "died_in_cell", None)
+            culprit = run.timed_out_cell if run.timed_out_cell is not None else run.died_in_cell
             if culprit is None or culprit < 0:
                 if run.died and culprit is None:
                     attempt.problems.append(f"the worker stopped before running any cell: {run.died}")

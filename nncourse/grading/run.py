@@ -74,7 +74,10 @@ def grade_one(notebook: Path, *, layout: CourseLayout, assignment: str, insecure
     try:
         grader = Grader(layout=layout, assignment=assignment, secret=load_secret(layout.secret_file),
                         slot=slot, limits=limits, insecure=insecure)
-        return grader.grade(notebook, student=notebook.stem)
+        try:
+            return grader.grade(notebook, student=notebook.stem)
+        finally:
+            grader.close()
     finally:
         lock.close()
 

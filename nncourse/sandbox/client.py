@@ -1,4 +1,10 @@
-"""The grader's side of a sandboxed worker: start it, run the cells, open per-test sessions."""
+"""The grader's side of the sandbox: a slot server per parallel slot, one job per submission.
+
+The slot server (bubblewrap + slot uid + rlimits + seccomp) imports numpy and torch once. Each
+submission runs in a fresh process it forks; when the job ends the server kills every other process
+of the slot uid and wipes /tmp and SysV IPC, and reports how many processes resisted (the grader
+then tears the whole sandbox down instead of reusing it).
+"""
 
 from __future__ import annotations
 
@@ -10,10 +16,11 @@ import subprocess
 import tempfile
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nncourse.sandbox.launcher import SandboxSpec, reap_uid, worker_command
+from nncourse.sandbox.launcher import SandboxSpec, processes_of, reap_uid, worker_command
 from nncourse.sandbox.worker import wire
 
 SIGNAL_NAMES = {signal.SIGSEGV: "a segmentation fault", signal.SIGKILL: "SIGKILL (killed)",
@@ -30,10 +37,13 @@ class CallTimeout(WorkerDied):
 
 
 def describe_exit(status: dict) -> str:
-    """Student-facing words for how a worker process ended."""
+    """Student-facing words for how a process running student code ended."""
     if "signal" in status:
         number = status["signal"]
-        name = SIGNAL_NAMES.get(number, signal.Signals(number).name if number in signal.Signals._value2member_map_ else str(number))
+        try:
+            name = SIGNAL_NAMES.get(number) or signal.Signals(number).name
+        except ValueError:
+            name = f"signal {number}"
         return f"the process running your code was killed by {name}"
     code = status.get("exit_code")
     if code is None:
@@ -50,15 +60,206 @@ class CellRun:
     replaced_builtins: list[str] = field(default_factory=list)
     timed_out_cell: int | None = None
     died: str | None = None
+    died_in_cell: int | None = None
     seconds: float = 0.0
 
 
-class Session:
-    """One test's channel to a forked child of the worker."""
+def _recv(sock: socket.socket, deadline: float) -> dict:
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise socket.timeout()
+    sock.settimeout(remaining)
+    message, _ = wire.recv_message(sock)
+    return message
 
-    def __init__(self, sock: socket.socket, worker: "Worker"):
+
+class SlotServer:
+    """A long-lived sandbox for one parallel slot; runs one submission (job) at a time."""
+
+    def __init__(self, spec: SandboxSpec):
+        self.spec = spec
+        self._dir = Path(tempfile.mkdtemp(prefix=f"nncourse-slot{spec.slot}-"))
+        os.chmod(self._dir, 0o755)
+        self._control, child_end = socket.socketpair()
+        self.output = bytearray()
+        self.notes: list[str] = []
+        command = worker_command(spec, job_in=self._dir, fd=child_end.fileno())
+        self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                         stderr=subprocess.STDOUT, pass_fds=[child_end.fileno()],
+                                         start_new_session=True)
+        child_end.close()
+        self._drain = threading.Thread(target=self._drain_output, daemon=True)
+        self._drain.start()
+        try:
+            hello = _recv(self._control, time.monotonic() + 60)
+            self.notes = [str(n) for n in hello.get("notes", [])][:10]
+            self.server_pid = hello.get("pid")
+        except (OSError, wire.WireError):
+            self.close()
+            raise WorkerDied(f"the sandbox did not start: {bytes(self.output[-2000:]).decode(errors='replace')}") from None
+        self._job: Job | None = None
+
+    def _drain_output(self) -> None:
+        stream = self._process.stdout
+        while True:
+            chunk = stream.read1(1 << 16)
+            if not chunk:
+                return
+            room = self.spec.limits.output_bytes - len(self.output)
+            if room > 0:
+                self.output += chunk[:room]
+
+    def alive(self) -> bool:
+        return self._process.poll() is None
+
+    def start_job(self, cells: list[dict]) -> "Job":
+        """Run a submission's cells in a fresh process of this slot."""
+        name = f"{uuid.uuid4().hex}.json"
+        path = self._dir / name
+        path.write_text(json.dumps(cells), encoding="utf-8")
+        os.chmod(path, 0o644)
+        try:
+            self._control.settimeout(10)
+            wire.send_message(self._control, {"type": "job", "cells": f"/sub/{name}"
+                                              if not self.spec.insecure else str(path)})
+            _, fds, _, _ = socket.recv_fds(self._control, 1, 1)
+        except (OSError, wire.WireError):
+            raise WorkerDied("the sandbox stopped answering") from None
+        if not fds:
+            raise WorkerDied("the sandbox did not start the job")
+        self._job = Job(socket.socket(fileno=fds[0]), self, path)
+        return self._job
+
+    def end_job(self, *, timeout: float = 10.0) -> dict:
+        """Kill the job's processes and clean the slot; returns how the job's main process ended."""
+        try:
+            self._control.settimeout(2.0)
+            wire.send_message(self._control, {"type": "end"})
+            message = _recv(self._control, time.monotonic() + timeout)
+            while message.get("type") != "job_ended":
+                message = _recv(self._control, time.monotonic() + timeout)
+        except (OSError, wire.WireError):
+            self.close()
+            return {}
+        if message.get("left") or set(processes_of(self.spec.uid)) - self._server_pids():
+            self.close()  # something resisted the cleanup: never reuse this sandbox
+        return message
+
+    def _server_pids(self) -> set[int]:
+        pids = set()
+        for pid in processes_of(self.spec.uid):
+            try:
+                with open(f"/proc/{pid}/status") as handle:
+                    status = handle.read()
+            except OSError:
+                continue
+            if f"NSpid:\t{pid}\t{self.server_pid}\n" in status or (self.spec.insecure and pid == self.server_pid):
+                pids.add(pid)
+        return pids
+
+    def close(self) -> None:
+        """Kill the sandbox and everything in it; remove the slot folder."""
+        try:
+            self._control.close()
+        except OSError:
+            pass
+        if self._process.poll() is None:
+            try:
+                os.killpg(self._process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        self._drain.join(timeout=1.0)
+        reap_uid(self.spec.uid)
+        for child in self._dir.iterdir():
+            child.unlink()
+        self._dir.rmdir()
+
+
+class Job:
+    """One submission running in a slot: its cells, then one forked session per test."""
+
+    def __init__(self, sock: socket.socket, server: SlotServer, cells_file: Path):
         self._sock = sock
-        self._worker = worker
+        self._server = server
+        self._cells_file = cells_file
+        self._session_open = False
+        self.status: dict = {}
+
+    def run_cells(self, *, timeout: float) -> CellRun:
+        """Wait for every cell to run; on a hang or death, report which cell was running."""
+        run, started = CellRun(notes=list(self._server.notes)), time.monotonic()
+        deadline, current = started + timeout, None
+        try:
+            while True:
+                message = _recv(self._sock, deadline)
+                if message.get("type") == "cell_start":
+                    current = message.get("index")
+                elif message.get("type") == "ready":
+                    run.cells = message.get("cells", [])
+                    run.replaced_builtins = [str(n) for n in message.get("replaced_builtins", [])][:50]
+                    break
+        except (socket.timeout, TimeoutError):
+            run.timed_out_cell = current if isinstance(current, int) else -1
+        except (OSError, wire.WireError):
+            run.died = describe_exit(self.close())
+            run.died_in_cell = current if isinstance(current, int) else None
+        run.seconds = time.monotonic() - started
+        return run
+
+    def alive(self) -> bool:
+        return self._sock.fileno() >= 0 and self._server.alive()
+
+    def open_session(self, *, seed: int, timeout: float = 10.0) -> "Session":
+        """Fork a fresh child (state as right after the cells ran) to serve one test."""
+        try:
+            self._sock.settimeout(timeout)
+            wire.send_message(self._sock, {"type": "session", "seed": int(seed)})
+            _, fds, _, _ = socket.recv_fds(self._sock, 1, 1)
+        except (OSError, wire.WireError):
+            raise WorkerDied(describe_exit(self.close())) from None
+        if not fds:
+            raise WorkerDied(describe_exit(self.close()))
+        self._session_open = True
+        return Session(socket.socket(fileno=fds[0]), self)
+
+    def end_session(self, *, kill: bool) -> dict:
+        """Wait for the job to report how the current session ended (killing it if asked)."""
+        if not self._session_open:
+            return {}
+        self._session_open = False
+        try:
+            if kill:
+                self._sock.settimeout(2.0)
+                wire.send_message(self._sock, {"type": "kill"})
+            message = _recv(self._sock, time.monotonic() + 5.0)
+            while message.get("type") != "session_ended":
+                message = _recv(self._sock, time.monotonic() + 5.0)
+            return message
+        except (OSError, wire.WireError):
+            return {"exit_code": None}
+
+    def close(self) -> dict:
+        """End the job: every process it started is killed and the slot is cleaned."""
+        if self._sock.fileno() >= 0:
+            self._sock.close()
+            self.status = self._server.end_job() if self._server.alive() else {}
+            try:
+                self._cells_file.unlink()
+            except FileNotFoundError:
+                pass
+        return self.status
+
+
+class Session:
+    """One test's channel to a forked child of the job."""
+
+    def __init__(self, sock: socket.socket, job: Job):
+        self._sock = sock
+        self._job = job
         self.ended: str | None = None
 
     def request(self, header: dict, blobs: list[bytes], *, timeout: float) -> tuple[dict, list[bytes]]:
@@ -70,11 +271,10 @@ class Session:
             return wire.recv_message(self._sock)
         except (socket.timeout, TimeoutError):
             self.ended = f"your code did not return within {timeout:g} s"
-            self._worker.end_session(kill=True)
+            self._job.end_session(kill=True)
             raise CallTimeout(self.ended) from None
         except (OSError, wire.WireError):
-            status = self._worker.end_session(kill=True)
-            self.ended = describe_exit(status)
+            self.ended = describe_exit(self._job.end_session(kill=True))
             raise WorkerDied(self.ended) from None
 
     def close(self) -> None:
@@ -84,143 +284,27 @@ class Session:
                 wire.send_message(self._sock, {"op": "close"})
             except OSError:
                 pass
-            self._worker.end_session(kill=False)
+            self._job.end_session(kill=False)
             self.ended = "session closed"
         self._sock.close()
 
 
 class Worker:
-    """A sandboxed worker process for one submission.
-
-    Args:
-        cells: ``[{"index": int, "source": str}, ...]`` in execution order.
-        spec: the sandbox spec (interpreter, slot uid, limits, isolation).
-    """
+    """A one-off sandbox running one submission (a slot server used for a single job)."""
 
     def __init__(self, cells: list[dict], spec: SandboxSpec):
-        self.spec = spec
-        self._dir = Path(tempfile.mkdtemp(prefix="nncourse-job-"))
-        os.chmod(self._dir, 0o755)
-        (self._dir / "cells.json").write_text(json.dumps(cells), encoding="utf-8")
-        os.chmod(self._dir / "cells.json", 0o644)
-        self._control, child_end = socket.socketpair()
-        self.output = bytearray()
-        command = worker_command(spec, job_in=self._dir, fd=child_end.fileno())
-        self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                         stderr=subprocess.STDOUT, pass_fds=[child_end.fileno()],
-                                         start_new_session=True)
-        child_end.close()
-        self._drain = threading.Thread(target=self._drain_output, daemon=True)
-        self._drain.start()
-        self._session_open = False
-
-    def _drain_output(self) -> None:
-        stream = self._process.stdout
-        while True:
-            chunk = stream.read1(1 << 16) if hasattr(stream, "read1") else stream.read(1 << 16)
-            if not chunk:
-                return
-            room = self.spec.limits.output_bytes - len(self.output)
-            if room > 0:
-                self.output += chunk[:room]
-
-    def _recv(self, deadline: float) -> dict:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise socket.timeout()
-        self._control.settimeout(remaining)
-        message, _ = wire.recv_message(self._control)
-        return message
+        self.server = SlotServer(spec)
+        self.job = self.server.start_job(cells)
 
     def run_cells(self, *, timeout: float) -> CellRun:
-        """Wait for the worker to execute every cell; on a hang, report which cell was running."""
-        run, started = CellRun(), time.monotonic()
-        deadline, current = started + timeout, None
-        try:
-            while True:
-                message = self._recv(deadline)
-                kind = message.get("type")
-                if kind == "hello":
-                    run.notes = [str(n) for n in message.get("notes", [])][:10]
-                elif kind == "cell_start":
-                    current = message.get("index")
-                elif kind == "ready":
-                    run.cells = message.get("cells", [])
-                    run.replaced_builtins = [str(n) for n in message.get("replaced_builtins", [])][:50]
-                    break
-        except (socket.timeout, TimeoutError):
-            run.timed_out_cell = current if isinstance(current, int) else -1
-        except (OSError, wire.WireError):
-            run.died = describe_exit(self._exit_status(wait=2.0))
-            run.timed_out_cell = None
-            run.cells_running = current  # type: ignore[attr-defined]
-            run.died_in_cell = current if isinstance(current, int) else None  # type: ignore[attr-defined]
-        run.seconds = time.monotonic() - started
-        return run
+        return self.job.run_cells(timeout=timeout)
 
-    def open_session(self, *, seed: int, timeout: float = 10.0) -> Session:
-        """Fork a fresh child (state as right after the cells ran) to serve one test."""
-        try:
-            self._control.settimeout(timeout)
-            wire.send_message(self._control, {"type": "session", "seed": int(seed)})
-            _, fds, _, _ = socket.recv_fds(self._control, 1, 1)
-        except (OSError, wire.WireError):
-            raise WorkerDied(describe_exit(self._exit_status(wait=1.0))) from None
-        if not fds:
-            raise WorkerDied("the worker did not open a session")
-        self._session_open = True
-        return Session(socket.socket(fileno=fds[0]), self)
-
-    def end_session(self, *, kill: bool) -> dict:
-        """Wait for the zygote to report how the current session ended (killing it if asked)."""
-        if not self._session_open:
-            return {}
-        self._session_open = False
-        try:
-            if kill:
-                self._control.settimeout(2.0)
-                wire.send_message(self._control, {"type": "kill"})
-            message = self._recv(time.monotonic() + 5.0)
-            while message.get("type") != "session_ended":
-                message = self._recv(time.monotonic() + 5.0)
-            return message
-        except (OSError, wire.WireError):
-            return self._exit_status(wait=0.5) or {"exit_code": None}
-
-    def alive(self) -> bool:
-        return self._process.poll() is None
-
-    def _exit_status(self, *, wait: float) -> dict:
-        try:
-            code = self._process.wait(timeout=wait)
-        except subprocess.TimeoutExpired:
-            return {}
-        # bwrap reports a killed child as 128+signal
-        if code < 0:
-            return {"signal": -code}
-        if code > 128 and code - 128 in signal.Signals._value2member_map_:
-            return {"signal": code - 128}
-        return {"exit_code": code}
+    def open_session(self, *, seed: int) -> Session:
+        return self.job.open_session(seed=seed)
 
     def close(self) -> None:
-        """Kill the sandbox and everything in it; remove the job folder."""
-        try:
-            self._control.close()
-        finally:
-            if self._process.poll() is None:
-                try:
-                    os.killpg(self._process.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                pass
-            self._drain.join(timeout=1.0)
-            reap_uid(self.spec.uid)
-            for child in self._dir.iterdir():
-                child.unlink()
-            self._dir.rmdir()
+        self.job.close()
+        self.server.close()
 
     def __enter__(self) -> "Worker":
         return self

@@ -72,11 +72,10 @@ def worker_command(spec: SandboxSpec, *, job_in: Path, fd: int) -> list[str]:
 
     Args:
         spec: interpreter, slot and limits.
-        job_in: folder holding ``cells.json``; mounted read-only at /sub.
+        job_in: the slot's folder for submissions' cells; mounted read-only at /sub.
         fd: number of the control socket inherited by the worker.
     """
-    worker_args = json.dumps({"fd": fd, "cells": "/sub/cells.json", "limits": spec.limits.worker_rlimits(),
-                              "seccomp": not spec.insecure})
+    worker_args = json.dumps({"fd": fd, "limits": spec.limits.worker_rlimits(), "seccomp": not spec.insecure})
     if spec.insecure:
         return _insecure_command(spec, job_in=job_in, fd=fd)
     env = {"HOME": "/tmp", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "MPLBACKEND": "Agg",
@@ -105,8 +104,7 @@ def worker_command(spec: SandboxSpec, *, job_in: Path, fd: int) -> list[str]:
 
 def _insecure_command(spec: SandboxSpec, *, job_in: Path, fd: int) -> list[str]:
     """No namespaces (bubblewrap missing); still drops to the slot uid when running as root."""
-    worker_args = json.dumps({"fd": fd, "cells": str(job_in / "cells.json"),
-                              "limits": spec.limits.worker_rlimits(), "seccomp": False})
+    worker_args = json.dumps({"fd": fd, "limits": spec.limits.worker_rlimits(), "seccomp": False})
     command = [str(spec.venv / "bin" / "python"), "-I", str(WORKER_DIR / "worker.py"), worker_args]
     if os.geteuid() == 0:
         command = ["setpriv", f"--reuid={spec.uid}", f"--regid={spec.uid}", "--clear-groups",

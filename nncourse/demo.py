@@ -1,0 +1,108 @@
+"""`make demo`: release, build a small demo cohort, grade it into a SQLite gradebook, print the scores.
+
+The cohort (``examples/submitted/<student>/<assignment>/``) is made from the course itself:
+``solution`` (the instructor's answers), ``stub`` (the untouched student version), ``half-done``
+(the first half of the items answered), ``syntax-error`` (one answer does not parse) and
+``typical-mistake`` (one realistic bug per assignment, see ``MISTAKES``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sys
+from pathlib import Path
+
+from nncourse.layout import CourseLayout
+
+# assignment -> (graded item, regex to find in its solution, replacement, what a student did wrong)
+MISTAKES: dict[str, tuple[str, str, str, str]] = {}
+
+_REGION = re.compile(r"[ \t]*### BEGIN SOLUTION[^\n]*\n(.*?)\n[ \t]*### END SOLUTION[^\n]*", re.DOTALL)
+
+
+def _solution_cells(data: dict) -> list[dict]:
+    return [c for c in data["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("solution")]
+
+
+def _source(cell: dict) -> str:
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+def _answered(layout: CourseLayout, assignment: str, answered_items: set[str] | None) -> dict:
+    """The student version with the instructor's answers pasted into the chosen items (all if None)."""
+    student = json.loads(layout.release_notebook(assignment).read_text(encoding="utf-8"))
+    source = json.loads(layout.source_notebook(assignment).read_text(encoding="utf-8"))
+    answers = {c["metadata"]["nbgrader"]["grade_id"]: _source(c) for c in _solution_cells(source)}
+    for cell in _solution_cells(student):
+        item = cell["metadata"]["nbgrader"]["grade_id"]
+        if answered_items is None or item in answered_items:
+            cell["source"] = _REGION.sub(lambda m: m.group(1), answers[item])
+    return student
+
+
+def build_cohort(layout: CourseLayout, destination: Path) -> list[str]:
+    """Write the demo submissions; returns the student names."""
+    if destination.exists():
+        shutil.rmtree(destination)
+    students = ["solution", "stub", "half-done", "syntax-error", "typical-mistake"]
+    for assignment in layout.assignments():
+        items = [c["metadata"]["nbgrader"]["grade_id"]
+                 for c in _solution_cells(json.loads(layout.source_notebook(assignment).read_text()))]
+        notebooks = {
+            "solution": _answered(layout, assignment, None),
+            "stub": json.loads(layout.release_notebook(assignment).read_text(encoding="utf-8")),
+            "half-done": _answered(layout, assignment, set(items[: len(items) // 2])),
+        }
+        broken = _answered(layout, assignment, None)
+        cell = _solution_cells(broken)[-1]
+        cell["source"] = _source(cell).replace("):", ")", 1)  # a missing colon
+        notebooks["syntax-error"] = broken
+        mistake = _answered(layout, assignment, None)
+        if assignment in MISTAKES:
+            item, pattern, replacement, _ = MISTAKES[assignment]
+            for cell in _solution_cells(mistake):
+                if cell["metadata"]["nbgrader"]["grade_id"] == item:
+                    new = re.sub(pattern, replacement, _source(cell), count=1)
+                    if new == _source(cell):
+                        raise ValueError(f"demo mistake for {assignment} no longer applies to {item}")
+                    cell["source"] = new
+        notebooks["typical-mistake"] = mistake
+        for student, notebook in notebooks.items():
+            path = destination / student / assignment / layout.notebook_name(assignment)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
+    return students
+
+
+def main() -> int:
+    from nncourse.grading.run import eprint, grade, score_table
+    from nncourse.release.run import release
+
+    layout = CourseLayout.find()
+    eprint("== releasing (nbgrader generate_assignment + executed solutions)")
+    report = release(layout, progress=eprint)
+    if not report.ok:
+        for problem in report.problems:
+            eprint(f"FAIL {problem}")
+        return 1
+    submitted = layout.root / "examples" / "submitted"
+    graded = layout.root / "examples" / "graded"
+    build_cohort(layout, submitted)
+    eprint(f"== demo cohort in {submitted.relative_to(layout.root)}: solution, stub, half-done, "
+           "syntax-error, typical-mistake")
+    db_url = f"sqlite:///{graded / 'gradebook.db'}"
+    graded.mkdir(parents=True, exist_ok=True)
+    for assignment in layout.assignments():
+        summary = grade(submitted, layout=layout, assignment=assignment, out=graded / assignment, jobs=2,
+                        db_url=db_url, progress=eprint)
+        print(f"\n{assignment}")
+        print(score_table(summary.results))
+    print(f"\nfeedback pages, grades.csv and report.html: {graded.relative_to(layout.root)}/<assignment>/; "
+          f"gradebook: {graded.relative_to(layout.root)}/gradebook.db")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
