@@ -128,5 +128,15 @@ def report_cli(out: Path, assignment: str | None) -> None:
     click.echo(build_report(out, assignment=assignment))
 
 
+@main.command("gradescope")
+@click.argument("assignment")
+@click.option("--out", "-o", default="dist", show_default=True, type=click.Path(file_okay=False, path_type=Path))
+def gradescope_cli(assignment: str, out: Path) -> None:
+    """Build OUT/<assignment>-autograder.zip for Gradescope (same engine, same hidden tests)."""
+    from nncourse.gradescope.build import build_autograder_zip
+
+    click.echo(build_autograder_zip(_layout(), assignment, out=out))
+
+
 if __name__ == "__main__":
     main()

@@ -17,7 +17,9 @@ FAST = GradingLimits(cells_seconds=8, call_seconds=3, test_seconds=10, job_secon
 def grader(toy):
     check_sandbox(toy.venv)
     slot, lock = acquire_slot()
-    yield Grader(layout=toy, assignment="01-toy", secret=b"s", slot=slot, limits=FAST)
+    grader = Grader(layout=toy, assignment="01-toy", secret=b"s", slot=slot, limits=FAST)
+    yield grader
+    grader.close()
     lock.close()
 
 

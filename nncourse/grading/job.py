@@ -53,15 +53,16 @@ class Grader:
         slot: parallel slot, which selects the sandbox uid.
         limits: time and resource limits.
         insecure: run without namespaces (only when the sandbox cannot be built, never by default).
+        venv: the interpreter environment of the sandbox (default: the course's ``.venv``).
     """
 
     def __init__(self, *, layout: CourseLayout, assignment: str, secret: bytes, slot: int = 0,
-                 limits: GradingLimits = GradingLimits(), insecure: bool = False):
+                 limits: GradingLimits = GradingLimits(), insecure: bool = False, venv: Path | None = None):
         self.layout = layout
         self.assignment = layout.check_assignment(assignment)
         self.secret = secret
         self.limits = limits
-        self.spec = SandboxSpec(venv=layout.venv, slot=slot, limits=limits, insecure=insecure)
+        self.spec = SandboxSpec(venv=venv or layout.venv, slot=slot, limits=limits, insecure=insecure)
         source = layout.source_notebook(assignment)
         self.points = rubric_points(source)
         self.max_score = sum(self.points.values())

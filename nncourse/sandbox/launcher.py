@@ -48,6 +48,12 @@ def check_sandbox(venv: Path) -> None:
         if shutil.which(tool) is None:
             raise SandboxUnavailable(f"'{tool}' is missing: run 'make setup' as root (installs Debian's "
                                      "bubblewrap) or pass --insecure to grade without isolation")
+    probe = subprocess.run(["bwrap", "--unshare-pid", "--unshare-net", "--ro-bind", "/usr", "/usr",
+                            *_root_links(), "--proc", "/proc", "--dev", "/dev", "true"],
+                           capture_output=True, text=True, timeout=30, check=False)
+    if probe.returncode != 0:
+        raise SandboxUnavailable(f"bubblewrap cannot create namespaces here ({probe.stderr.strip()[:200]}); "
+                                 "pass --insecure to grade without isolation")
     python = venv / "bin" / "python"
     if not python.exists():
         raise SandboxUnavailable(f"no interpreter at {python}: run 'make setup'")
@@ -75,7 +81,8 @@ def worker_command(spec: SandboxSpec, *, job_in: Path, fd: int) -> list[str]:
         job_in: the slot's folder for submissions' cells; mounted read-only at /sub.
         fd: number of the control socket inherited by the worker.
     """
-    worker_args = json.dumps({"fd": fd, "limits": spec.limits.worker_rlimits(), "seccomp": not spec.insecure})
+    worker_args = json.dumps({"fd": fd, "limits": spec.limits.worker_rlimits(), "seccomp": not spec.insecure,
+                              "slot_uid": spec.uid})
     if spec.insecure:
         return _insecure_command(spec, job_in=job_in, fd=fd)
     env = {"HOME": "/tmp", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "MPLBACKEND": "Agg",
@@ -104,7 +111,8 @@ def worker_command(spec: SandboxSpec, *, job_in: Path, fd: int) -> list[str]:
 
 def _insecure_command(spec: SandboxSpec, *, job_in: Path, fd: int) -> list[str]:
     """No namespaces (bubblewrap missing); still drops to the slot uid when running as root."""
-    worker_args = json.dumps({"fd": fd, "limits": spec.limits.worker_rlimits(), "seccomp": False})
+    worker_args = json.dumps({"fd": fd, "limits": spec.limits.worker_rlimits(), "seccomp": False,
+                              "slot_uid": spec.uid})
     command = [str(spec.venv / "bin" / "python"), "-I", str(WORKER_DIR / "worker.py"), worker_args]
     if os.geteuid() == 0:
         command = ["setpriv", f"--reuid={spec.uid}", f"--regid={spec.uid}", "--clear-groups",

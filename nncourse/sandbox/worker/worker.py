@@ -159,13 +159,14 @@ def main() -> None:
         if pid == 0:
             control.close()
             ours.close()
+            os.setpgid(0, 0)
             run_job(theirs, message["cells"], wire)
             _exit(0)
         theirs.close()
         socket.send_fds(control, [b"J"], [ours.fileno()])  # exactly the one byte the grader reads
         ours.close()
         status = _wait_job(pid, control, wire)
-        left = _clean_slot()
+        left = _clean_slot(pid, dedicated_uid=os.getuid() == args.get("slot_uid"))
         wire.send_message(control, {"type": "job_ended", "left": left, **status})
 
 
@@ -203,17 +204,25 @@ def _wait_job(pid: int, control, wire) -> dict:
     return {"exit_code": os.WEXITSTATUS(status)}
 
 
-def _clean_slot() -> int:
+def _clean_slot(job_pid: int, *, dedicated_uid: bool) -> int:
     """Kill every other process of this uid, reap them, wipe /tmp: the next submission starts clean.
+
+    Args:
+        job_pid: the job's main process (its process group is killed when the uid is not dedicated).
+        dedicated_uid: whether we run as the slot's own uid; only then is ``kill(-1)`` safe, because it
+            reaches every process of the uid (never run it as a real user).
 
     Returns:
         How many other processes were still alive afterwards (0 unless something resisted).
     """
     import shutil
 
+    if not dedicated_uid:
+        _kill_group(job_pid)
+        return 0
     for _ in range(50):
         try:
-            os.kill(-1, signal.SIGKILL)  # as the slot uid, inside our pid namespace: only this slot's processes
+            os.kill(-1, signal.SIGKILL)  # as the slot uid: only this slot's processes
         except ProcessLookupError:
             pass
         while True:
