@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from nncourse.config import GradingLimits
@@ -20,15 +20,23 @@ class CheckResult:
     message: str
 
 
-def run_public_checks(notebook: Path, *, venv: Path, slot: int, limits: GradingLimits = GradingLimits(),
-                      insecure: bool = False) -> tuple[list[CheckResult], list[str]]:
+def run_public_checks(notebook: Path, *, public: dict[str, str], venv: Path, slot: int,
+                      limits: GradingLimits = GradingLimits(), insecure: bool = False
+                      ) -> tuple[list[CheckResult], list[str]]:
     """Run setup, solution, own and check cells in order; report each check cell.
+
+    Args:
+        notebook: the student's notebook.
+        public: grade_id -> public asserts (from the source notebook); they replace the notebook's
+            ``grader.check`` cells, so the checks run without otter and cannot have been edited.
+        venv, slot, limits, insecure: the sandbox.
 
     Returns:
         The check results and the errors of other cells (an error there explains failing checks).
     """
     parsed = read_notebook(notebook, max_bytes=limits.notebook_bytes)
-    cells = parsed.runnable(include_checks=True)
+    cells = [replace(c, source=public[c.grade_id]) if c.kind == "check" and c.grade_id in public else c
+             for c in parsed.runnable(include_checks=True)]
     by_index = {cell.index: cell for cell in cells}
     spec = SandboxSpec(venv=venv, slot=slot, limits=limits, insecure=insecure)
     with Worker([{"index": c.index, "source": c.source} for c in cells], spec) as worker:

@@ -3,37 +3,25 @@
 from __future__ import annotations
 
 import contextlib
-import os
-import sys
 import warnings
 from datetime import datetime, timezone
-from pathlib import Path
+
+from nncourse.nbgrader_env import nbgrader_tools_on_path
 
 from nncourse.grading.results import SubmissionResult
 
 
 @contextlib.contextmanager
 def open_gradebook(db_url: str, *, course_id: str):
-    """nbgrader's Gradebook, with ``alembic`` findable.
-
-    nbgrader shells out to ``alembic`` when it creates a database; without it on PATH it fails and
-    leaves a half-initialised file behind, so the interpreter's bin folder goes on PATH meanwhile.
-    """
+    """nbgrader's Gradebook, with ``alembic`` findable and its SQLAlchemy noise silenced."""
     from nbgrader.api import Gradebook
+    from sqlalchemy.exc import SAWarning
 
-    bin_dir = str(Path(sys.executable).parent)
-    old_path = os.environ.get("PATH", "")
-    os.environ["PATH"] = f"{bin_dir}{os.pathsep}{old_path}"
-    try:
-        with warnings.catch_warnings():
-            # nbgrader 0.9.6 with SQLAlchemy 2.1 warns on every new submission (a known, harmless quirk)
-            from sqlalchemy.exc import SAWarning
-
-            warnings.simplefilter("ignore", SAWarning)
-            with Gradebook(db_url, course_id=course_id) as gradebook:
-                yield gradebook
-    finally:
-        os.environ["PATH"] = old_path
+    with nbgrader_tools_on_path(), warnings.catch_warnings():
+        # nbgrader 0.9.6 with SQLAlchemy 2.1 warns on every new submission (a known, harmless quirk)
+        warnings.simplefilter("ignore", SAWarning)
+        with Gradebook(db_url, course_id=course_id) as gradebook:
+            yield gradebook
 
 
 def ensure_assignment(db_url: str, *, course_id: str, assignment: str, notebook: str,

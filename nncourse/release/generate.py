@@ -9,6 +9,8 @@ from pathlib import Path
 import nbformat
 
 from nncourse.layout import CourseLayout
+from nncourse.nbgrader_env import nbgrader_tools_on_path
+from nncourse.release.otter_checks import add_otter_checks
 
 GENERATED_BY = "nncourse release"
 DEFAULT_COHORT = "main"
@@ -48,19 +50,22 @@ def generate_student_version(layout: CourseLayout, assignment: str, *, scratch: 
     config.CourseDirectory.db_url = f"sqlite:///{scratch / 'gradebook.db'}"
     config.Application.log_level = "ERROR"
     coursedir = CourseDirectory(config=config)
-    result = NbGraderAPI(coursedir=coursedir, config=config).generate_assignment(assignment, force=True, create=True)
+    with nbgrader_tools_on_path():
+        result = NbGraderAPI(coursedir=coursedir, config=config).generate_assignment(assignment, force=True,
+                                                                                     create=True)
     if not result.get("success"):
         raise RuntimeError(f"nbgrader generate_assignment {assignment} failed:\n{result.get('error') or result.get('log')}")
     notebook = scratch / "release" / assignment / layout.notebook_name(assignment)
-    tag_notebook(notebook, cohort=cohort, kind="student version")
+    add_otter_checks(notebook, layout.source_notebook(assignment))
+    tag_notebook(notebook, cohort=cohort, kind="student version", assignment=assignment)
     return notebook
 
 
-def tag_notebook(path: Path, *, cohort: str, kind: str) -> None:
+def tag_notebook(path: Path, *, cohort: str, kind: str, assignment: str) -> None:
     """Record provenance in the notebook metadata and write it in nbformat's canonical form."""
     notebook = nbformat.read(path, as_version=4)
-    notebook.metadata["nncourse"] = {"generated_by": GENERATED_BY, "kind": kind, "cohort": cohort,
-                                     "course_id": course_id_for(cohort)}
+    notebook.metadata["nncourse"] = {"generated_by": GENERATED_BY, "kind": kind, "assignment": assignment,
+                                     "cohort": cohort, "course_id": course_id_for(cohort)}
     nbformat.write(notebook, path)
 
 

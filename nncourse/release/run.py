@@ -61,7 +61,7 @@ def release(layout: CourseLayout, *, assignments: list[str] | None = None, cohor
             solution = scratch / "solutions" / assignment / student.name
             try:
                 report.seconds[assignment] = execute_solution(layout.source_notebook(assignment), solution,
-                                                              cohort=report.cohort)
+                                                              cohort=report.cohort, assignment=assignment)
             except RuntimeError as exc:
                 report.problems.append(str(exc))
                 continue
@@ -81,9 +81,14 @@ def _drift(layout: CourseLayout, built: dict, cohort: str) -> list[str]:
     if not cohort_file.is_file() or cohort_file.read_text().strip() != cohort:
         problems.append(f"release/{COHORT_FILE} does not record cohort {cohort!r}")
     for assignment, (student, solution) in built.items():
-        committed = layout.release_notebook(assignment)
-        if not committed.is_file() or committed.read_bytes() != student.read_bytes():
-            problems.append(f"release/{assignment}/{student.name} is out of date: run 'make release'")
+        for generated in sorted(p for p in student.parent.rglob("*") if p.is_file()):
+            relative = generated.relative_to(student.parent.parent)
+            committed = layout.release / relative
+            if not committed.is_file() or committed.read_bytes() != generated.read_bytes():
+                problems.append(f"release/{relative} is out of date: run 'make release'")
+        extra = {p.relative_to(layout.release) for p in (layout.release / assignment).rglob("*") if p.is_file()} - \
+            {p.relative_to(student.parent.parent) for p in student.parent.rglob("*") if p.is_file()}
+        problems += [f"release/{p} is not generated from source/: remove it" for p in sorted(extra)]
         committed_solution = layout.solution_notebook(assignment)
         if not committed_solution.is_file() or _sources_of(committed_solution) != _sources_of(solution):
             problems.append(f"solutions/{assignment}/{solution.name} is out of date: run 'make release'")

@@ -17,7 +17,7 @@ from nncourse.release.generate import tag_notebook
 _MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
 
 
-def execute_solution(source: Path, destination: Path, *, cohort: str, timeout: float = 120) -> float:
+def execute_solution(source: Path, destination: Path, *, cohort: str, assignment: str, timeout: float = 120) -> float:
     """Execute a source notebook top to bottom and save it with outputs as the solution.
 
     Returns:
@@ -50,5 +50,5 @@ def execute_solution(source: Path, destination: Path, *, cohort: str, timeout: f
             cell.source = _MARKER.sub("", cell.source)
     destination.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, destination)
-    tag_notebook(destination, cohort=cohort, kind="solution")
+    tag_notebook(destination, cohort=cohort, kind="solution", assignment=assignment)
     return seconds

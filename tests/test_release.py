@@ -1,0 +1,101 @@
+"""`nncourse release`: student versions, executed solutions, otter checks, proof of soundness, drift."""
+
+import json
+import shutil
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from nncourse.release.run import release
+from nncourse.release.verify import verify_student_version
+
+CONTRACT = {  # ASSIGNMENTS.md: every graded item, by assignment
+    "01-gradient-descent": ["predict", "mse_loss", "mse_gradient", "gradient_descent", "fit_autograd", "fit_nn"],
+    "02-backpropagation": ["Linear", "ReLU", "Sigmoid", "bce_loss", "bce_grad", "Network"],
+    "03-spiral": ["MLP", "Trainer", "accuracy", "polar_features"],
+    "04-tensorboard": ["figure_to_array", "decision_boundary", "train_with_logging"],
+    "05-weight-init": ["calculate_gain", "uniform_init", "normal_init", "xavier_uniform", "xavier_normal",
+                       "kaiming_uniform", "kaiming_normal", "activation_stats"],
+}
+
+
+def _quiet(_line):
+    pass
+
+
+def test_toy_release_publishes_a_stubbed_student_version_with_otter_checks(toy):
+    report = release(toy, cohort="2027-spring", progress=_quiet)
+    assert report.ok, report.problems
+    student = toy.release_notebook("01-toy")
+    data = json.loads(student.read_text())
+    assert data["metadata"]["nncourse"]["cohort"] == "2027-spring"
+    assert data["metadata"]["nncourse"]["course_id"] == "nn-pytorch-2027-spring"
+    sources = {c["metadata"].get("nbgrader", {}).get("grade_id"): "".join(c["source"]) for c in data["cells"]}
+    assert "raise NotImplementedError()" in sources["double"] and "2 * np.asarray" not in json.dumps(data)
+    assert sources["test_double"] == 'grader.check("double")'
+    assert (toy.release / "01-toy" / "checks" / "double.py").is_file()
+    assert (toy.release / "cohort.txt").read_text().strip() == "2027-spring"
+    solution = json.loads(toy.solution_notebook("01-toy").read_text())
+    assert "BEGIN SOLUTION" not in json.dumps(solution)
+    assert any(c.get("outputs") for c in solution["cells"] if c["cell_type"] == "code")
+    assert release(toy, check=True, progress=_quiet).ok, "a fresh release is up to date"
+
+
+def test_release_check_reports_a_hand_edited_or_extra_release_file(toy):
+    assert release(toy, progress=_quiet).ok
+    student = toy.release_notebook("01-toy")
+    student.write_text(student.read_text().replace("Twice x.", "Twice x!"))
+    (toy.release / "01-toy" / "hidden_tests.py").write_text("leak = 1\n")
+    problems = release(toy, check=True, progress=_quiet).problems
+    assert any("toy.ipynb is out of date" in p for p in problems)
+    assert any("hidden_tests.py is not generated" in p for p in problems)
+
+
+def test_verification_catches_leaked_solution_lines_and_missing_stubs(toy, tmp_path):
+    assert release(toy, progress=_quiet).ok
+    leaked = tmp_path / "toy.ipynb"
+    notebook = nbformat.read(toy.release_notebook("01-toy"), as_version=4)
+    for cell in notebook.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "double":
+            cell.source = 'def double(x):\n    """Twice x."""\n    return 2 * np.asarray(x, dtype=float)'
+    nbformat.write(notebook, leaked)
+    problems = verify_student_version(toy.source_notebook("01-toy"), leaked)
+    assert any("solution line leaked" in p for p in problems)
+    assert any("double is not a NotImplementedError stub" in p for p in problems)
+
+
+def test_a_student_sees_the_otter_check_pass_once_the_item_is_implemented(toy, tmp_path):
+    assert release(toy, progress=_quiet).ok
+    folder = tmp_path / "student"
+    shutil.copytree(toy.release / "01-toy", folder)
+    outputs = {}
+    for label, body in (("stub", None), ("done", "    return 2 * np.asarray(x, dtype=float)")):
+        notebook = nbformat.read(folder / "toy.ipynb", as_version=4)
+        for cell in notebook.cells:
+            if body and cell.metadata.get("nbgrader", {}).get("grade_id") == "double":
+                cell.source = "def double(x):\n" + body
+        NotebookClient(notebook, kernel_name="python3", allow_errors=True,
+                       resources={"metadata": {"path": str(folder)}}).execute()
+        check = next(c for c in notebook.cells if c.source == 'grader.check("double")')
+        outputs[label] = json.dumps(check.outputs)
+    assert "All test cases passed" in outputs["done"]
+    assert "All test cases passed" not in outputs["stub"] and "NotImplementedError" in outputs["stub"]
+
+
+@pytest.mark.parametrize("assignment", sorted(CONTRACT))
+def test_every_contract_item_is_a_stub_in_the_committed_release(course, assignment):
+    release_notebook = course.release_notebook(assignment)
+    assert release_notebook.is_file(), f"{release_notebook} missing: run 'make release'"
+    cells = json.loads(release_notebook.read_text())["cells"]
+    solution_ids = [c["metadata"]["nbgrader"]["grade_id"] for c in cells
+                    if c["metadata"].get("nbgrader", {}).get("solution")]
+    assert set(CONTRACT[assignment]) <= set(solution_ids)
+    assert verify_student_version(course.source_notebook(assignment), release_notebook) == []
+
+
+def test_the_committed_release_and_solutions_are_up_to_date(course):
+    report = release(course, check=True, progress=_quiet)
+    assert report.ok, "\n".join(report.problems)
+    for assignment, seconds in report.seconds.items():
+        assert seconds <= 60, f"{assignment} took {seconds:.1f} s to run (budget 30 s on an idle machine)"
