@@ -165,7 +165,11 @@ def grade_batch(*, root: Path, submitted: Path, assignment: str, notebook_name: 
                         result = error_result(student=submission.student, assignment=assignment,
                                               max_score=max_score, sha256=_sha(submission.notebook),
                                               error=f"grader error: {type(exc).__name__}: {exc}"[:500])
-                    finish(result)
+                    try:
+                        finish(result)
+                    except BaseException:  # e.g. OUT is full: stop at once instead of grading the rest for nothing
+                        pool.shutdown(wait=False, cancel_futures=True)
+                        raise
                     count += 1
                     elapsed = time.monotonic() - started
                     progress(f"[{count}/{total}] {result.student}: {result.score:g}/{result.max_score:g}"

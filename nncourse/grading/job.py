@@ -41,6 +41,7 @@ class _Attempt:
     worker: Job | None = None
     run: CellRun | None = None
     problems: list[str] = field(default_factory=list)
+    gave_up: str | None = None  # the cells kept hanging or crashing: tests fail at once with this
 
 
 class Grader:
@@ -136,16 +137,22 @@ class Grader:
                 attempt.problems.append(f"{label}: {run.died} while it ran; it was skipped so the rest "
                                         "could be graded")
             attempt.cells = [c for c in attempt.cells if c["index"] != culprit]
+        attempt.gave_up = (f"not run: the notebook hung or crashed {self.limits.max_restarts + 1} times "
+                           "(see the notebook's errors), so it was not tested further")
 
     def _open_session(self, attempt: _Attempt, kinds: dict, seed: int):
         worker = attempt.worker
-        if worker is None or not worker.alive():
+        if not attempt.gave_up and (worker is None or not worker.alive()):
             attempt.problems.append("the process running your code died between tests; a fresh one was started")
             self._start(attempt, kinds)
+        if attempt.gave_up:
+            raise WorkerDied(attempt.gave_up)
         try:
             return attempt.worker.open_session(seed=seed)
         except WorkerDied:
             self._start(attempt, kinds)
+            if attempt.gave_up:
+                raise WorkerDied(attempt.gave_up) from None
             return attempt.worker.open_session(seed=seed)
 
     def _run_tests(self, attempt: _Attempt, kinds: dict, sha: str, started: float):

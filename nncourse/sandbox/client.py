@@ -273,8 +273,10 @@ class Session:
             self.ended = f"your code did not return within {timeout:g} s"
             self._job.end_session(kill=True)
             raise CallTimeout(self.ended) from None
-        except (OSError, wire.WireError):
-            self.ended = describe_exit(self._job.end_session(kill=True))
+        except (OSError, wire.WireError) as exc:
+            status = self._job.end_session(kill=True)
+            unreadable = isinstance(exc, wire.WireError) and str(exc) != "connection closed"
+            self.ended = f"your code's reply could not be read ({exc})" if unreadable else describe_exit(status)
             raise WorkerDied(self.ended) from None
 
     def close(self) -> None:

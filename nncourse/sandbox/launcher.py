@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -169,5 +170,26 @@ def acquire_slot(*, first: int = 0, count: int = 64):
             handle.close()
             continue
         reap_uid(FIRST_SLOT_UID + slot)  # leftovers of a grader that was killed
+        _remove_stale_slot_folders(lock_dir, own=slot)
         return slot, handle
     raise SandboxUnavailable(f"all {count} sandbox slots are busy")
+
+
+def _remove_stale_slot_folders(lock_dir: Path, *, own: int) -> None:
+    """Remove the slot folders (students' cells) that killed graders left in /tmp: those of our new slot
+    and of every slot nobody holds."""
+    import fcntl
+
+    for folder in Path(tempfile.gettempdir()).glob("nncourse-slot*-*"):
+        number = folder.name.split("-")[1].removeprefix("slot")
+        if not number.isdigit():
+            continue
+        if int(number) == own:
+            shutil.rmtree(folder, ignore_errors=True)
+            continue
+        with open(lock_dir / f"slot-{number}.lock", "w") as probe:
+            try:
+                fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)  # fails while a grader (even this one) holds it
+            except OSError:
+                continue
+            shutil.rmtree(folder, ignore_errors=True)

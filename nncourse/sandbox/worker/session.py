@@ -6,6 +6,7 @@ handle (functions, classes, bound methods), ``import`` a module the test needs i
 A guard may wrap a call (``no_torch``: any torch operation raises).
 """
 
+import builtins
 import json
 import os
 import random
@@ -16,6 +17,17 @@ import numpy as np
 
 import instruments
 import wire
+
+
+_BUILTINS = dict(builtins.__dict__)  # imported before any student cell runs
+
+
+def _restore_builtins() -> None:
+    """Undo built-ins replaced by the student's code during a call (the replies need the real ones)."""
+    current = builtins.__dict__
+    for name, value in _BUILTINS.items():
+        if current.get(name) is not value:
+            current[name] = value
 
 
 class Objects:
@@ -68,7 +80,10 @@ def serve(sock, namespace: dict, seed: int) -> int:
         if op == "close":
             return 0
         try:
-            value = _perform(op, request, blobs, namespace, objects, decode)
+            try:
+                value = _perform(op, request, blobs, namespace, objects, decode)
+            finally:
+                _restore_builtins()
             encoder = wire.Encoder(objects.put, torch)
             reply = {"ok": True, "value": encoder.encode(value)}
             blobs_out = encoder.blobs

@@ -28,6 +28,7 @@ import traceback
 # Bound before student code runs: a notebook that replaces builtins cannot break these references.
 _ORIGINAL_BUILTINS = {name: getattr(builtins, name) for name in dir(builtins)}
 _exit, _fork, _print = os._exit, os.fork, print
+_getppid, _sorted = os.getppid, sorted
 _PRIVATE_SOCKET_FD = None
 
 
@@ -85,22 +86,26 @@ class _Display:
 
 def run_cells(cells: list, namespace: dict, channel, send) -> list:
     """Execute cells in order; every failure is recorded and the next cell still runs."""
-    results = []
+    results, server = [], _getppid()
     for cell in cells:
         index = cell["index"]
         send(channel, {"type": "cell_start", "index": index})
         started = time.monotonic()
-        entry = {"index": index, "status": "ok"}
+        entry, error = {"index": index, "status": "ok"}, None
         try:
             code = compile(cell["source"], f"<cell {index}>", "exec")
             exec(code, namespace)
         except BaseException as exc:  # SystemExit and KeyboardInterrupt are cell errors too
-            entry.update(status="error", error=_describe(exc, index))
+            error = exc
         broken = replaced_builtins()
         if broken:  # the worker's own protocol code needs the real ones
             entry["replaced_builtins"] = broken
             for name in broken:
-                setattr(builtins, name, _ORIGINAL_BUILTINS[name])
+                builtins.__dict__[name] = _ORIGINAL_BUILTINS[name]
+        if _server_killed(server):  # e.g. kill(-1) or kill(getppid()): end the job in this very cell
+            _exit(70)
+        if error is not None:
+            entry.update(status="error", error=_describe(error, index))
         entry["seconds"] = round(time.monotonic() - started, 4)
         for stream in (sys.stdout, sys.stderr):
             try:
@@ -109,6 +114,28 @@ def run_cells(cells: list, namespace: dict, channel, send) -> list:
                 pass
         results.append(entry)
     return results
+
+
+def _server_killed(server: int) -> bool:
+    """Whether the slot server is gone or dying (so the grader learns which cell killed it).
+
+    kill() queues SIGKILL before it returns, so a pending SIGKILL or an exiting server is seen at once.
+    """
+    if _getppid() != server:
+        return True
+    try:
+        with open(f"/proc/{server}/stat", "rb") as handle:
+            fields = handle.read().rsplit(b")", 1)[1].split()
+        with open(f"/proc/{server}/status", "rb") as handle:
+            lines = handle.read().splitlines()
+    except OSError:
+        return True
+    pending = 0
+    for line in lines:
+        if line.startswith((b"SigPnd:", b"ShdPnd:")):
+            pending |= int(line.split()[1], 16)
+    pf_exiting = 0x4
+    return fields[0] in (b"Z", b"X") or bool(int(fields[6]) & pf_exiting) or bool(pending & (1 << (signal.SIGKILL - 1)))
 
 
 def _describe(exc: BaseException, cell_index=None) -> dict:
@@ -126,8 +153,8 @@ def _describe(exc: BaseException, cell_index=None) -> dict:
 
 
 def replaced_builtins() -> list:
-    return sorted(name for name, value in _ORIGINAL_BUILTINS.items()
-                  if getattr(builtins, name, None) is not value)
+    current = builtins.__dict__  # no built-in function here: the notebook may have replaced any of them
+    return _sorted(name for name, value in _ORIGINAL_BUILTINS.items() if current.get(name) is not value)
 
 
 def main() -> None:
