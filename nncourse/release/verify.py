@@ -61,9 +61,9 @@ def verify_student_version(source: Path, release: Path) -> list[str]:
     for marker in FORBIDDEN_MARKERS:
         if marker in text:
             problems.append(f"{release.name}: contains the marker {marker!r}")
-    for line in sorted(solution_only_lines(source)):
-        if line in text:
-            problems.append(f"{release.name}: solution line leaked: {line[:60]!r}")
+    released_lines = {line.strip() for line in text.splitlines()}
+    for line in sorted(solution_only_lines(source) & released_lines):
+        problems.append(f"{release.name}: solution line leaked: {line[:60]!r}")
     by_id = {_grade_id(c): c for c in cells if _grade_id(c)}
     for item in graded_items(source):
         cell = by_id.get(item)
