@@ -11,6 +11,7 @@ help:
 	@echo "make test     the whole test suite (installs everything it needs)"
 	@echo "make release  regenerate release/ and solutions/ from source/"
 	@echo "make bench    grading speed against stock nbgrader autograde"
+	@echo "make reliability  hostile submissions and batch faults, with figures"
 
 setup: $(STAMP)
 
@@ -32,6 +33,12 @@ release-check: setup
 
 lint: setup
 	$(VENV)/bin/ruff check nncourse tests
+
+reliability: setup
+	$(PY) scripts/reliability.py
+
+bench: setup
+	$(PY) scripts/bench.py
 
 clean:
 	rm -rf examples/graded .bench

@@ -53,8 +53,11 @@ def run_public_checks(notebook: Path, *, public: dict[str, str], venv: Path, slo
                 if run.timed_out_cell is not None:
                     message = f"did not run: cell {run.timed_out_cell} did not finish in {limits.cells_seconds:g} s"
                 results.append(CheckResult(item, False, message))
+            elif error and error.get("type") == "NotImplementedError":
+                results.append(CheckResult(item, False, "not implemented yet"))
             elif error:
-                results.append(CheckResult(item, False, f"{error.get('type')}: {error.get('message')}"))
+                where = f" ({error['where']})" if error.get("where") else ""
+                results.append(CheckResult(item, False, f"{error.get('type')}{where}: {error.get('message')}"))
             else:
                 results.append(CheckResult(item, True, ""))
         elif error:

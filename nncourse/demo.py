@@ -17,7 +17,18 @@ from pathlib import Path
 from nncourse.layout import CourseLayout
 
 # assignment -> (graded item, regex to find in its solution, replacement, what a student did wrong)
-MISTAKES: dict[str, tuple[str, str, str, str]] = {}
+MISTAKES: dict[str, tuple[str, str, str, str]] = {
+    "01-gradient-descent": ("mse_gradient", r"grad_bcd = X\.T @ residual / n", "grad_bcd = X.T @ residual",
+                            "sum instead of mean for the slopes' gradient"),
+    "02-backpropagation": ("Linear", r"self\.grad_bias = grad_out\.sum\(axis=0\)",
+                           "self.grad_bias = grad_out.mean(axis=0)", "bias gradient averaged over the batch"),
+    "03-spiral": ("accuracy", r"probs\.reshape\(-1\) > threshold", "probs.reshape(-1) < threshold",
+                  "threshold comparison the wrong way round"),
+    "04-tensorboard": ("decision_boundary", r"gx, gy = np\.meshgrid\(xs, ys\)", "gy, gx = np.meshgrid(xs, ys)",
+                       "grid transposed (rows are x values)"),
+    "05-weight-init": ("kaiming_normal", r"fan = fan_in if mode == \"fan_in\" else fan_out", "fan = fan_in",
+                       "mode ignored: always fan_in"),
+}
 
 _REGION = re.compile(r"[ \t]*### BEGIN SOLUTION[^\n]*\n(.*?)\n[ \t]*### END SOLUTION[^\n]*", re.DOTALL)
 
