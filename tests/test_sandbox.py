@@ -58,7 +58,7 @@ def _facts(slot):
 def test_student_code_runs_as_the_slot_uid_without_network_or_host_files(slot):
     facts, run = _facts(slot)
     assert facts["uid"] == FIRST_SLOT_UID + slot
-    assert facts["pid"] < 10, "a private pid namespace"
+    assert facts["pid"] < 100, "a private pid namespace (host pids are far larger)"
     assert facts["hostname"] == "sandbox"
     assert facts["net"] in ("PermissionError", "OSError", "ConnectionRefusedError") and facts["net"] != "open"
     assert not facts["sees /work"] and not facts["sees /root"] and not facts["sees " + str(REPO)]

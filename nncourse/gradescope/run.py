@@ -22,7 +22,7 @@ def run_autograder(root: Path, *, venv: Path | None = None) -> dict:
     """Grade ``root/submission/*.ipynb`` with the course in ``root/source``; returns results.json's content."""
     from nncourse.grading.job import Grader
     from nncourse.layout import CourseLayout
-    from nncourse.sandbox.launcher import SandboxUnavailable, check_sandbox
+    from nncourse.sandbox.launcher import SandboxUnavailable, acquire_slot, check_sandbox
     from nncourse.secret import load_secret
 
     layout = CourseLayout(root / "source")
@@ -45,12 +45,16 @@ def run_autograder(root: Path, *, venv: Path | None = None) -> dict:
         insecure = True
         os.chmod(layout.root, 0o700)
         notes.append(f"sandbox: unprivileged uid and rlimits only ({exc})")
-    grader = Grader(layout=layout, assignment=assignment, secret=load_secret(layout.secret_file),
-                    insecure=insecure, venv=venv)
+    slot, lock = acquire_slot()  # a slot uid of our own, even if other graders share the machine
     try:
-        result = grader.grade(chosen, student="submission")
+        grader = Grader(layout=layout, assignment=assignment, secret=load_secret(layout.secret_file),
+                        slot=slot, insecure=insecure, venv=venv)
+        try:
+            result = grader.grade(chosen, student="submission")
+        finally:
+            grader.close()
     finally:
-        grader.close()
+        lock.close()
     if notes:
         result = SubmissionResult.from_json({**result.to_json(), "notes": [*notes, *result.notes]})
     data = result.to_json()

@@ -51,13 +51,13 @@ class Grader:
         layout: the course checkout.
         assignment: assignment id, e.g. ``"01-gradient-descent"``.
         secret: course secret (seeds derive from it and the submission's hash).
-        slot: parallel slot, which selects the sandbox uid.
+        slot: parallel slot, which selects the sandbox uid; hold its lock (launcher.acquire_slot).
         limits: time and resource limits.
         insecure: run without namespaces (only when the sandbox cannot be built, never by default).
         venv: the interpreter environment of the sandbox (default: the course's ``.venv``).
     """
 
-    def __init__(self, *, layout: CourseLayout, assignment: str, secret: bytes, slot: int = 0,
+    def __init__(self, *, layout: CourseLayout, assignment: str, secret: bytes, slot: int,
                  limits: GradingLimits = GradingLimits(), insecure: bool = False, venv: Path | None = None):
         self.layout = layout
         self.assignment = layout.check_assignment(assignment)
@@ -162,6 +162,8 @@ class Grader:
                                deadline=started + self.limits.job_seconds)
         args = [str(self.layout.autograder_dir(self.assignment)), "-q", "-p", "no:cacheprovider",
                 "-p", "no:randomly", "--assert=plain", "--import-mode=importlib", "-o", "addopts=",
+                # these two run gc.collect() at exit: about 0.5 s each in a process that holds torch
+                "-p", "no:unraisableexception", "-p", "no:threadexception",
                 "--rootdir", str(self.layout.autograders), "-c", str(self.layout.autograders / "pytest.ini"),
                 f"--timeout={self.limits.test_seconds:g}", "-W", "ignore"]
         with redirect_stdout(io.StringIO()):

@@ -160,3 +160,151 @@ def instrument_read_events(logdir):
                            for e in accumulator.Histograms(t)] for t in tags.get("histograms", [])},
         "images": {t: [[e.step, e.height, e.width] for e in accumulator.Images(t)] for t in tags.get("images", [])},
     }
+
+
+# ------------------------------------------------------------------------------------------------
+# Checked calls and stand-in layers (02-backpropagation; usable by any numpy-only item).
+
+def instrument_checked_call(function, *args):
+    """Call ``function(*args)`` under the no-torch guard; report the warnings it emitted (numpy's
+    overflow/invalid/divide included, underflow ignored) and which array arguments it changed in place.
+
+    Returns ``{"value": result, "warnings": [str, ...], "changed": [bool per argument]}``.
+    """
+    import warnings
+
+    import numpy as np
+
+    before = [np.array(a, copy=True) if isinstance(a, np.ndarray) else None for a in args]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with np.errstate(over="warn", invalid="warn", divide="warn", under="ignore"), guard({"no_torch": True}):
+            value = function(*args)
+    changed = [b is not None and not (a.shape == b.shape and np.array_equal(a, b, equal_nan=True))
+               for a, b in zip(args, before)]
+    messages = [f"{w.category.__name__}: {w.message}"[:200] for w in caught[:20]]
+    return {"value": value, "warnings": messages, "changed": changed}
+
+
+class _StandinLayer:
+    """A plain-numpy layer that records its calls on a shared tape (to test a container on its own)."""
+
+    def __init__(self, tape, index, kind, weights=None, bias=None):
+        self.tape, self.index, self.kind = tape, index, kind
+        self.weights, self.bias = weights, bias
+        self.grad_weights = self.grad_bias = self.input = self.output = None
+
+    def forward(self, x):
+        import numpy as np
+
+        self.tape.records.append(["forward", self.index])
+        self.input = np.array(x, dtype=np.float64)
+        if self.kind == "linear":
+            self.output = self.input @ self.weights + self.bias
+        elif self.kind == "relu":
+            self.output = np.maximum(self.input, 0.0)
+        else:  # sigmoid, stable
+            z = np.exp(-np.abs(self.input))
+            self.output = np.where(self.input >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
+        return self.output.copy()
+
+    def backward(self, grad_out):
+        import numpy as np
+
+        self.tape.records.append(["backward", self.index])
+        grad = np.array(grad_out, dtype=np.float64)
+        if self.kind == "linear":
+            self.grad_weights = self.input.T @ grad
+            self.grad_bias = grad.sum(axis=0)
+            return grad @ self.weights.T
+        if self.kind == "relu":
+            return grad * (self.input > 0)
+        return grad * self.output * (1.0 - self.output)
+
+
+def instrument_standin_layers(specs):
+    """Stand-in layers from ``specs`` (``["linear", W, b]``, ``["relu"]`` or ``["sigmoid"]``).
+
+    Returns a recorder whose ``layers`` are the layer objects and whose ``records`` list every
+    ``["forward" | "backward", layer index]`` call in order.
+    """
+    import numpy as np
+
+    tape = Recorder()
+    tape.layers = [_StandinLayer(tape, i, spec[0], *(np.array(a, dtype=np.float64) for a in spec[1:]))
+                   for i, spec in enumerate(specs)]
+    return tape
+
+
+# ------------------------------------------------------------------------------------------------
+# Calls that may use torch (01-gradient-descent: params0 must not be modified, numpy or torch).
+
+def instrument_call_watching_inputs(function, *args):
+    """Call ``function(*args)`` without any guard; report which arguments (numpy arrays or torch
+    tensors) it changed in place, e.g. through ``torch.as_tensor(params0)`` sharing its memory.
+
+    Returns ``{"value": result, "changed": [bool per argument]}``.
+    """
+    import numpy as np
+
+    def snapshot(value):
+        if isinstance(value, np.ndarray):
+            return np.array(value, copy=True)
+        if hasattr(value, "detach") and hasattr(value, "numpy"):  # a torch tensor
+            return np.array(value.detach().cpu().numpy(), copy=True)
+        return None
+
+    def same(now, before):
+        if not isinstance(now, np.ndarray):
+            now = now.detach().cpu().numpy()
+        return now.shape == before.shape and np.array_equal(now, before, equal_nan=True)
+
+    before = [snapshot(a) for a in args]
+    value = function(*args)
+    changed = [b is not None and not same(a, b) for a, b in zip(args, before)]
+    return {"value": value, "changed": changed}
+
+
+class SequenceInit(Recorder):
+    """A weight initializer ``init(fan_in, fan_out)`` that hands out given matrices in order.
+
+    ``records`` lists every call as ``[[args...], {kwargs}]``; ``count`` counts them.
+    """
+
+    def __init__(self, matrices):
+        super().__init__()
+        self.matrices = list(matrices)
+
+    def __call__(self, *args, **kwargs):
+        def plain(value):
+            try:
+                return int(value) if int(value) == value else float(value)
+            except Exception:
+                return type(value).__name__
+
+        self.records.append([[plain(a) for a in args], {str(k): plain(v) for k, v in kwargs.items()}])
+        self.count += 1
+        if self.count > len(self.matrices):
+            raise RuntimeError("init was called more often than the network has layers (once per layer)")
+        return self.matrices[self.count - 1].copy()
+
+
+def instrument_sequence_init(matrices):
+    """A grader-controlled, deterministic ``init`` callable (05-weight-init ``activation_stats``)."""
+    return SequenceInit(matrices)
+
+
+# ------------------------------------------------------------------------------------------------
+# Optimizer steps (03-spiral Trainer: one step per mini-batch).
+
+def instrument_count_optimizer_steps():
+    """Count ``step()`` calls of every torch optimizer (a global step post-hook); read ``count``."""
+    from torch.optim.optimizer import register_optimizer_step_post_hook
+
+    recorder = Recorder()
+
+    def counted(optimizer, args, kwargs):
+        recorder.count += 1
+
+    register_optimizer_step_post_hook(counted)
+    return recorder

@@ -1,0 +1,161 @@
+"""A synthetic cohort for the benchmark, made from the course's own notebooks.
+
+Every submission is the committed student version (``release/<id>/``) with answers pasted in the
+way :func:`nncourse.demo._answered` does it. A cycle of ten students repeats:
+
+=====  ==================  ==========================================================
+index  kind                what the student did
+=====  ==================  ==========================================================
+0      correct             every item answered with the instructor's solution
+1      stub                one item left as the stub (``raise NotImplementedError()``)
+2      correct
+3      bug                 one item with a simple, realistic bug (``BUGS``)
+4      correct
+5      slow                correct, plus an own cell that sleeps 1.5 s (odd cycles: a
+                           pure-Python loop of about a second)
+6      correct
+7      two-stubs           two items left as stubs
+8      correct
+9      correct
+=====  ==================  ==========================================================
+
+so any multiple of ten students has the same mix (60 % correct, 30 % wrong, 10 % slow). Which item
+is stubbed or bugged rotates with the cycle.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from nncourse.demo import _answered, _solution_cells, _source
+from nncourse.layout import CourseLayout
+
+CYCLE = ("correct", "stub", "correct", "bug", "correct", "slow", "correct", "two-stubs", "correct", "correct")
+
+# assignment -> [(item, regex in its solution, replacement, what the student got wrong)]
+BUGS: dict[str, list[tuple[str, str, str, str]]] = {
+    "01-gradient-descent": [
+        ("mse_gradient", r"grad_bcd = X\.T @ residual / n", "grad_bcd = X.T @ residual",
+         "slopes' gradient not divided by n"),
+        ("fit_autograd", r"theta\.grad = None[^\n]*", "pass", "gradient never reset between epochs"),
+    ],
+    "02-backpropagation": [
+        ("Linear", r"self\.grad_bias = grad_out\.sum\(axis=0\)", "self.grad_bias = grad_out.mean(axis=0)",
+         "bias gradient averaged instead of summed"),
+        ("bce_grad", r"\) / p\.size", ")", "gradient not divided by the batch size"),
+    ],
+    "03-spiral": [
+        ("Trainer", r"self\.optimizer\.zero_grad\(\)", "pass", "gradients never zeroed"),
+        ("polar_features", r"psi = phi \+ r", "psi = phi", "angle not unwound by the radius"),
+    ],
+    "04-tensorboard": [
+        ("decision_boundary", r"torch\.sigmoid\(model\(grid\)\)", "model(grid)", "returns logits, not probabilities"),
+        ("train_with_logging", r'writer\.add_scalar\("loss/valid", valid_loss, epoch\)',
+         'writer.add_scalar("loss/valid", train_loss, epoch)', "logs the training loss as validation loss"),
+    ],
+    "05-weight-init": [
+        ("xavier_uniform", r"math\.sqrt\(3\.0\) \* std", "std", "uses the std as the uniform bound"),
+        ("calculate_gain", r"return 5\.0 / 3\.0", "return 1.0", "tanh gain of 1"),
+    ],
+}
+
+SLOW_CELLS = (
+    "# my own check, left in by mistake\nimport time\ntime.sleep(1.5)\n",
+    "# my own experiment: a slow pure-Python loop\ntotal = 0\nfor i in range(4_000_000):\n    total += i * i\n",
+)
+
+
+@dataclass(frozen=True)
+class Student:
+    name: str
+    kind: str
+    detail: str
+
+
+def _items(layout: CourseLayout, assignment: str) -> list[str]:
+    source = json.loads(layout.source_notebook(assignment).read_text(encoding="utf-8"))
+    return [c["metadata"]["nbgrader"]["grade_id"] for c in _solution_cells(source)]
+
+
+def _stub(notebook: dict, release: dict, items: set[str]) -> None:
+    """Put the release's stub back into the given items."""
+    stubs = {c["metadata"]["nbgrader"]["grade_id"]: c["source"] for c in _solution_cells(release)}
+    for cell in _solution_cells(notebook):
+        if cell["metadata"]["nbgrader"]["grade_id"] in items:
+            cell["source"] = stubs[cell["metadata"]["nbgrader"]["grade_id"]]
+
+
+def _bug(notebook: dict, assignment: str, cycle: int) -> tuple[str, str] | None:
+    """Apply one of the assignment's bugs; None when none applies (the solution changed)."""
+    bugs = BUGS.get(assignment, [])
+    for offset in range(len(bugs)):
+        item, pattern, replacement, what = bugs[(cycle + offset) % len(bugs)]
+        for cell in _solution_cells(notebook):
+            if cell["metadata"]["nbgrader"]["grade_id"] == item:
+                new = re.sub(pattern, replacement, _source(cell), count=1)
+                if new != _source(cell):
+                    cell["source"] = new
+                    return item, what
+    return None
+
+
+def _student_cell(source: str) -> dict:
+    return {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": source}
+
+
+def build(layout: CourseLayout, assignment: str, count: int, submitted: Path) -> tuple[list[Student], list[str]]:
+    """Write ``count`` submissions to ``SUBMITTED/<student>/<assignment>/<notebook>``.
+
+    Returns:
+        The students (in order) and notes about bugs that no longer apply.
+    """
+    release = json.loads(layout.release_notebook(assignment).read_text(encoding="utf-8"))
+    items = _items(layout, assignment)
+    students, notes = [], []
+    for index in range(count):
+        kind, cycle = CYCLE[index % len(CYCLE)], index // len(CYCLE)
+        notebook = _answered(layout, assignment, None)
+        detail = ""
+        if kind == "stub":
+            item = items[cycle % len(items)]
+            _stub(notebook, release, {item})
+            detail = f"{item} left as stub"
+        elif kind == "two-stubs":
+            chosen = {items[(cycle + 1) % len(items)], items[(cycle + 2) % len(items)]}
+            _stub(notebook, release, chosen)
+            detail = " and ".join(sorted(chosen)) + " left as stubs"
+        elif kind == "bug":
+            applied = _bug(notebook, assignment, cycle)
+            if applied is None:
+                item = items[-1 - cycle % len(items)]
+                _stub(notebook, release, {item})
+                notes.append(f"{assignment}: no bug of BUGS applies any more; student {index} has {item} as a stub")
+                detail = f"{item} left as stub (no bug applies)"
+            else:
+                detail = f"{applied[0]}: {applied[1]}"
+        elif kind == "slow":
+            source = SLOW_CELLS[cycle % len(SLOW_CELLS)]
+            notebook["cells"].append(_student_cell(source))
+            detail = "sleeps 1.5 s in an own cell" if "sleep" in source else "slow pure-Python loop in an own cell"
+        name = f"s{index:03d}-{kind}"
+        path = submitted / name / assignment / layout.notebook_name(assignment)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
+        students.append(Student(name, kind, detail))
+    return students, notes
+
+
+def copy_subset(submitted: Path, assignment: str, students: list[Student], destination: Path,
+                *, timestamp: str = "2026-01-15 12:00:00.000000 UTC") -> None:
+    """Copy the given students' submissions into an nbgrader ``submitted/`` folder (with timestamp.txt)."""
+    for student in students:
+        source = submitted / student.name / assignment
+        target = destination / student.name / assignment
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(source, target)
+        (target / "timestamp.txt").write_text(timestamp, encoding="utf-8")
