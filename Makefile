@@ -23,7 +23,7 @@ demo: setup
 	$(PY) -m nncourse.demo
 
 test: setup
-	$(PY) -m pytest tests -q
+	$(PY) -m pytest tests -q -n 2 --dist loadfile
 
 release: setup
 	$(VENV)/bin/nncourse release
@@ -32,7 +32,7 @@ release-check: setup
 	$(VENV)/bin/nncourse release --check
 
 lint: setup
-	$(VENV)/bin/ruff check nncourse tests
+	$(VENV)/bin/ruff check nncourse tests autograders scripts
 
 reliability: setup
 	$(PY) scripts/reliability.py

@@ -16,7 +16,7 @@ class CourseLayout:
     root: Path
 
     @classmethod
-    def find(cls, start: Path | None = None) -> "CourseLayout":
+    def find(cls, start: Path | None = None) -> CourseLayout:
         """The layout of the course containing ``start`` (default: the installed package's checkout)."""
         here = (start or Path(__file__).resolve().parent.parent).resolve()
         for candidate in (here, *here.parents):

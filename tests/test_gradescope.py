@@ -8,11 +8,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import toy_notebook
 
 from nncourse.gradescope.build import build_autograder_zip
 from nncourse.grading.results import RESULTS_SCHEMA
-
-from conftest import toy_notebook
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -52,6 +52,22 @@ def test_release_check_reports_a_hand_edited_or_extra_release_file(toy):
     assert any("hidden_tests.py is not generated" in p for p in problems)
 
 
+def test_an_unchanged_release_keeps_the_solution_outputs_and_a_changed_source_refreshes_them(toy):
+    assert release(toy, progress=_quiet).ok
+    path = toy.solution_notebook("01-toy")
+    data = json.loads(path.read_text())
+    cell = next(c for c in data["cells"] if c["cell_type"] == "code" and c.get("outputs"))
+    cell["outputs"] = [{"name": "stdout", "output_type": "stream", "text": ["training took 0.9 s\n"]}]
+    path.write_text(json.dumps(data))  # as a run with other timings would have left it
+    before = path.read_bytes()
+    assert release(toy, progress=_quiet).ok
+    assert path.read_bytes() == before, "a release with unchanged sources must leave git status clean"
+    source = toy.source_notebook("01-toy")
+    source.write_text(source.read_text().replace("Twice x.", "Twice x, again."))
+    assert release(toy, progress=_quiet).ok
+    assert "Twice x, again." in path.read_text() and "training took 0.9 s" not in path.read_text()
+
+
 def test_verification_catches_leaked_solution_lines_and_missing_stubs(toy, tmp_path):
     assert release(toy, progress=_quiet).ok
     leaked = tmp_path / "toy.ipynb"

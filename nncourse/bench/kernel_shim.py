@@ -57,6 +57,13 @@ def _patch_targets() -> list[tuple[object, str]]:
     return targets
 
 
+def _optimizer_hooks() -> list:
+    """torch's global optimizer step hooks (dicts), which an instrument may add to."""
+    optimizer = sys.modules.get("torch.optim.optimizer")
+    names = ("_global_optimizer_pre_hooks", "_global_optimizer_post_hooks")
+    return [getattr(optimizer, n) for n in names if optimizer is not None and isinstance(getattr(optimizer, n, None), dict)]
+
+
 class InProcessSession:
     """A test's session answered in this process by the worker's request handler (no socket, no fork)."""
 
@@ -65,6 +72,8 @@ class InProcessSession:
         self._namespace = namespace
         self._objects = self._session.Objects()
         self._saved = [(owner, name, owner.__dict__.get(name)) for owner, name in _patch_targets()]
+        self._hooks = _optimizer_hooks()
+        self._hooks_saved = [dict(hooks) for hooks in self._hooks]
         self._session.seed_everything(seed)
         self.ended = None
 
@@ -92,6 +101,9 @@ class InProcessSession:
         return json.loads(json.dumps(reply, allow_nan=True)), out
 
     def close(self) -> None:
+        for hooks, saved in zip(self._hooks, self._hooks_saved):  # e.g. count_optimizer_steps' global hook
+            hooks.clear()
+            hooks.update(saved)
         for owner, name, value in self._saved:  # undo the instruments' patches (the worker forks instead)
             if value is None:
                 if name in owner.__dict__:

@@ -13,10 +13,10 @@ import multiprocessing
 import os
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from nncourse.config import GradingLimits
 from nncourse.grading.feedback import render_feedback
@@ -87,11 +87,11 @@ _SLOT: dict = {}  # per worker process: its Grader and slot lock (set once by th
 
 
 def _init_slot(root: str, assignment: str, secret: bytes, limits: GradingLimits, insecure: bool) -> None:
+    import atexit
+
     from nncourse.grading.job import Grader
     from nncourse.layout import CourseLayout
     from nncourse.sandbox.launcher import acquire_slot
-
-    import atexit
 
     slot, lock = acquire_slot()
     _SLOT["lock"] = lock
@@ -128,7 +128,8 @@ def grade_batch(*, root: Path, submitted: Path, assignment: str, notebook_name: 
     todo, skipped = [], 0
     for submission in find_submissions(submitted, assignment, notebook_name):
         done = journal.get(submission.student)
-        if done and done.get("sha256") == _sha(submission.notebook):
+        grader_failed = str((done or {}).get("result", {}).get("error") or "").startswith("grader error")
+        if done and done.get("sha256") == _sha(submission.notebook) and not grader_failed:  # else: retry
             skipped += 1
             continue
         todo.append(submission)

@@ -63,3 +63,23 @@ def assert_scalar(value, what: str) -> float:
     if not np.isfinite(number):
         raise AssertionError(f"{what} is NaN or infinite")
     return number
+
+
+def load_helper(test_file: str, name: str):
+    """The helper module ``name``.py next to a hidden test file, imported once per grader process.
+
+    The autograders are collected with ``--import-mode=importlib`` (nothing on sys.path), so a test
+    file imports its assignment's shared helpers (``_sampling.py``, ``_helpers.py``) with this.
+    """
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(test_file).with_name(f"{name}.py")
+    key = f"nncourse_autograder_{path.parent.name.replace('-', '_')}_{name.lstrip('_')}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[key] = module
+        spec.loader.exec_module(module)
+    return sys.modules[key]

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import warnings
-from datetime import datetime, timezone
-
-from nncourse.nbgrader_env import nbgrader_tools_on_path
+from datetime import UTC, datetime
 
 from nncourse.grading.results import SubmissionResult
+from nncourse.nbgrader_env import nbgrader_tools_on_path
 
 
 @contextlib.contextmanager
@@ -46,7 +45,7 @@ def record_result(db_url: str, *, course_id: str, notebook: str, result: Submiss
     with open_gradebook(db_url, course_id=course_id) as gradebook:
         gradebook.update_or_create_student(result.student)
         gradebook.update_or_create_submission(result.assignment, result.student,
-                                              timestamp=timestamp or datetime.now(timezone.utc))
+                                              timestamp=timestamp or datetime.now(UTC))
         submission = gradebook.find_submission_notebook(notebook, result.assignment, result.student)
         for grade in submission.grades:
             item = grade.name.removeprefix("test_")

@@ -67,8 +67,23 @@ class Grader:
         source = layout.source_notebook(assignment)
         self.points = rubric_points(source)
         self.max_score = sum(self.points.values())
-        self.reference = load_reference(source, name=f"nncourse_reference_{assignment.replace('-', '_')}")
+        # the slot's sandbox (torch and the warm-up imports: seconds) starts while the reference loads;
+        # if it fails to start, _start tries again for the first submission and reports why
         self._server: SlotServer | None = None
+        try:
+            self._server = SlotServer(self.spec, wait=False)
+        except (WorkerDied, OSError):
+            pass
+        try:
+            self.reference = load_reference(source, name=f"nncourse_reference_{assignment.replace('-', '_')}")
+        except BaseException:
+            self.close()
+            raise
+        try:
+            if self._server is not None:
+                self._server.wait_ready()
+        except WorkerDied:
+            self._server = None
 
     def close(self) -> None:
         """Tear down this slot's sandbox."""

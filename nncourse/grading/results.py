@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 
@@ -56,14 +56,14 @@ class SubmissionResult:
         return data
 
     @classmethod
-    def from_json(cls, data: dict) -> "SubmissionResult":
+    def from_json(cls, data: dict) -> SubmissionResult:
         tests = tuple(TestResult(**{k: t[k] for k in TestResult.__dataclass_fields__}) for t in data["tests"])
         fields = {k: data[k] for k in cls.__dataclass_fields__ if k in data and k != "tests"}
         fields["cell_errors"] = tuple(fields.get("cell_errors", ()))
         fields["notes"] = tuple(fields.get("notes", ()))
         return cls(**fields, tests=tests)
 
-    def with_student(self, student: str) -> "SubmissionResult":
+    def with_student(self, student: str) -> SubmissionResult:
         return replace(self, student=student)
 
     def write(self, path: Path) -> None:

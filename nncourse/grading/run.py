@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from nncourse.config import GradingLimits
 from nncourse.grading.batch import BatchSummary, grade_batch
@@ -25,7 +25,7 @@ class GradebookTarget:
     course_id: str
 
     @classmethod
-    def from_config(cls, layout: CourseLayout, db_url: str | None = None) -> "GradebookTarget":
+    def from_config(cls, layout: CourseLayout, db_url: str | None = None) -> GradebookTarget:
         from nncourse.release.generate import load_nbgrader_config
 
         config = load_nbgrader_config(layout).CourseDirectory

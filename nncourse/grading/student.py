@@ -73,7 +73,7 @@ class Student:
             return wire.decode(reply.get("value"), blobs, lambda i, t: Remote(self, i, t, label),
                                _tensor_from)
         except wire.WireError as exc:
-            raise StudentError(label, {"type": "InvalidResult", "message": f"its result could not be read ({exc})"})
+            raise StudentError(label, {"type": "InvalidResult", "message": f"its result could not be read ({exc})"}) from None
 
     def _encode_object(self, value):
         if isinstance(value, Remote):
@@ -99,7 +99,7 @@ class Student:
         except StudentError:
             return False
 
-    def import_module(self, module: str) -> "Remote":
+    def import_module(self, module: str) -> Remote:
         """A module imported inside the worker (e.g. ``torch.nn`` to build models there)."""
         return self._request({"op": "import", "module": module}, module)
 

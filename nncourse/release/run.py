@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from nncourse.layout import CourseLayout
 from nncourse.release.generate import committed_cohort, generate_student_version
@@ -97,12 +97,23 @@ def _drift(layout: CourseLayout, built: dict, cohort: str) -> list[str]:
     return problems
 
 
+def _same_solution(committed: Path, built: Path) -> bool:
+    """Same cells and metadata: then only run-dependent outputs (timings, timestamps) can differ."""
+    if not committed.is_file():
+        return False
+    metadata = json.loads(committed.read_text(encoding="utf-8")).get("metadata")
+    return (_sources_of(committed) == _sources_of(built)
+            and metadata == json.loads(built.read_text(encoding="utf-8")).get("metadata"))
+
+
 def _publish(layout: CourseLayout, built: dict, cohort: str) -> None:
     layout.release.mkdir(exist_ok=True)
     (layout.release / COHORT_FILE).write_text(cohort + "\n", encoding="utf-8")
     for assignment, (student, solution) in built.items():
         for folder, generated in ((layout.release / assignment, student.parent),
                                   (layout.solutions / assignment, solution.parent)):
+            if generated == solution.parent and _same_solution(layout.solution_notebook(assignment), solution):
+                continue  # keep the committed outputs, so that an unchanged release leaves git status clean
             if folder.exists():
                 shutil.rmtree(folder)
             shutil.copytree(generated, folder)

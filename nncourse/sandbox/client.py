@@ -67,7 +67,7 @@ class CellRun:
 def _recv(sock: socket.socket, deadline: float) -> dict:
     remaining = deadline - time.monotonic()
     if remaining <= 0:
-        raise socket.timeout()
+        raise TimeoutError()
     sock.settimeout(remaining)
     message, _ = wire.recv_message(sock)
     return message
@@ -76,7 +76,12 @@ def _recv(sock: socket.socket, deadline: float) -> dict:
 class SlotServer:
     """A long-lived sandbox for one parallel slot; runs one submission (job) at a time."""
 
-    def __init__(self, spec: SandboxSpec):
+    def __init__(self, spec: SandboxSpec, *, wait: bool = True):
+        """Start the sandbox; with ``wait=False`` return at once (``wait_ready`` or the first job waits).
+
+        Start it from the thread that keeps running (the main one): ``--die-with-parent`` is bound to
+        the starting thread.
+        """
         self.spec = spec
         self._dir = Path(tempfile.mkdtemp(prefix=f"nncourse-slot{spec.slot}-"))
         os.chmod(self._dir, 0o755)
@@ -90,6 +95,16 @@ class SlotServer:
         child_end.close()
         self._drain = threading.Thread(target=self._drain_output, daemon=True)
         self._drain.start()
+        self._job: Job | None = None
+        self.server_pid = None
+        self._ready = False
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self) -> None:
+        """Wait for the sandbox's hello (torch and the warm-up imports done); raises WorkerDied if it fails."""
+        if self._ready:
+            return
         try:
             hello = _recv(self._control, time.monotonic() + 60)
             self.notes = [str(n) for n in hello.get("notes", [])][:10]
@@ -97,7 +112,7 @@ class SlotServer:
         except (OSError, wire.WireError):
             self.close()
             raise WorkerDied(f"the sandbox did not start: {bytes(self.output[-2000:]).decode(errors='replace')}") from None
-        self._job: Job | None = None
+        self._ready = True
 
     def _drain_output(self) -> None:
         stream = self._process.stdout
@@ -112,8 +127,9 @@ class SlotServer:
     def alive(self) -> bool:
         return self._process.poll() is None
 
-    def start_job(self, cells: list[dict]) -> "Job":
+    def start_job(self, cells: list[dict]) -> Job:
         """Run a submission's cells in a fresh process of this slot."""
+        self.wait_ready()
         name = f"{uuid.uuid4().hex}.json"
         path = self._dir / name
         path.write_text(json.dumps(cells), encoding="utf-8")
@@ -202,7 +218,7 @@ class Job:
                     run.cells = message.get("cells", [])
                     run.replaced_builtins = [str(n) for n in message.get("replaced_builtins", [])][:50]
                     break
-        except (socket.timeout, TimeoutError):
+        except TimeoutError:
             run.timed_out_cell = current if isinstance(current, int) else -1
         except (OSError, wire.WireError):
             run.died = describe_exit(self.close())
@@ -213,7 +229,7 @@ class Job:
     def alive(self) -> bool:
         return self._sock.fileno() >= 0 and self._server.alive()
 
-    def open_session(self, *, seed: int, timeout: float = 10.0) -> "Session":
+    def open_session(self, *, seed: int, timeout: float = 10.0) -> Session:
         """Fork a fresh child (state as right after the cells ran) to serve one test."""
         try:
             self._sock.settimeout(timeout)
@@ -269,7 +285,7 @@ class Session:
         try:
             wire.send_message(self._sock, header, blobs)
             return wire.recv_message(self._sock)
-        except (socket.timeout, TimeoutError):
+        except TimeoutError:
             self.ended = f"your code did not return within {timeout:g} s"
             self._job.end_session(kill=True)
             raise CallTimeout(self.ended) from None
@@ -308,7 +324,7 @@ class Worker:
         self.job.close()
         self.server.close()
 
-    def __enter__(self) -> "Worker":
+    def __enter__(self) -> Worker:
         return self
 
     def __exit__(self, *exc) -> None:

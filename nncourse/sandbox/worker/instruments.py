@@ -279,7 +279,7 @@ class SequenceInit(Recorder):
         def plain(value):
             try:
                 return int(value) if int(value) == value else float(value)
-            except Exception:
+            except (TypeError, ValueError, OverflowError):
                 return type(value).__name__
 
         self.records.append([[plain(a) for a in args], {str(k): plain(v) for k, v in kwargs.items()}])

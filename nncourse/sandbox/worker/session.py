@@ -7,17 +7,13 @@ A guard may wrap a call (``no_torch``: any torch operation raises).
 """
 
 import builtins
-import json
-import os
 import random
 import sys
 import traceback
 
-import numpy as np
-
 import instruments
+import numpy as np
 import wire
-
 
 _BUILTINS = dict(builtins.__dict__)  # imported before any student cell runs
 

@@ -1,0 +1,96 @@
+"""fit_autograd(X, y, lr, n_epochs, params0) -> torch.Tensor (4,): gradient descent with autograd.
+
+Every test forbids torch.optim (the update is written by hand); the expected path is the reference
+numpy gradient descent (float64) from the same params0.
+"""
+
+import numpy as np
+import pytest
+import torch
+
+from nncourse.grading.checks import as_array, assert_close
+from nncourse.grading.student import StudentError
+
+HINT = ("each epoch: loss = mean((y_hat - y)^2) / 2 in torch, loss.backward(), then under torch.no_grad() "
+        "params -= lr * params.grad, and reset params.grad (backward() adds to it)")
+
+
+def _draw(rng, n, *, means=(2.0, 3.0, 1.0), scales=1.0, sigma=1.0):
+    """A data set of the linear model with random true coefficients; the default inputs follow the
+    notebook's make_data (x1 ~ N(2, 1), x2 ~ N(3, 1), x3 ~ N(1, 1))."""
+    X = rng.normal(means, scales, size=(n, 3))
+    coefs = rng.uniform(-3.0, 3.0, 4)
+    y = coefs[0] + X @ coefs[1:] + rng.normal(0.0, sigma, n)
+    return X, y
+
+
+def _call_watching_inputs(student, item, *args):
+    """Call a student's function; also report which array/tensor arguments it modified in place.
+    The student's own errors are reported under the item's name."""
+    try:
+        reply = student.instrument("call_watching_inputs", getattr(student, item), *args)
+    except StudentError as exc:
+        raise StudentError(item, {"type": exc.type, "message": exc.message, "where": exc.where}) from None
+    return reply["value"], reply["changed"]
+
+
+def _setup(rng, n=40):
+    X, y = _draw(rng, n)
+    X_tilde = np.column_stack([np.ones(n), X])
+    lam_max = np.linalg.eigvalsh(X_tilde.T @ X_tilde / n)[-1]
+    lr = float(min(rng.uniform(0.02, 0.06), 1.0 / lam_max))
+    return X, y, lr, rng.uniform(-1.0, 1.0, 4)
+
+
+def _params(value, what="fit_autograd"):
+    got = as_array(value, what)
+    assert got.size == 4, f"{what} should return the 4 parameters [a, b, c, d], got shape {got.shape}"
+    return got.reshape(4)
+
+
+@pytest.mark.points(2)
+def test_follows_the_descent_trajectory(student, rng, reference_solution):
+    """after 2 and 25 epochs matches gradient descent from the same start (no torch.optim)"""
+    student.instrument("forbid_optimizers")
+    X, y, lr, params0 = _setup(rng)
+    for n_epochs in (2, 25):
+        got = _params(student.fit_autograd(X, y, lr, n_epochs, params0.copy()))
+        expected, _ = reference_solution.gradient_descent(X, y, lr, n_epochs, params0)
+        assert_close(got, expected, f"fit_autograd: params after {n_epochs} epochs", rtol=1e-4,
+                     atol=1e-5 * max(1.0, np.abs(expected).max()), hint=HINT)
+
+
+@pytest.mark.points(1)
+def test_gradients_come_from_backward(student, rng):
+    """computes the gradient with loss.backward() in every epoch"""
+    student.instrument("forbid_optimizers")
+    counter = student.instrument("count_backward")
+    X, y, lr, params0 = _setup(rng)
+    n_epochs = 7
+    student.fit_autograd(X, y, lr, n_epochs, params0)
+    count = counter.count
+    assert count >= n_epochs, (
+        f"fit_autograd called backward() {count} times in {n_epochs} epochs: the gradient of each epoch must "
+        "come from loss.backward() (autograd), not from mse_gradient or a formula")
+
+
+@pytest.mark.points(1)
+def test_float64_tensor_for_numpy_or_torch_inputs(student, rng, reference_solution):
+    """returns a float64 torch.Tensor (4,) for numpy or torch inputs and leaves params0 unchanged"""
+    student.instrument("forbid_optimizers")
+    X, y, lr, params0 = _setup(rng)
+    value, changed = _call_watching_inputs(student, "fit_autograd", X, y, lr, 3, params0)
+    assert isinstance(value, torch.Tensor), \
+        f"fit_autograd should return a torch.Tensor, got {type(value).__name__}"
+    assert tuple(value.shape) == (4,), f"fit_autograd should return shape (4,), got {tuple(value.shape)}"
+    assert value.dtype == torch.float64, \
+        f"fit_autograd should compute in float64 (torch.float64), got {str(value.dtype).removeprefix('torch.')}"
+    assert not changed[4], ("fit_autograd changed the caller's params0 in place: torch.as_tensor(params0) and "
+                            "torch.from_numpy share its memory; start from a copy (torch.tensor(params0, ...) or .clone())")
+    assert not (changed[0] or changed[1]), "fit_autograd must not modify X or y"
+    expected, _ = reference_solution.gradient_descent(X, y, lr, 3, params0)
+    got = _params(student.fit_autograd(torch.from_numpy(X), torch.from_numpy(y), lr, 3, params0.copy()),
+                  "fit_autograd with torch tensors as X and y")
+    assert_close(got, expected, "fit_autograd with torch tensors as X and y", rtol=1e-4,
+                 atol=1e-5 * max(1.0, np.abs(expected).max()),
+                 hint="X and y may be numpy arrays or torch tensors: torch.as_tensor(X, dtype=torch.float64) takes both")

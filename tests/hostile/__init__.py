@@ -1,0 +1,1 @@
+"""Hostile and broken submissions for the toy course, with the outcome each must have (issue 5)."""
