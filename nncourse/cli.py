@@ -140,7 +140,11 @@ def report_cli(out: Path, assignment: str | None) -> None:
     """Write OUT/report.html: score distribution, pass rate per rubric line, failures, per-student links."""
     from nncourse.report.build import build_report
 
-    click.echo(build_report(out, assignment=assignment))
+    try:
+        click.echo(build_report(out, assignment=assignment))
+    except ValueError as exc:  # several assignments and no --assignment
+        click.echo(str(exc), err=True)
+        sys.exit(2)
 
 
 @main.command("gradescope")

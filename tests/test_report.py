@@ -217,6 +217,12 @@ def test_several_assignments_and_unreadable_files(out):
     page = build_report(out, assignment=A).read_text(encoding="utf-8")
     assert "zed/01-gradient-descent/results.json: JSONDecodeError" in page
     assert "also holds results of 02-mlp" in page
+    from click.testing import CliRunner
+
+    from nncourse.cli import main
+
+    run = CliRunner().invoke(main, ["report", str(out)])
+    assert run.exit_code == 2 and "several assignments" in run.output and "Traceback" not in run.output
 
 
 CHECK = ("<script>window.addEventListener('load', () => {const all = [...document.images];"

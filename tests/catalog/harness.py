@@ -163,9 +163,11 @@ def catalog_tests(catalog: Catalog) -> dict:
             assert all(title for _, title in functions.values()), f"test_{item}.py: every test needs a docstring"
             assert sum(p[0] for p, _ in functions.values()) == points, f"test_{item}.py must add up to {points}"
 
-    def test_solution_gets_full_marks(graded):
+    def test_solution_gets_full_marks_within_the_time_budget(graded):
         result = graded["@solution"]
         assert result.status == "graded" and result.score == result.max_score == 20, describe(result)
+        # the grader and the single-threaded worker take turns, so this wall time bounds the suite's CPU
+        assert result.execution_time <= 10, f"the hidden suite took {result.execution_time:.1f} s (budget 10 s)"
 
     @pytest.mark.parametrize("entry", catalog.correct, ids=[e["name"] for e in catalog.correct])
     def test_correct_variant_gets_full_marks(graded, entry):
