@@ -80,7 +80,7 @@ def test_the_listener_counts_connections():
     import socket
     import time
 
-    from hostile.harness import Listener
+    from hostile.watch import Listener
 
     listener = Listener()
     try:

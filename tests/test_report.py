@@ -174,6 +174,20 @@ def test_untrusted_text_is_escaped_and_nothing_is_remote(out):
     assert "Content-Security-Policy" in page
 
 
+def test_control_characters_in_a_results_json_are_shown_as_visible_escapes_never_raw(out):
+    import json
+
+    raw = result("mallet", {"1.3": "mse_gradient raised ValueError: \x1b[2J\x1b[HPASS\u202e 20/20"}).to_json()
+    raw.update(error="\x9b31m", cell_errors=["cell 3: \x07\x00"])  # as an older run (or a hand edit) left it
+    (out / "mallet" / A / "results.json").parent.mkdir(parents=True)
+    (out / "mallet" / A / "results.json").write_text(json.dumps(raw), encoding="utf-8")
+    page = build_report(out, assignment=A).read_text(encoding="utf-8")
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202e]", page)
+    assert "\\x1b[2J\\x1b[HPASS\\u202e 20/20" in page
+    feedback = render_feedback(SubmissionResult.from_json(raw))
+    assert "\x1b" not in feedback and "\\x1b[2J" in feedback and "\\x07\\x00" in feedback
+
+
 def test_charts_are_valid_pngs_referenced_relatively(out):
     page = build_report(out).read_text(encoding="utf-8")  # one assignment in OUT: no need to name it
     images = [attrs["src"] for tag, attrs in parse(page).tags if tag == "img"]

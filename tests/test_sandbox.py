@@ -99,10 +99,15 @@ def test_one_slot_runs_submissions_one_after_another_without_leaking_state(slot)
     from nncourse.sandbox.client import SlotServer
 
     spec = SandboxSpec(venv=REPO / ".venv", slot=slot, limits=GradingLimits())
+    mq_open = "import ctypes\nMQ = ctypes.CDLL(None, use_errno=True).mq_open(b'/left', {flags}, 0o600, None)\n"
     first = ("import os, time\nopen('/tmp/answers.txt', 'w').write('secret of student one')\n"
+             "os.makedirs('/tmp/keep/locked')\nopen('/tmp/keep/locked/answers.txt', 'w').write('secret')\n"
+             "os.chmod('/tmp/keep/locked', 0o311)\n"  # a folder its owner can no longer list
+             + mq_open.format(flags=0o102) +  # O_CREAT | O_RDWR: a queue would outlive the job
              "if os.fork() == 0:\n    os.setsid()\n    time.sleep(600)\n")
-    second = ("import os\nLEFT = [os.path.exists('/tmp/answers.txt'), os.listdir('/tmp'),\n"
-              "        sorted(p for p in os.listdir('/proc') if p.isdigit())]\n")
+    second = (mq_open.format(flags=0o2) +
+              "import os\nLEFT = [os.path.exists('/tmp/answers.txt'), os.listdir('/tmp'),\n"
+              "        sorted(p for p in os.listdir('/proc') if p.isdigit()), MQ]\n")
     server = SlotServer(spec)
     try:
         job = server.start_job([{"index": 0, "source": first}])
@@ -119,6 +124,7 @@ def test_one_slot_runs_submissions_one_after_another_without_leaking_state(slot)
         job.close()
     finally:
         server.close()
-    exists, listing, pids = reply["value"]
-    assert exists is False and listing == []
+    exists, listing, pids, queue = reply["value"]
+    assert exists is False and listing == [], "a job's files, even in folders it locked, are wiped"
+    assert queue == -1, "no POSIX message queue survives from one job to the next"
     assert len(pids) <= 4, f"only init, the server, the job and its session: {pids}"

@@ -48,22 +48,28 @@ def _gradient(student, probs, y, what):
 
 @pytest.mark.points(1)
 def test_value(student, rng, bp):
-    """dL/dprobs with the factor 1/N, shape of probs"""
+    """dL/dprobs with the factor 1/N (N = number of entries), shape of probs, also (N, k)"""
     n = 9
-    cases = [((n, 1), (n, 1)), ((n,), (n,)), ((n, 1), (n,))]
+    k = int(rng.integers(2, 5))
+    cases = [((n, 1), (n, 1)), ((n,), (n,)), ((n, 1), (n,)), ((5, k), (5, k))]
     for p_shape, y_shape in cases:
         probs = rng.uniform(0.02, 0.98, size=p_shape)
-        y = _labels(rng, n).reshape(y_shape)
+        size = probs.size
+        y = _labels(rng, size).reshape(y_shape)
         what = f"bce_grad for probs of shape {p_shape} and labels of shape {y_shape}"
         got = _gradient(student, probs, y, what)
         expected = _torch_grad(probs, y)
         y_as_p = y.reshape(p_shape)
+        mistakes = [(expected * size, f"{what}: the factor 1/N of the mean is missing (divide by N)")]
+        if len(probs) != size:
+            mistakes.append((expected * size / len(probs),
+                             f"{what}: the loss is the mean over ALL entries, so divide by probs.size, not by "
+                             "len(probs), the number of rows"))
+        mistakes += [(-expected, f"{what}: the sign is wrong; dL/dp = (-y / p + (1 - y) / (1 - p)) / N"),
+                     ((probs - y_as_p) / size, f"{what}: (p - y) / N is the gradient w.r.t. the logits (after "
+                                               "the Sigmoid's backward), not w.r.t. the probabilities")]
         bp.close(got, expected, what, rtol=1e-6, atol=1e-9,
-                 hint="it should be (-y / p + (1 - y) / (1 - p)) / N",
-                 mistakes=[(expected * n, f"{what}: the factor 1/N of the mean is missing (divide by N)"),
-                           (-expected, f"{what}: the sign is wrong; dL/dp = (-y / p + (1 - y) / (1 - p)) / N"),
-                           ((probs - y_as_p) / n, f"{what}: (p - y) / N is the gradient w.r.t. the logits (after "
-                                                  "the Sigmoid's backward), not w.r.t. the probabilities")])
+                 hint="it should be (-y / p + (1 - y) / (1 - p)) / N with N = probs.size", mistakes=mistakes)
 
 
 @pytest.mark.points(1)

@@ -36,10 +36,13 @@ def _number(value, what):
     return number
 
 
-def _check(value, expected, what, n, *, hint=""):
+def _check(value, expected, what, n, *, hint="", rows=None):
     got = _number(value, what)
     if np.isclose(got, expected, rtol=1e-6, atol=1e-9):
         return
+    if rows is not None and rows != n and np.isclose(got, expected * n / rows, rtol=1e-6, atol=1e-9):
+        raise AssertionError(f"{what}: it should be the mean over ALL entries (any shape): divide by probs.size, "
+                             "not by len(probs), the number of rows")
     if np.isclose(got, expected * n, rtol=1e-6, atol=1e-9):
         raise AssertionError(f"{what}: it should be the MEAN over the batch, not the sum (divide by N)")
     if np.isclose(got, -expected, rtol=1e-6, atol=1e-9):
@@ -50,7 +53,7 @@ def _check(value, expected, what, n, *, hint=""):
 
 @pytest.mark.points(1)
 def test_value(student, rng):
-    """mean binary cross-entropy for probs and labels of shape (N, 1) or (N,)"""
+    """mean binary cross-entropy over all entries for probs and labels of shape (N, 1), (N,) or (N, k)"""
     n = 9
     for shape in [(n, 1), (n,)]:
         probs = rng.uniform(0.02, 0.98, size=shape)
@@ -64,6 +67,13 @@ def test_value(student, rng):
         value = student.bce_loss(probs, y)
     _check(value, _torch_bce(probs, y), "bce_loss for probs of shape (N, 1) and labels of shape (N,)", n,
            hint=" (reshape y to the shape of probs: (N, 1) - (N,) silently broadcasts to (N, N))")
+    rows, k = 5, int(rng.integers(2, 5))
+    probs = rng.uniform(0.02, 0.98, size=(rows, k))
+    y = _labels(rng, rows * k).reshape(rows, k)
+    with student.forbid_torch():
+        value = student.bce_loss(probs, y)
+    _check(value, _torch_bce(probs, y), "bce_loss for probs and labels of shape (N, k) with k > 1", rows * k,
+           rows=rows, hint=" (the mean over all N * k entries)")
 
 
 @pytest.mark.points(1)

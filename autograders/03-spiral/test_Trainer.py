@@ -184,7 +184,7 @@ def test_fit_again_continues(student, rng, reference_solution):
 
 @pytest.mark.points(1)
 def test_one_step_per_minibatch(student, rng):
-    """an epoch is ceil(n / batch_size) batches covering all samples, with one optimizer step each"""
+    """an epoch is ceil(n / batch_size) batches covering all samples, shuffled anew, with one optimizer step each"""
     batch_size, n_epochs = 32, 2
     n = 3 * batch_size + int(rng.integers(3, 9))
     x, y = _data(rng, n)
@@ -210,6 +210,12 @@ def test_one_step_per_minibatch(student, rng):
     if n_steps != len(expected):
         raise AssertionError(f"Trainer.fit should call optimizer.step() once per batch ({len(expected)} times in "
                              f"{n_epochs} epochs here), got {n_steps}")
+    train = [r.get("input") for r in spy.records if r["grad_enabled"] and not r["inference_mode"]]
+    per_epoch = len(train) // n_epochs
+    epochs = [train[e * per_epoch:(e + 1) * per_epoch] for e in range(n_epochs)]
+    if None not in train and all(epoch == epochs[0] for epoch in epochs[1:]):
+        raise AssertionError("Trainer.fit feeds the samples in the same order in every epoch; shuffle them anew "
+                             "each epoch (perm = torch.randperm(n), or a DataLoader with shuffle=True)")
 
 
 @pytest.mark.points(1)
@@ -220,6 +226,10 @@ def test_train_loss_is_mean_of_batch_losses(student, rng):
     x, y = _data(rng, n)
     y = rng.integers(0, 2, size=n).astype(np.float32)  # random labels: the batch losses differ a lot
     state = _state(rng, scale=3.0)
+    # logits within +-8: a correct BCELoss on torch.sigmoid(logits) in float32 saturates beyond that
+    largest = float(np.abs(_logits(state, x)).max())
+    if largest > 8.0:
+        state = dict(state, **{k: state[k] * (8.0 / largest) for k in ("2.weight", "2.bias")})
     model = _student_model(student, state)
     trainer = student.Trainer(model, lr=0.0, batch_size=batch_size)
     train, _ = _history(trainer.fit(_t(x), _t(y), n_epochs), n_epochs, with_valid=False)
@@ -302,12 +312,13 @@ def test_validation_in_eval_mode_without_grad(student, rng):
 
 @pytest.mark.points(1)
 def test_predict_proba(student, rng):
-    """predict_proba gives sigmoid(logits) of shape (batch,) without building a graph, for tensors and arrays"""
+    """predict_proba gives sigmoid(logits) of shape (batch,) without building a graph, for tensors and arrays, and leaves the train/eval mode as it was"""
     state = _state(rng, scale=2.0)
     model = _student_model(student, state)
     spy = student.instrument("spy_forward", model)
     trainer = student.Trainer(model)
-    for as_tensor in (True, False):
+    for as_tensor, mode in ((True, True), (False, False)):
+        model.train(mode)
         m = int(rng.integers(10, 40))
         x = rng.normal(0.0, 2.0, size=(m, 2)).astype(np.float32)
         what = "Trainer.predict_proba" + ("" if as_tensor else " (of a numpy array)")
@@ -321,6 +332,11 @@ def test_predict_proba(student, rng):
         expected = 1.0 / (1.0 + np.exp(-_logits(state, x)))
         assert_close(array, expected, what, rtol=1e-5, atol=1e-6,
                      hint="return torch.sigmoid(model(x)), the probability of class 1")
+        if bool(model.training) != mode:
+            state_name = "training" if mode else "evaluation"
+            raise AssertionError(f"Trainer.predict_proba: a model in {state_name} mode came back in the other mode; "
+                                 "remember model.training before model.eval() and restore it afterwards "
+                                 "(model.train(was_training))")
     if not spy.records:
         raise AssertionError("Trainer.predict_proba never called the model")
     if any(r["grad_enabled"] and not r["inference_mode"] for r in spy.records):

@@ -44,7 +44,7 @@ def _check(student, label, probs, y, expected, **kwargs):
         raise AssertionError(f"{exc.describe()}; accuracy({label}) should work"[:600]) from None
     got = assert_scalar(value, f"accuracy({label})")
     if abs(got - expected) <= 1e-6:
-        return
+        return value
     n = len(y)
     if abs(got - expected * n) <= 1e-6:
         raise AssertionError(f"accuracy({label}) returns the number of correct predictions; return their share "
@@ -75,18 +75,30 @@ def test_numpy_arrays_and_lists(student, rng):
            expected, threshold=threshold)
 
 
+def _python_float(value, label):
+    """The contract (and the notebook's own check) says -> float: a 0-d tensor or array is not one."""
+    if isinstance(value, float):  # np.float64 is a float too
+        return
+    kind = "a torch tensor" if hasattr(value, "detach") else f"a {type(value).__name__}"
+    raise AssertionError(f"accuracy should return a Python float, got {kind} (called with {label.split(') ', 1)[-1]}); "
+                         "convert the result with .item() (a tensor) or float(...)")
+
+
 @pytest.mark.points(1)
 def test_torch_tensors(student, rng):
-    """works on tensors (also ones that require grad), and on a tensor of probabilities with array labels"""
+    """works on tensors (also ones that require grad), and on a tensor of probabilities with array labels; returns a float"""
     threshold = _threshold(rng, 0.1, 0.2)
     probs, y, expected = _case(rng, threshold)
-    _check(student, "probs, y, threshold) with float32 tensors",
-           torch.tensor(probs, dtype=torch.float32), torch.tensor(y, dtype=torch.float32), expected,
-           threshold=threshold)
-    probs, y, expected = _case(rng, 0.5)
-    _check(student, "probs, y) with probs a tensor that requires grad",
-           torch.tensor(probs, dtype=torch.float32, requires_grad=True), torch.tensor(y, dtype=torch.float32),
-           expected)
-    probs, y, expected = _case(rng, 0.5)
-    _check(student, "probs, y) with probs a tensor (as predict_proba returns) and y a numpy array",
-           torch.tensor(probs, dtype=torch.float32), y.astype(np.float32), expected)
+    calls = [("probs, y, threshold) with float32 tensors",
+              (torch.tensor(probs, dtype=torch.float32), torch.tensor(y, dtype=torch.float32)), {"threshold": threshold})]
+    probs, y, expected_grad = _case(rng, 0.5)
+    calls.append(("probs, y) with probs a tensor that requires grad",
+                  (torch.tensor(probs, dtype=torch.float32, requires_grad=True), torch.tensor(y, dtype=torch.float32)),
+                  {}))
+    probs, y, expected_mixed = _case(rng, 0.5)
+    calls.append(("probs, y) with probs a tensor (as predict_proba returns) and y a numpy array",
+                  (torch.tensor(probs, dtype=torch.float32), y.astype(np.float32)), {}))
+    probs, y, expected_numpy = _case(rng, 0.5)
+    calls.append(("probs, y) with numpy arrays", (probs, y), {}))
+    for (label, args, kwargs), want in zip(calls, (expected, expected_grad, expected_mixed, expected_numpy)):
+        _python_float(_check(student, label, *args, want, **kwargs), label)

@@ -65,28 +65,39 @@ def test_shape_and_dtype(student, rng):
              f"for a non-square test figure the shape was {image.shape}")
 
 
+def _saturated_colour(rng):
+    """A colour with one channel at full intensity (255), one at 0 and one in between, in random order."""
+    return rng.permutation(np.array([255, 0, int(rng.integers(60, 196))]))
+
+
 @pytest.mark.points(1)
 def test_rgb_channel_order(student, rng):
-    """channel 0 is red, 1 green, 2 blue (a figure of one known colour)"""
-    width, height, dpi = _random_size(rng)
-    face = _random_colour(rng)
-    image = _pixels(student, _figure(student, width, height, dpi, face))
-    assert image.shape[0] == 3, "figure_to_array should return 3 channels first (shape (3, H, W))"
-    values = image.reshape(3, -1).astype(int)
-    if not all(np.all(values[c] == values[c, 0]) for c in range(3)):
-        raise AssertionError("figure_to_array: a figure of one colour gave channels that are not constant; "
-                             "reshape() mixes the colours of neighbouring pixels, use transpose(2, 0, 1) "
-                             "to move the channel axis to the front")
-    got = values[:, 0]
-    if np.abs(got - face).max() <= 1:
-        return
-    if np.abs(got - face[::-1]).max() <= 1:
-        raise AssertionError("figure_to_array: the channels are in BGR order; channel 0 must be red, 1 green, 2 blue")
-    if np.abs(got - (2 * face) % 256).max() <= 2:
-        raise AssertionError("figure_to_array: the pixel values wrapped around (uint8 arithmetic such as image * 2); "
-                             "return the rendered values unchanged")
-    raise AssertionError("figure_to_array: wrong colour values; return the red, green and blue channels of "
-                         "fig.canvas.buffer_rgba() (in this order, without the alpha channel) unchanged")
+    """channel 0 is red, 1 green, 2 blue, 0..255 (figures of one known colour, one with a full channel)"""
+    for face in (_random_colour(rng), _saturated_colour(rng)):
+        width, height, dpi = _random_size(rng)
+        image = _pixels(student, _figure(student, width, height, dpi, face))
+        assert image.shape[0] == 3, "figure_to_array should return 3 channels first (shape (3, H, W))"
+        values = image.reshape(3, -1).astype(int)
+        if not all(np.all(values[c] == values[c, 0]) for c in range(3)):
+            raise AssertionError("figure_to_array: a figure of one colour gave channels that are not constant; "
+                                 "reshape() mixes the colours of neighbouring pixels, use transpose(2, 0, 1) "
+                                 "to move the channel axis to the front")
+        got = values[:, 0]
+        if np.abs(got - face).max() <= 1:
+            continue
+        if np.abs(got - face[::-1]).max() <= 1:
+            raise AssertionError("figure_to_array: the channels are in BGR order; channel 0 must be red, 1 green, "
+                                 "2 blue")
+        if np.abs(got - (2 * face) % 256).max() <= 2:
+            raise AssertionError("figure_to_array: the pixel values wrapped around (uint8 arithmetic such as "
+                                 "image * 2); return the rendered values unchanged")
+        full = face == 255
+        if full.any() and np.abs(got - face)[~full].max() <= 1:
+            raise AssertionError("figure_to_array: a channel at full intensity did not come back as 255 (a pure red "
+                                 "figure must give 255 in channel 0); floats in [0, 1] are scaled by 255, not 256 "
+                                 "(256 overflows uint8 to 0), or return the uint8 values of buffer_rgba() unchanged")
+        raise AssertionError("figure_to_array: wrong colour values; return the red, green and blue channels of "
+                             "fig.canvas.buffer_rgba() (in this order, without the alpha channel) unchanged")
 
 
 @pytest.mark.points(1)

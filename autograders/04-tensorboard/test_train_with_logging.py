@@ -17,179 +17,19 @@ from collections import Counter
 
 import numpy as np
 import pytest
-import torch
 
-from nncourse.grading.checks import as_array
+from nncourse.grading.checks import as_array, load_helper
 
-HIDDEN = (6,)
-N_VALID = 6  # smaller than every training batch size used here, and different from them
-
-
-# ---------------------------------------------------------------------------------------- set-ups
-def _spiral(reference_solution, rng, n):
-    """n spiral points of both classes (float32) from the notebook's generator, with a hidden seed."""
-    X, y = reference_solution.make_spiral(n=max(n, 8), seed=int(rng.integers(1, 2**31 - 1)))
-    return np.ascontiguousarray(X[:n]), np.ascontiguousarray(y[:n])
-
-
-def _initial_state(reference_solution, rng):
-    torch.manual_seed(int(rng.integers(1, 2**31 - 1)))
-    model = reference_solution.MLP(hidden=HIDDEN)
-    return {name: value.detach().clone() for name, value in model.state_dict().items()}
-
-
-def _setup_one_point(reference_solution, rng, *, n_epochs=3, image_every=100):
-    """32 copies of one spiral point, batches of 8 (4 equal batches), validation on spiral points."""
-    X, y = _spiral(reference_solution, rng, 40)
-    point, label = X[int(rng.integers(0, 40))], float(rng.integers(0, 2))
-    x_valid, y_valid = _spiral(reference_solution, rng, N_VALID)
-    return {
-        "state": _initial_state(reference_solution, rng),
-        "args": (np.tile(point, (32, 1)).astype(np.float32), np.full(32, label, dtype=np.float32), x_valid, y_valid),
-        "kwargs": {"n_epochs": n_epochs, "lr": float(rng.uniform(0.02, 0.05)), "batch_size": 8,
-                   "image_every": image_every},
-        "seed": int(rng.integers(1, 2**31 - 1)),
-    }
-
-
-def _setup_spiral(reference_solution, rng):
-    """29 spiral points in batches of 8 (the last one has 5), 2 epochs."""
-    x_train, y_train = _spiral(reference_solution, rng, 29)
-    x_valid, y_valid = _spiral(reference_solution, rng, N_VALID)
-    return {
-        "state": _initial_state(reference_solution, rng),
-        "args": (x_train, y_train, x_valid, y_valid),
-        "kwargs": {"n_epochs": 2, "lr": 0.01, "batch_size": 8, "image_every": 100},
-        "seed": int(rng.integers(1, 2**31 - 1)),
-    }
-
-
-# ------------------------------------------------------------------------------------------- runs
-def _student_run(student, setup, *, record=False, spy=False):
-    """Run the student's train_with_logging in the worker; returns (history, records, forwards, logdir)."""
-    model = student.MLP(hidden=HIDDEN)
-    model.load_state_dict(setup["state"])
-    recorder = student.instrument("record_writer") if record else None
-    spied = student.instrument("spy_forward", model) if spy else None
-    logdir = student.instrument("tempdir")
-    student.instrument("seed", setup["seed"])
-    history = student.train_with_logging(model, *setup["args"], logdir, **setup["kwargs"])
-    return (history, recorder.records if record else None, spied.records if spy else None, logdir)
-
-
-def _summary(value):
-    """The same plain summary the worker's record_writer makes of a logged tensor."""
-    array = np.asarray(value.detach().cpu().numpy() if hasattr(value, "detach") else value, dtype=np.float64)
-    if array.size == 1:
-        return {"value": float(array.reshape(-1)[0])}
-    return {"mean": float(array.mean()), "std": float(array.std()), "min": float(array.min()),
-            "max": float(array.max())}
-
-
-def _stats(summary):
-    """[mean, std, min, max] of a summary (a one-element value counts as all four)."""
-    if not isinstance(summary, dict):
-        return None
-    if "value" in summary:
-        return np.array([summary["value"], 0.0, summary["value"], summary["value"]])
-    if all(k in summary for k in ("mean", "std", "min", "max")):
-        return np.array([summary["mean"], summary["std"], summary["min"], summary["max"]])
-    return None
-
-
-def _reference_run(reference_solution, setup):
-    """The reference solution on the same initial weights and data, with a recording stand-in writer.
-
-    Returns (history, records, initial) where records are dicts like the worker's record_writer gives and
-    initial maps parameter names to the summaries of the initial weights.
-    """
-    records = []
-
-    class RecordingWriter:
-        def __init__(self, *args, **kwargs):
-            pass
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def add_scalar(self, tag, value, global_step=None, *args, **kwargs):
-            records.append({"method": "add_scalar", "tag": tag, "step": int(global_step), "value": _summary(value)})
-
-        def add_histogram(self, tag, values, global_step=None, *args, **kwargs):
-            records.append({"method": "add_histogram", "tag": tag, "step": int(global_step), "value": _summary(values)})
-
-        def add_image(self, tag, image, global_step=None, *args, **kwargs):
-            records.append({"method": "add_image", "tag": tag, "step": int(global_step)})
-
-        def flush(self):
-            pass
-
-        def close(self):
-            pass
-
-    model = reference_solution.MLP(hidden=HIDDEN)
-    model.load_state_dict(setup["state"])
-    initial = {name: _summary(p) for name, p in model.named_parameters()}
-    saved = reference_solution.SummaryWriter
-    reference_solution.SummaryWriter = RecordingWriter
-    try:
-        torch.manual_seed(setup["seed"])
-        history = reference_solution.train_with_logging(model, *setup["args"], "unused", **setup["kwargs"])
-    finally:
-        reference_solution.SummaryWriter = saved
-    return history, records, initial
-
-
-def _parameter_names(reference_solution):
-    return [name for name, _ in reference_solution.MLP(hidden=HIDDEN).named_parameters()]
-
-
-# --------------------------------------------------------------------------------- record helpers
-def _scalar_values(records, tag, n_epochs):
-    """The values the student logged under ``tag``, one per epoch (by step if possible, else in order)."""
-    entries = [r for r in records if r.get("method") == "add_scalar" and r.get("tag") == tag]
-    if not entries:
-        # add_scalars("loss", {"train": ...}) is penalised by the tag test; its values are still checked here
-        main, _, key = tag.partition("/")
-        entries = [dict(r, value=r["value"][key]) for r in records
-                   if r.get("method") == "add_scalars" and r.get("tag") == main
-                   and isinstance(r.get("value"), dict) and key in r["value"]]
-    if not entries:
-        raise AssertionError(f"train_with_logging: no scalar with the tag '{tag}' was logged (add_scalar)")
-    by_step = {}
-    for entry in entries:
-        by_step.setdefault(entry.get("step"), []).append(entry)
-    if sorted(by_step, key=str) == sorted(range(n_epochs), key=str):
-        chosen = [by_step[step][-1] for step in range(n_epochs)]
-    elif len(entries) == n_epochs:
-        chosen = entries
-    else:
-        raise AssertionError(f"train_with_logging: '{tag}' should be logged once per epoch (at step = epoch); "
-                             "its values could not be matched with the epochs")
-    values = []
-    for entry in chosen:
-        value = entry.get("value") or {}
-        if "value" not in value:
-            raise AssertionError(f"train_with_logging: the value logged under '{tag}' should be one number "
-                                 "(loss.item() or a float)")
-        values.append(value["value"])
-    return np.array(values)
-
-
-def _close(got, expected, rtol=1e-4, atol=1e-6):
-    return np.shape(got) == np.shape(expected) and np.allclose(got, expected, rtol=rtol, atol=atol)
+runs = load_helper(__file__, "_logging_runs")
 
 
 # ------------------------------------------------------------------------------------------ tests
 @pytest.mark.points(1)
 def test_scalar_tags_and_steps(student, rng, reference_solution):
     """scalars loss/train and loss/valid, once per epoch at step = epoch"""
-    setup = _setup_one_point(reference_solution, rng)
+    setup = runs.setup_one_point(reference_solution, rng)
     n_epochs = setup["kwargs"]["n_epochs"]
-    _, records, _, _ = _student_run(student, setup, record=True)
+    _, records, _, _ = runs.student_run(student, setup, record=True)
     scalars = [r for r in records if r.get("method") == "add_scalar"]
     if not scalars and any(r.get("method") == "add_scalars" for r in records):
         raise AssertionError("train_with_logging: log the losses with add_scalar('loss/train', ...) and "
@@ -217,21 +57,21 @@ def test_scalar_tags_and_steps(student, rng, reference_solution):
 @pytest.mark.points(2)
 def test_train_loss_values(student, rng, reference_solution):
     """loss/train is the mean of the epoch's batch losses (Adam, BCE on logits, the given lr)"""
-    setup = _setup_one_point(reference_solution, rng)
+    setup = runs.setup_one_point(reference_solution, rng)
     n_epochs = setup["kwargs"]["n_epochs"]
-    _, records, _, _ = _student_run(student, setup, record=True)
-    expected_history, _, _ = _reference_run(reference_solution, setup)
-    got = _scalar_values(records, "loss/train", n_epochs)
-    if _close(got, expected_history["train_loss"]):
+    _, records, _, _ = runs.student_run(student, setup, record=True)
+    expected_history, _, _ = runs.reference_run(reference_solution, setup)
+    got = runs.scalar_values(records, "loss/train", n_epochs)
+    if runs.close(got, expected_history["train_loss"]):
         return
-    if _close(got, expected_history["valid_loss"]):
+    if runs.close(got, expected_history["valid_loss"]):
         raise AssertionError("train_with_logging: loss/train holds the validation loss; are the tags swapped?")
-    if _close(got, batch_count(setup) * np.asarray(expected_history["train_loss"])):
+    if runs.close(got, batch_count(setup) * np.asarray(expected_history["train_loss"])):
         raise AssertionError("train_with_logging: loss/train is the sum of the batch losses; log their mean")
     raise AssertionError("train_with_logging: wrong loss/train values; it is the mean of the epoch's batch losses, "
                          "each F.binary_cross_entropy_with_logits(model(xb), yb) (mean over the batch) of a "
-                         "training step with torch.optim.Adam(model.parameters(), lr=lr), zero_grad at the start "
-                         "of every step")
+                         "training step with torch.optim.Adam(model.parameters(), lr=lr) (created once, before the "
+                         "epoch loop), zero_grad at the start of every step")
 
 
 def batch_count(setup):
@@ -243,15 +83,15 @@ def batch_count(setup):
 @pytest.mark.points(1)
 def test_valid_loss_values(student, rng, reference_solution):
     """loss/valid is the loss on the validation data after the epoch"""
-    setup = _setup_one_point(reference_solution, rng)
+    setup = runs.setup_one_point(reference_solution, rng)
     n_epochs = setup["kwargs"]["n_epochs"]
-    _, records, _, _ = _student_run(student, setup, record=True)
-    expected_history, _, _ = _reference_run(reference_solution, setup)
-    got = _scalar_values(records, "loss/valid", n_epochs)
+    _, records, _, _ = runs.student_run(student, setup, record=True)
+    expected_history, _, _ = runs.reference_run(reference_solution, setup)
+    got = runs.scalar_values(records, "loss/valid", n_epochs)
     expected = np.asarray(expected_history["valid_loss"])
-    if _close(got, expected):
+    if runs.close(got, expected):
         return
-    if _close(got, expected_history["train_loss"]):
+    if runs.close(got, expected_history["train_loss"]):
         raise AssertionError("train_with_logging: loss/valid holds the training loss; are the tags swapped?")
     raise AssertionError("train_with_logging: wrong loss/valid values; it is the mean binary cross-entropy (on the "
                          "logits) of the whole validation set, computed after the epoch's last training step")
@@ -260,9 +100,9 @@ def test_valid_loss_values(student, rng, reference_solution):
 @pytest.mark.points(1)
 def test_history(student, rng, reference_solution):
     """returns {"train_loss": [...], "valid_loss": [...]} with the logged values"""
-    setup = _setup_one_point(reference_solution, rng)
+    setup = runs.setup_one_point(reference_solution, rng)
     n_epochs = setup["kwargs"]["n_epochs"]
-    history, records, _, _ = _student_run(student, setup, record=True)
+    history, records, _, _ = runs.student_run(student, setup, record=True)
     assert isinstance(history, dict), \
         f"train_with_logging should return a dict {{'train_loss': [...], 'valid_loss': [...]}}, got {type(history).__name__}"
     expected_history = None
@@ -272,14 +112,14 @@ def test_history(student, rng, reference_solution):
         assert values.shape == (n_epochs,), \
             f"train_with_logging: history['{key}'] should hold one number per epoch, got shape {values.shape}"
         try:
-            logged = _scalar_values(records, tag, n_epochs)
+            logged = runs.scalar_values(records, tag, n_epochs)
         except AssertionError:
             logged = None
-        if logged is not None and _close(values, logged, rtol=1e-5, atol=1e-7):
+        if logged is not None and runs.close(values, logged, rtol=1e-5, atol=1e-7):
             continue  # the same values as the logged ones (whether those are right is checked elsewhere)
         if expected_history is None:
-            expected_history, _, _ = _reference_run(reference_solution, setup)
-        assert _close(values, expected_history[key]), \
+            expected_history, _, _ = runs.reference_run(reference_solution, setup)
+        assert runs.close(values, expected_history[key]), \
             (f"train_with_logging: history['{key}'] should hold the epoch's "
              f"{'training' if key == 'train_loss' else 'validation'} losses, the values logged under {tag}")
 
@@ -287,10 +127,10 @@ def test_history(student, rng, reference_solution):
 @pytest.mark.points(1)
 def test_histogram_tags_and_steps(student, rng, reference_solution):
     """histograms weights/<name> and grads/<name> of every parameter, once per epoch"""
-    setup = _setup_one_point(reference_solution, rng)
+    setup = runs.setup_one_point(reference_solution, rng)
     n_epochs = setup["kwargs"]["n_epochs"]
-    _, records, _, _ = _student_run(student, setup, record=True)
-    names = _parameter_names(reference_solution)
+    _, records, _, _ = runs.student_run(student, setup, record=True)
+    names = runs.parameter_names(reference_solution)
     expected = {f"weights/{n}" for n in names} | {f"grads/{n}" for n in names}
     histograms = [r for r in records if r.get("method") == "add_histogram"]
     assert histograms, "train_with_logging: no histograms were logged (add_histogram)"
@@ -324,36 +164,44 @@ def _per_epoch(records, tag, n_epochs):
     for entry in entries:
         by_step.setdefault(entry.get("step"), []).append(entry)
     if set(by_step) == set(range(n_epochs)):
-        return [_stats(by_step[step][-1].get("value")) for step in range(n_epochs)]
+        return [runs.stats(by_step[step][-1].get("value")) for step in range(n_epochs)]
     if len(entries) == n_epochs:
-        return [_stats(entry.get("value")) for entry in entries]
+        return [runs.stats(entry.get("value")) for entry in entries]
     return None
 
 
 @pytest.mark.points(2)
 def test_histogram_values(student, rng, reference_solution):
     """weights after the epoch (or before it) and gradients of the epoch's last batch"""
-    setup = _setup_one_point(reference_solution, rng)
+    setup = runs.setup_one_point(reference_solution, rng)
     n_epochs = setup["kwargs"]["n_epochs"]
-    _, records, _, _ = _student_run(student, setup, record=True)
-    _, reference, initial = _reference_run(reference_solution, setup)
+    _, records, _, _ = runs.student_run(student, setup, record=True)
+    expected_history, reference, initial = runs.reference_run(reference_solution, setup)
+    try:
+        training_off = not runs.close(runs.scalar_values(records, "loss/train", n_epochs),
+                                      expected_history["train_loss"])
+    except AssertionError:
+        training_off = False
+    off = ("the logged values differ from those of a correct training run, and so does loss/train: the training "
+           "itself is off (see the loss/train line: one torch.optim.Adam(model.parameters(), lr=lr) created before "
+           "the epoch loop, zero_grad, backward and step for every batch); ") if training_off else ""
 
     def expected(tag):
-        return [_stats(r["value"]) for r in reference if r["method"] == "add_histogram" and r["tag"] == tag]
+        return [runs.stats(r["value"]) for r in reference if r["method"] == "add_histogram" and r["tag"] == tag]
 
     def matches(got, want):
         return got is not None and want is not None and np.allclose(got, want, rtol=1e-4, atol=1e-6)
 
-    for name in _parameter_names(reference_solution):
+    for name in runs.parameter_names(reference_solution):
         weights = _per_epoch(records, f"weights/{name}", n_epochs)
         assert weights is not None, \
             f"train_with_logging: weights/{name} should be logged once per epoch; its values could not be checked"
         after = expected(f"weights/{name}")
-        before = [_stats(initial[name])] + after[:-1]
+        before = [runs.stats(initial[name])] + after[:-1]
         for e in range(n_epochs):
             if not (matches(weights[e], after[e]) or matches(weights[e], before[e])):
-                raise AssertionError(f"train_with_logging: wrong values in weights/{name}; log the parameter itself "
-                                     "(p or p.detach()) once per epoch, after the epoch's training steps")
+                raise AssertionError(f"train_with_logging: wrong values in weights/{name}; {off}log the parameter "
+                                     "itself (p or p.detach()) once per epoch, after the epoch's training steps")
         grads = _per_epoch(records, f"grads/{name}", n_epochs)
         assert grads is not None, \
             f"train_with_logging: grads/{name} should be logged once per epoch; its values could not be checked"
@@ -366,13 +214,13 @@ def test_histogram_values(student, rng, reference_solution):
                                      "they were logged (zero_grad belongs at the start of a step)")
             if matches(grads[e], after[e]) or matches(grads[e], before[e]):
                 raise AssertionError(f"train_with_logging: grads/{name} holds the weights; log p.grad")
-            raise AssertionError(f"train_with_logging: wrong values in grads/{name}; log p.grad after the batch loop "
-                                 "(the gradient of the epoch's last batch)")
+            raise AssertionError(f"train_with_logging: wrong values in grads/{name}; {off}log p.grad after the batch "
+                                 "loop (the gradient of the epoch's last batch)")
 
 
 def _spied_run(student, reference_solution, rng):
-    setup = _setup_spiral(reference_solution, rng)
-    _, _, forwards, _ = _student_run(student, setup, spy=True)
+    setup = runs.setup_spiral(reference_solution, rng)
+    _, _, forwards, _ = runs.student_run(student, setup, spy=True)
     assert forwards, "train_with_logging never called the model"
     return setup, forwards
 
@@ -381,7 +229,7 @@ def _spied_run(student, reference_solution, rng):
 def test_validation_in_eval_mode_without_gradients(student, rng, reference_solution):
     """validation after each epoch in eval mode under torch.no_grad()"""
     setup, forwards = _spied_run(student, reference_solution, rng)
-    valid = [r for r in forwards if r["batch"] == N_VALID]
+    valid = [r for r in forwards if r["batch"] == runs.N_VALID]
     assert len(valid) >= setup["kwargs"]["n_epochs"], \
         "train_with_logging: no forward pass over the whole validation set after each epoch was found"
     assert all(not r["training"] for r in valid), \
@@ -392,12 +240,12 @@ def test_validation_in_eval_mode_without_gradients(student, rng, reference_solut
 
 @pytest.mark.points(1)
 def test_minibatches_in_train_mode(student, rng, reference_solution):
-    """each epoch walks once through the training data in mini-batches, in train mode"""
+    """each epoch walks once through the training data, shuffled anew, in mini-batches, in train mode"""
     setup, forwards = _spied_run(student, reference_solution, rng)
     n_epochs, size = setup["kwargs"]["n_epochs"], setup["kwargs"]["batch_size"]
     n = len(setup["args"][0])
     # training steps: forward passes with gradients on at most n points (the image's grid is larger)
-    steps = [r for r in forwards if r["grad_enabled"] and not r["inference_mode"] and r["batch"] != N_VALID
+    steps = [r for r in forwards if r["grad_enabled"] and not r["inference_mode"] and r["batch"] != runs.N_VALID
              and r["batch"] is not None and r["batch"] <= n]
     assert steps, "train_with_logging: no training forward pass (with gradients) was found"
     assert all(r["training"] for r in steps), \
@@ -406,6 +254,12 @@ def test_minibatches_in_train_mode(student, rng, reference_solution):
     expected = Counter({size: n_epochs * (n // size), n % size: n_epochs}) if n % size else Counter({size: n_epochs * n // size})
     got = Counter(r["batch"] for r in steps)
     if got == expected:
+        per_epoch = -(-n // size)
+        epochs = [[r.get("input") for r in steps[e * per_epoch:(e + 1) * per_epoch]] for e in range(n_epochs)]
+        if all(None not in epoch for epoch in epochs) and all(epoch == epochs[0] for epoch in epochs[1:]):
+            raise AssertionError("train_with_logging: the training samples come in the same order in every epoch; "
+                                 "shuffle them anew each epoch (order = torch.randperm(n), or a DataLoader with "
+                                 "shuffle=True)")
         return
     if sum(k * v for k, v in got.items()) < n * n_epochs and n % size not in got:
         raise AssertionError("train_with_logging: the last, smaller mini-batch is missing; every epoch uses all "
@@ -418,6 +272,8 @@ def _image_problem(record):
     """Why a logged image is not a (3, H, W) RGB picture (uint8, or float in [0, 1]); None if it is."""
     value = record.get("value") or {}
     shape, formats = value.get("shape"), str(record.get("dataformats") or "CHW").upper()
+    if formats == "NCHW" and shape and len(shape) == 4 and shape[0] == 1:  # a batch of one image
+        shape, formats = shape[1:], "CHW"
     if not shape or len(shape) != 3:
         return "the image should be a (3, H, W) array (channels first)"
     channels = {"CHW": shape[0], "HWC": shape[2]}.get(formats)
@@ -435,20 +291,41 @@ def _image_problem(record):
     return "the image should be uint8 pixels in 0..255"
 
 
-@pytest.mark.points(1)
-def test_images(student, rng, reference_solution):
-    """image decision_boundary (3, H, W) at epochs 0, image_every, 2 * image_every, ... and the last"""
-    for n_epochs, every in ((5, 3), (3, 2)):
-        setup = _setup_one_point(reference_solution, rng, n_epochs=n_epochs, image_every=every)
-        _, records, _, _ = _student_run(student, setup, record=True)
-        images = [r for r in records if r.get("method") == "add_image"]
-        assert images, "train_with_logging: no image was logged (add_image)"
-        ours = [r for r in images if r.get("tag") == "decision_boundary"]
-        assert ours, "train_with_logging: log the image with the tag 'decision_boundary'"
+def _one_colour(record):
+    """Whether a recorded image has one single value everywhere (None: not known)."""
+    value = record.get("value") or {}
+    if "min" in value and "max" in value:
+        return value["min"] == value["max"]
+    return None
+
+
+def _logged_images(student, records, logdir):
+    """(steps, one-colour flags) of the decision_boundary images: from the add_image calls, or else (add_images,
+    a summary written by hand) from the event files on disk."""
+    images = [r for r in records if r.get("method") == "add_image"]
+    ours = [r for r in images if r.get("tag") == "decision_boundary"]
+    if ours:
         for record in ours:
             problem = _image_problem(record)
             assert problem is None, f"train_with_logging: {problem}"
-        steps = [r.get("step") for r in ours]
+        return [r.get("step") for r in ours], [_one_colour(r) for r in ours]
+    on_disk = runs.disk_images(student, logdir, "decision_boundary")
+    if on_disk:
+        return ([step for step, _ in on_disk],
+                [bool(pixels.size) and bool(np.all(pixels == pixels.reshape(-1)[0])) for _, pixels in on_disk])
+    assert not images, "train_with_logging: log the image with the tag 'decision_boundary'"
+    raise AssertionError("train_with_logging: no image was logged (add_image) under the tag 'decision_boundary'")
+
+
+@pytest.mark.points(1)
+def test_images(student, rng, reference_solution):
+    """image decision_boundary (3, H, W) at epochs 0, image_every, 2 * image_every, ... and the last"""
+    one_colour = []
+    for n_epochs, every in ((5, 3), (3, 2)):
+        setup = runs.setup_one_point(reference_solution, rng, n_epochs=n_epochs, image_every=every)
+        _, records, _, logdir = runs.student_run(student, setup, record=True)
+        steps, flags = _logged_images(student, records, logdir)
+        one_colour += flags
         wanted = sorted(set(range(0, n_epochs, every)) | {n_epochs - 1})
         if steps == wanted:
             continue
@@ -459,13 +336,17 @@ def test_images(student, rng, reference_solution):
                                  "a multiple of image_every, log it once")
         raise AssertionError("train_with_logging: the image should be logged at the epochs 0, image_every, "
                              "2 * image_every, ... and at the last epoch (step = epoch)")
+    if one_colour and all(flag is True for flag in one_colour):
+        raise AssertionError("train_with_logging: every decision_boundary image is one single colour; log a picture "
+                             "of the model's decision boundary, e.g. a colour map of decision_boundary(model) as uint8 "
+                             "(3, H, W), or figure_to_array of a plot of it")
 
 
 @pytest.mark.points(1)
 def test_events_on_disk(student, rng, reference_solution):
     """all logged events are in the event file when it returns (the writer is closed)"""
-    setup = _setup_one_point(reference_solution, rng, n_epochs=3, image_every=2)
-    _, records, _, logdir = _student_run(student, setup, record=True)
+    setup = runs.setup_one_point(reference_solution, rng, n_epochs=3, image_every=2)
+    _, records, _, logdir = runs.student_run(student, setup, record=True)
     logged = [r for r in records if r.get("method") in ("add_scalar", "add_histogram", "add_image")
               and r.get("tag") is not None and r.get("step") is not None]
     assert logged, "train_with_logging: nothing was logged with add_scalar, add_histogram or add_image"

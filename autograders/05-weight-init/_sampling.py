@@ -126,8 +126,32 @@ class Sampling:
         assert not problems, f"{call}: " + "; ".join(problems) + (f". {hint}" if hint else "")
         return as_array(value, name)
 
+    def seeded_generator(self, stream: int):
+        """A worker-side ``numpy.random.Generator`` seeded with (test seed, ``stream``): equal streams give
+        identically seeded generators."""
+        return self._numpy_random.default_rng([self.seed, 1000 + int(stream)])
+
+    def check_uses_rng(self, name: str, call: str, params: dict):
+        """Two generators seeded alike must give the same weights, differently seeded ones different weights
+        (whatever the way of drawing from the given generator)."""
+        first = as_array(self.draw(name, 7, 5, params, rng=self.seeded_generator(1)), name)
+        again = as_array(self.draw(name, 7, 5, params, rng=self.seeded_generator(1)), name)
+        other = as_array(self.draw(name, 7, 5, params, rng=self.seeded_generator(2)), name)
+        assert first.shape == again.shape == other.shape == (7, 5), \
+            f"{call}: the result must have shape (fan_in, fan_out)"
+        assert np.array_equal(first, again), (
+            f"{call}: two calls with generators seeded the same way returned different weights, so the given "
+            "rng is not used; draw every number from rng (e.g. rng.uniform / rng.normal / rng.standard_normal), "
+            "do not create another generator or use np.random.* when rng is given, and pass rng=rng on to any "
+            "helper init you call")
+        assert not np.array_equal(first, other), (
+            f"{call}: generators with different seeds returned the same weights; draw the numbers from the "
+            "given rng")
+
     def check_fresh(self, name: str, call: str, params: dict):
-        """Two calls with the same generator, and two with ``rng=None``, must give different weights."""
+        """The weights come from the given generator (same seed, same weights), two calls with the same
+        generator, and two with ``rng=None``, give different weights."""
+        self.check_uses_rng(name, call, params)
         generator = self.generator()
         first = as_array(self.draw(name, 7, 5, params, rng=generator), name)
         second = as_array(self.draw(name, 7, 5, params, rng=generator), name)
@@ -189,7 +213,7 @@ def kaiming_tests(name: str, dist: str, hint: str) -> dict:
 
     @pytest.mark.points(1)
     def test_fresh_samples_rng_none_and_bad_mode(sampling):
-        """new draws on every call, rng=None works, ValueError for an unknown mode"""
+        """drawn from rng (same seed, same weights), new draws on every call, rng=None works, ValueError for an unknown mode"""
         check(sampling, (FAN_IN, FAN_OUT), {"nonlinearity": "relu"}, rng=None)
         sampling.check_fresh(name, name, {"nonlinearity": "relu"})
         try:

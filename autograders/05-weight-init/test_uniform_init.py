@@ -20,7 +20,7 @@ HINT = ("uniform_init should draw every entry independently from U(-bound, bound
 
 @pytest.mark.points(1)
 def test_uniform_samples(sampling, rng):
-    """U(-bound, bound) of shape (fan_in, fan_out), new draws on every call, rng=None works"""
+    """U(-bound, bound) of shape (fan_in, fan_out), drawn from rng (same seed, same weights), new draws on every call, rng=None works"""
     params = {"bound": float(rng.uniform(0.2, 3.0))}
     std = params["bound"] / math.sqrt(3.0)
     sampling.check("uniform_init", "uniform_init(fan_in, fan_out, bound, rng)", params,

@@ -32,7 +32,7 @@ def test_default_gain(sampling):
 
 @pytest.mark.points(1)
 def test_gain_and_fresh_samples(sampling):
-    """the gain scales the bound; new draws on every call; rng=None works"""
+    """the gain scales the bound; drawn from rng (same seed, same weights), new draws on every call; rng=None works"""
     fan_in, fan_out = sampling.FAN_OUT, sampling.FAN_IN
     sampling.check("xavier_uniform", "xavier_uniform(fan_in, fan_out, gain=2.5)", {"gain": 2.5},
                    shape=(fan_in, fan_out), dist="uniform", std=xavier_std(fan_in, fan_out, 2.5), hint=HINT)

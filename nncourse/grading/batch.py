@@ -2,7 +2,8 @@
 
 Layout in: ``SUBMITTED/<student>/<assignment>/*.ipynb`` (nbgrader's). Out: ``OUT/journal.jsonl``
 (append-only, fsync per record: the source of truth for resuming), ``OUT/<student>/<assignment>/
-results.json`` and ``feedback.html``, ``OUT/grades.csv``, and the nbgrader gradebook.
+results.json`` and ``feedback.html``, ``OUT/grades.csv``, and the nbgrader gradebook. Symbolic links
+in SUBMITTED are never followed, and a folder named like one of OUT's own files is not a student.
 """
 
 from __future__ import annotations
@@ -20,35 +21,83 @@ from pathlib import Path
 
 from nncourse.config import GradingLimits
 from nncourse.grading.feedback import render_feedback
-from nncourse.grading.results import SubmissionResult, error_result
+from nncourse.grading.results import SubmissionResult, error_result, visible
 
 JOURNAL = "journal.jsonl"
+# OUT's own top-level entries; students can never be called like them (nor start with ".", which is
+# how every transient file of ours at OUT's top level is named: .grades.csv.tmp, .report.html.tmp).
+OWN_NAMES = frozenset({JOURNAL, "grades.csv", "report.html", "report"})
+SYMLINKED_FOLDER = "the submission folder is a symbolic link; submit the notebook itself"
+_CSV_FORMULA = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 @dataclass(frozen=True)
 class Submission:
+    """One student folder: the notebook to grade, or why there is none.
+
+    ``recordable`` is False when the folder's name cannot be a student (reserved or unsafe): such an
+    entry is kept in the journal and grades.csv only, never as ``OUT/<name>/`` or in the gradebook.
+    """
+
     student: str
     notebook: Path | None  # None: nothing gradable was submitted
     note: str = ""
+    recordable: bool = True
 
 
-def find_submissions(submitted: Path, assignment: str, notebook_name: str) -> list[Submission]:
-    """One entry per student folder; a single renamed notebook is still graded."""
+def name_problem(name: str, reserved: frozenset[str] = OWN_NAMES) -> str | None:
+    """Why a folder called ``name`` cannot be a student (None when it can)."""
+    shown = visible(name)
+    if name.startswith("."):
+        return f"the folder name '{shown}' starts with '.', which is reserved for the grader's own files"
+    if name.casefold() in {r.casefold() for r in reserved}:
+        return f"the folder name '{shown}' is taken by a file the grader keeps in the output folder"
+    if shown != name or "\\" in name or not name.strip():
+        return f"the folder name '{shown}' is not a safe file name (control characters, backslash or blank)"
+    return None
+
+
+def find_submissions(submitted: Path, assignment: str, notebook_name: str, *,
+                     reserved: frozenset[str] = OWN_NAMES) -> list[Submission]:
+    """One entry per student folder; a single renamed notebook is still graded.
+
+    Symbolic links are never followed: a symlinked student folder, assignment folder or notebook is
+    recorded as that student's error. So is a folder whose name cannot be a student (``reserved``,
+    starting with ``.``, unsafe); regular files next to the student folders are ignored.
+    """
     found = []
-    for student_dir in sorted(p for p in submitted.iterdir() if p.is_dir()):
-        folder = student_dir / assignment
-        notebooks = sorted(p for p in folder.glob("*.ipynb")) if folder.is_dir() else []
-        expected = folder / notebook_name
-        if expected in notebooks:
-            found.append(Submission(student_dir.name, expected))
-        elif len(notebooks) == 1:
-            found.append(Submission(student_dir.name, notebooks[0],
-                                    f"graded {notebooks[0].name} (expected {notebook_name})"))
-        elif notebooks:
-            found.append(Submission(student_dir.name, None, f"several notebooks and none named {notebook_name}"))
-        elif folder.is_dir():
-            found.append(Submission(student_dir.name, None, f"no notebook in {assignment}/"))
+    for entry in sorted(os.scandir(submitted), key=lambda e: e.name):
+        if not (entry.is_symlink() or entry.is_dir(follow_symlinks=False)):
+            continue
+        problem = name_problem(entry.name, reserved)
+        if problem:
+            found.append(Submission(visible(entry.name), None, problem, recordable=False))
+        elif entry.is_symlink():
+            found.append(Submission(entry.name, None, SYMLINKED_FOLDER))
+        else:
+            found += _in_student_folder(Path(entry.path), assignment, notebook_name)
     return found
+
+
+def _in_student_folder(student_dir: Path, assignment: str, notebook_name: str) -> list[Submission]:
+    student, folder = student_dir.name, student_dir / assignment
+    if folder.is_symlink():
+        return [Submission(student, None, SYMLINKED_FOLDER)]
+    if not folder.is_dir():
+        return []
+    notebooks = sorted((Path(e.path) for e in os.scandir(folder) if e.name.endswith(".ipynb")
+                        and (e.is_symlink() or e.is_file(follow_symlinks=False))), key=lambda p: p.name)
+    expected = folder / notebook_name
+    if expected in notebooks or len(notebooks) == 1:
+        chosen = expected if expected in notebooks else notebooks[0]
+        if chosen.is_symlink():
+            return [Submission(student, None, f"the notebook {chosen.name} is a symbolic link, not a regular "
+                                              "file; submit the notebook itself")]
+        note = "" if chosen == expected else f"graded {chosen.name} (expected {notebook_name})"
+        return [Submission(student, chosen, note)]
+    if notebooks:
+        return [Submission(student, None, f"several notebooks and none named {notebook_name}")]
+    return [Submission(student, None, f"no notebook in {assignment}/")]
 
 
 def read_journal(out: Path) -> dict[str, dict]:
@@ -119,14 +168,20 @@ class BatchSummary:
 def grade_batch(*, root: Path, submitted: Path, assignment: str, notebook_name: str, out: Path,
                 secret: bytes, max_score: float, jobs: int = 1, limits: GradingLimits = GradingLimits(),
                 insecure: bool = False, on_result: Callable[[SubmissionResult], None] | None = None,
-                progress: Callable[[str], None] | None = None) -> BatchSummary:
-    """Grade every submission that is not already in the journal with the same notebook hash."""
+                progress: Callable[[str], None] | None = None, reserved: frozenset[str] = frozenset()) -> BatchSummary:
+    """Grade every submission that is not already in the journal with the same notebook hash.
+
+    ``reserved``: more names OUT uses itself (e.g. a gradebook file inside OUT); with :data:`OWN_NAMES`
+    and every file already at OUT's top level, no student folder may be called like them.
+    """
     started = time.monotonic()
     out.mkdir(parents=True, exist_ok=True)
     progress = progress or (lambda line: print(line, file=sys.stderr))
     journal = read_journal(out)
+    taken = {e.name for e in os.scandir(out) if e.is_symlink() or not e.is_dir(follow_symlinks=False)}
     todo, skipped = [], 0
-    for submission in find_submissions(submitted, assignment, notebook_name):
+    for submission in find_submissions(submitted, assignment, notebook_name,
+                                       reserved=OWN_NAMES | reserved | taken):
         done = journal.get(submission.student)
         grader_failed = str((done or {}).get("result", {}).get("error") or "").startswith("grader error")
         if done and done.get("sha256") == _sha(submission.notebook) and not grader_failed:  # else: retry
@@ -135,20 +190,22 @@ def grade_batch(*, root: Path, submitted: Path, assignment: str, notebook_name: 
         todo.append(submission)
     progress(f"{assignment}: {len(todo)} to grade, {skipped} already graded, {jobs} parallel job(s)")
 
-    def finish(result: SubmissionResult) -> None:
-        folder = out / result.student / assignment
-        result.write(folder / "results.json")
-        (folder / "feedback.html").write_text(render_feedback(result), encoding="utf-8")
-        if on_result:
-            on_result(result)
+    def finish(result: SubmissionResult, recordable: bool = True) -> None:
+        if recordable:  # else not a student: only the journal (hence grades.csv) and the progress say why
+            folder = out / result.student / assignment
+            result.write(folder / "results.json")
+            (folder / "feedback.html").write_text(render_feedback(result), encoding="utf-8")
+            if on_result:
+                on_result(result)
         _append_journal(out, {"student": result.student, "sha256": result.sha256, "score": result.score,
                               "result": result.to_json()})
 
     count, total = 0, len(todo)
     for submission in [s for s in todo if s.notebook is None]:
         finish(error_result(student=submission.student, assignment=assignment, max_score=max_score,
-                            error=f"not graded: {submission.note}"))
+                            error=f"not graded: {submission.note}"), submission.recordable)
         count += 1
+        progress(f"[{count}/{total}] {submission.student}: not graded: {visible(submission.note)}")
     gradable = [s for s in todo if s.notebook is not None]
     if gradable:
         context = multiprocessing.get_context("spawn")
@@ -181,14 +238,25 @@ def grade_batch(*, root: Path, submitted: Path, assignment: str, notebook_name: 
 
 
 def write_csv(path: Path, results: list[SubmissionResult]) -> None:
-    """One row per student: total, status and the points of each graded item."""
+    """One row per student: total, status and the points of each graded item.
+
+    Text cells that a spreadsheet would run as a formula (starting with ``= + - @``, tab or CR) get a
+    leading apostrophe (OWASP's rule against CSV injection); numbers are written as they are.
+    """
     items = sorted({item for r in results for item in r.item_scores()})
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_name(f".{path.name}.tmp")
     with open(tmp, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["student", "assignment", "score", "max_score", "status", "error", *items])
+        writer.writerow([csv_text(h) for h in ["student", "assignment", "score", "max_score", "status", "error",
+                                               *items]])
         for r in results:
             scores = r.item_scores()
-            writer.writerow([r.student, r.assignment, f"{r.score:g}", f"{r.max_score:g}", r.status,
-                             r.error or "", *[f"{scores.get(i, 0):g}" for i in items]])
+            writer.writerow([csv_text(r.student), csv_text(r.assignment), f"{r.score:g}", f"{r.max_score:g}",
+                             csv_text(r.status), csv_text(r.error or ""), *[f"{scores.get(i, 0):g}" for i in items]])
     tmp.replace(path)
+
+
+def csv_text(text: str) -> str:
+    """A text cell for grades.csv: visible, and never a formula to a spreadsheet."""
+    text = visible(text)
+    return "'" + text if text.lstrip(" ").startswith(_CSV_FORMULA) else text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import time
 from contextlib import redirect_stdout
 from dataclasses import dataclass, field
@@ -20,6 +21,12 @@ from nncourse.intake import IntakeError, read_notebook
 from nncourse.layout import CourseLayout
 from nncourse.sandbox.client import CellRun, Job, SlotServer, WorkerDied
 from nncourse.sandbox.launcher import SandboxSpec
+
+TAMPERED = "the notebook interfered with the grader's channel (malformed reply)"
+
+
+class ChannelTampered(WorkerDied):
+    """The worker's report of the cells is not what the worker sends: the submission forged it."""
 
 
 def rubric_points(notebook: Path) -> dict[str, float]:
@@ -42,6 +49,7 @@ class _Attempt:
     run: CellRun | None = None
     problems: list[str] = field(default_factory=list)
     gave_up: str | None = None  # the cells kept hanging or crashing: tests fail at once with this
+    tampered: bool = False  # a malformed report came back: the submission is not graded
 
 
 class Grader:
@@ -106,18 +114,31 @@ class Grader:
         try:
             self._start(attempt, kinds)
             tests, errors = self._run_tests(attempt, kinds, sha, started)
+        except ChannelTampered:
+            attempt.tampered = True
         except WorkerDied as exc:  # the sandbox itself failed: not the student's fault, say so
             return error_result(student=student, assignment=self.assignment, max_score=self.max_score,
                                 error=f"grader error: {exc}", sha256=sha)
         finally:
             if attempt.worker is not None:
                 attempt.worker.close()
+        if attempt.tampered:  # the submission's fault, not the grader's: recorded once, never retried
+            return error_result(student=student, assignment=self.assignment, max_score=self.max_score,
+                                error=TAMPERED, sha256=sha, execution_time=round(time.monotonic() - started, 3))
         run = attempt.run or CellRun()
         cell_errors = tuple(attempt.problems + self._cell_errors(run, kinds))
         notes = list(parsed.notes)
         if run.replaced_builtins:
             notes.append("your notebook replaced Python built-ins (" + ", ".join(run.replaced_builtins[:8])
                          + "); they were restored before testing")
+        internals = sorted({m.group(0) for c in parsed.runnable() for m in _INTERNALS.finditer(c.source)})
+        if internals:
+            notes.append("flagged for a TA's review: the notebook uses interpreter or grader internals ("
+                         + ", ".join(internals[:6]) + ")")
+        if run.replaced_grader:
+            notes.append("your notebook changed the grader's own tools inside the sandbox ("
+                         + ", ".join(run.replaced_grader[:4]) + "); they were put back before testing and "
+                         "the submission is flagged for review")
         if errors:
             return error_result(student=student, assignment=self.assignment, max_score=self.max_score,
                                 error="grader error: " + "; ".join(errors)[:1000], sha256=sha,
@@ -137,7 +158,13 @@ class Grader:
             if self._server is None or not self._server.alive():
                 self._server = SlotServer(self.spec)
             attempt.worker = self._server.start_job(attempt.cells)
-            run = attempt.worker.run_cells(timeout=self.limits.cells_seconds)
+            try:
+                run = attempt.worker.run_cells(timeout=self.limits.cells_seconds)
+            except (AttributeError, TypeError, ValueError, KeyError):  # reading a forged "ready" message
+                run = None
+            if run is None or not _well_formed(run):
+                attempt.tampered = True
+                raise ChannelTampered(TAMPERED)
             attempt.run = run
             culprit = run.timed_out_cell if run.timed_out_cell is not None else run.died_in_cell
             if culprit is None or culprit < 0:
@@ -202,6 +229,20 @@ class Grader:
                 message = str(error.get("message", ""))[:300]
                 lines.append(f"{_cell_label(cell.get('index'), kinds)}: {error.get('type')}{where}: {message}")
         return lines
+
+
+# Names an honest solution of these assignments never needs, and that reaching into the grader's spies
+# from inside the sandbox does (integrity.py undoes Python-level changes; a TA judges the rest).
+_INTERNALS = re.compile(r"sys\.modules|\binstruments\b|_pop_mode\w*|\w*torch_function_stack\w*|\bctypes\b|"
+                        r"gc\.get_(?:objects|referrers|referents)|_getframe|\bf_back\b|\bf_locals\b|__code__|"
+                        r"setprofile|settrace|Optimizer\.__init__|_global_optimizer\w*|__closure__|cell_contents")
+
+
+def _well_formed(run: CellRun) -> bool:
+    """Whether the cells' report has the shape the worker sends (student code can write to the channel)."""
+    return isinstance(run.cells, list) and all(
+        isinstance(cell, dict) and isinstance(cell.get("index"), int) and isinstance(cell.get("error", {}), dict)
+        for cell in run.cells)
 
 
 def _cell_label(index, kinds: dict) -> str:

@@ -3,8 +3,34 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+
+# C0 (but newline and tab), DEL and C1 controls, bidi overrides, line separators and lone surrogates:
+# text from a submission that could redraw a terminal, reorder a line or break a UTF-8 file.
+_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069"
+                        "\ud800-\udfff]")
+
+
+def visible(text: str) -> str:
+    """Text that is safe to show anywhere: each control character becomes a visible escape.
+
+    ``"\\x1b[2J"`` (ESC) becomes the six characters ``\\x1b[2J``; newline and tab stay. Applied to
+    every result (the one chokepoint before results.json, grades.csv, HTML pages and the terminal).
+    """
+    return _INVISIBLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                          else f"\\u{ord(m.group()):04x}", text)
+
+
+def _visible_fields(obj: object, names: tuple[str, ...]) -> None:
+    """Clean the text fields ``names`` of a frozen dataclass in place (strings and tuples of strings)."""
+    for name in names:
+        value = getattr(obj, name)
+        if isinstance(value, str):
+            object.__setattr__(obj, name, visible(value))
+        elif isinstance(value, (tuple, list)):
+            object.__setattr__(obj, name, tuple(visible(v) if isinstance(v, str) else v for v in value))
 
 
 @dataclass(frozen=True)
@@ -19,6 +45,9 @@ class TestResult:
     status: str  # "passed" | "failed"
     output: str
     visibility: str = "visible"
+
+    def __post_init__(self) -> None:
+        _visible_fields(self, ("name", "number", "item", "output"))
 
 
 @dataclass(frozen=True)
@@ -36,6 +65,10 @@ class SubmissionResult:
     cell_errors: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     sha256: str = ""
+
+    def __post_init__(self) -> None:
+        # everything below may quote the student's code, output, file or folder names
+        _visible_fields(self, ("student", "assignment", "error", "cell_errors", "notes"))
 
     def item_scores(self) -> dict[str, float]:
         """Points per graded item (nbgrader grade cell ``test_<item>``)."""

@@ -11,7 +11,7 @@ from nncourse.config import GradingLimits
 from nncourse.grading.batch import BatchSummary, grade_batch
 from nncourse.grading.gradebook import ensure_assignment, record_result
 from nncourse.grading.job import Grader, rubric_points
-from nncourse.grading.results import SubmissionResult
+from nncourse.grading.results import SubmissionResult, visible
 from nncourse.layout import CourseLayout
 from nncourse.sandbox.launcher import acquire_slot, check_sandbox
 from nncourse.secret import load_secret
@@ -46,6 +46,7 @@ def grade(submitted: Path, *, layout: CourseLayout, assignment: str, out: Path, 
         check_sandbox(layout.venv)
     points = rubric_points(layout.source_notebook(assignment))
     target = GradebookTarget.from_config(layout, db_url)
+    out.mkdir(parents=True, exist_ok=True)  # the gradebook may live in OUT
     notebook_id = layout.notebook_name(assignment).removesuffix(".ipynb")
     ensure_assignment(target.db_url, course_id=target.course_id, assignment=assignment, notebook=notebook_id,
                       points=points)
@@ -56,13 +57,24 @@ def grade(submitted: Path, *, layout: CourseLayout, assignment: str, out: Path, 
     summary = grade_batch(root=layout.root, submitted=submitted, assignment=assignment,
                           notebook_name=layout.notebook_name(assignment), out=out,
                           secret=load_secret(layout.secret_file), max_score=sum(points.values()), jobs=jobs,
-                          limits=limits, insecure=insecure, on_result=record, progress=progress)
+                          limits=limits, insecure=insecure, on_result=record, progress=progress,
+                          reserved=gradebook_files_in(out, target.db_url))
     try:
         from nncourse.report.build import build_report
     except ImportError:  # the report is optional until its module exists
         return summary
     build_report(out, assignment=assignment)
     return summary
+
+
+def gradebook_files_in(out: Path, db_url: str) -> frozenset[str]:
+    """Names of an SQLite gradebook's files when it lives directly in OUT (no student may be called so)."""
+    if not db_url.startswith("sqlite:///"):
+        return frozenset()
+    path = Path(db_url.removeprefix("sqlite:///").split("?", 1)[0])
+    if path.parent.resolve() != out.resolve():
+        return frozenset()
+    return frozenset(path.name + suffix for suffix in ("", "-journal", "-wal", "-shm"))
 
 
 def grade_one(notebook: Path, *, layout: CourseLayout, assignment: str, insecure: bool = False,
@@ -83,30 +95,41 @@ def grade_one(notebook: Path, *, layout: CourseLayout, assignment: str, insecure
 
 
 def format_result(result: SubmissionResult) -> str:
-    """A readable plain-text report of one graded submission."""
-    lines = [f"{result.assignment} — {result.student}: {result.score:g} / {result.max_score:g} points"
-             f" ({result.status}, {result.execution_time:.1f} s)"]
+    """A readable plain-text report of one graded submission.
+
+    Texts from the submission are shown with control characters escaped, and their continuation
+    lines are marked with ``|``, so a message can neither redraw the terminal nor pass for a rubric line.
+    """
+    lines = [f"{visible(result.assignment)} — {visible(result.student)}: {result.score:g} / "
+             f"{result.max_score:g} points ({result.status}, {result.execution_time:.1f} s)"]
     if result.error:
-        lines.append(f"  error: {result.error}")
+        lines += _block("  error: ", result.error)
     for test in result.tests:
         mark = "PASS" if test.status == "passed" else "FAIL"
-        lines.append(f"  {mark} {test.score:g}/{test.max_score:g}  {test.name}")
+        lines += _block(f"  {mark} {test.score:g}/{test.max_score:g}  ", test.name)
         if test.output:
-            lines.append(f"         {test.output}")
+            lines += _block("         ", test.output)
     for line in result.cell_errors:
-        lines.append(f"  notebook: {line}")
+        lines += _block("  notebook: ", line)
     for line in result.notes:
-        lines.append(f"  note: {line}")
+        lines += _block("  note: ", line)
     return "\n".join(lines)
+
+
+def _block(prefix: str, text: str) -> list[str]:
+    """``text`` after ``prefix``; its further lines indented and marked ``|`` as part of it."""
+    first, *rest = visible(text).split("\n")
+    return [prefix + first] + [" " * len(prefix) + "| " + line for line in rest]
 
 
 def score_table(results: list[SubmissionResult]) -> str:
     """The batch's scores, one line per student."""
-    width = max([len(r.student) for r in results] + [7])
+    width = max([len(visible(r.student)) for r in results] + [7])
     lines = [f"{'student':<{width}}  score   status"]
     for r in sorted(results, key=lambda r: r.student):
-        lines.append(f"{r.student:<{width}}  {r.score:5g}/{r.max_score:<4g} {r.status}"
-                     + (f"  ({r.error[:60]})" if r.error else ""))
+        error = " ".join(visible(r.error or "").split())
+        lines.append(f"{visible(r.student):<{width}}  {r.score:5g}/{r.max_score:<4g} {r.status}"
+                     + (f"  ({error[:100]})" if error else ""))
     return "\n".join(lines)
 
 

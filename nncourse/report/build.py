@@ -60,7 +60,7 @@ def build_report(out: Path, *, assignment: str | None = None) -> Path:
                                 incidents=found, images=images, generated=generated,
                                 has_grades_csv=(out / "grades.csv").is_file()))
     target = out / "report.html"
-    tmp = target.with_name("report.html.tmp")
+    tmp = target.with_name(".report.html.tmp")  # "." : never the name of a student's folder
     tmp.write_text(page, encoding="utf-8")
     tmp.replace(target)
     return target

@@ -12,6 +12,8 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nncourse.grading.results import visible
+
 
 @dataclass(frozen=True)
 class TestRow:
@@ -57,7 +59,7 @@ def number_key(number: str) -> tuple:
 
 
 def _text(value: object) -> str:
-    return "" if value is None else str(value)
+    return "" if value is None else visible(str(value))  # results.json of older runs may hold raw ESC
 
 
 def _number(value: object) -> float:

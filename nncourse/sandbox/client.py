@@ -58,6 +58,7 @@ class CellRun:
     cells: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     replaced_builtins: list[str] = field(default_factory=list)
+    replaced_grader: list[str] = field(default_factory=list)  # the grader's own code, put back (integrity.py)
     timed_out_cell: int | None = None
     died: str | None = None
     died_in_cell: int | None = None
@@ -217,6 +218,7 @@ class Job:
                 elif message.get("type") == "ready":
                     run.cells = message.get("cells", [])
                     run.replaced_builtins = [str(n) for n in message.get("replaced_builtins", [])][:50]
+                    run.replaced_grader = [str(n) for n in message.get("replaced_grader", [])][:20]
                     break
         except TimeoutError:
             run.timed_out_cell = current if isinstance(current, int) else -1

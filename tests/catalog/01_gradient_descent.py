@@ -310,6 +310,20 @@ def fit_autograd(X, y, lr, n_epochs, params0):
             theta -= lr * theta.grad
     return theta.detach()
 '''},
+    {"name": "fit_autograd_missing_half", "item": "fit_autograd",
+         "caught_by": "test_follows_the_descent_trajectory", "source": '''
+def fit_autograd(X, y, lr, n_epochs, params0):
+    Xt = torch.as_tensor(X, dtype=torch.float64)
+    yt = torch.as_tensor(y, dtype=torch.float64)
+    theta = torch.tensor(params0, dtype=torch.float64, requires_grad=True)
+    for _ in range(n_epochs):
+        loss = torch.mean((theta[0] + Xt @ theta[1:] - yt) ** 2)      # the 1/2 is missing
+        loss.backward()
+        with torch.no_grad():
+            theta -= lr * theta.grad
+        theta.grad.zero_()
+    return theta.detach()
+'''},
     {"name": "fit_autograd_torch_optim", "item": "fit_autograd",
          "caught_by": "test_follows_the_descent_trajectory", "source": '''
 def fit_autograd(X, y, lr, n_epochs, params0):

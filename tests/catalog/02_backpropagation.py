@@ -546,6 +546,18 @@ def bce_loss(probs, y):
     y = np.reshape(y, np.shape(p))
     return float(np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
 '''),
+    dict(name="bce_loss_divides_by_len", item="bce_loss", caught_by="test_value", only=True, source='''
+def bce_loss(probs, y):
+    p = np.clip(np.asarray(probs, dtype=float), 1e-12, 1 - 1e-12)
+    y = np.reshape(y, p.shape)
+    return float(-np.sum(y * np.log(p) + (1 - y) * np.log(1 - p)) / len(p))   # rows, not entries
+'''),
+    dict(name="bce_grad_divides_by_len", item="bce_grad", caught_by="test_value", only=True, source='''
+def bce_grad(probs, y):
+    p = np.clip(np.asarray(probs, dtype=float), 1e-12, 1 - 1e-12)
+    y = np.reshape(y, p.shape)
+    return (-y / p + (1 - y) / (1 - p)) / len(p)
+'''),
     dict(name="bce_grad_without_1_over_N", item="bce_grad", caught_by="test_value", source='''
 def bce_grad(probs, y):
     p = np.clip(probs, 1e-12, 1 - 1e-12)

@@ -90,10 +90,11 @@ class Trainer:
         return history
 
     def predict_proba(self, x):
+        mode = self.model.training
         self.model.eval()
         with torch.no_grad():
             p = torch.sigmoid(self.model(torch.as_tensor(x, dtype=torch.float32)))
-        self.model.train()
+        self.model.train(mode)
         return p.numpy()
 '''),
     dict(name="trainer_numpy_shuffle_lazy_optimizer", item="Trainer", source='''
@@ -223,6 +224,51 @@ def polar_features(X):
     return 10 * np.column_stack([w.real, w.imag, (w ** 2).real, (w ** 2).imag]).astype(np.float32)
 '''),
 ]
+
+_TRAINER_NO_SHUFFLE = '''
+class Trainer:
+    def __init__(self, model, lr=1e-2, batch_size=512):
+        self.model = model
+        self.batch_size = batch_size
+        self.optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+        self.loss_fn = torch.nn.BCEWithLogitsLoss()
+
+    def fit(self, x_train, y_train, n_epochs, x_valid=None, y_valid=None):
+        x_train = torch.as_tensor(x_train, dtype=torch.float32)
+        y_train = torch.as_tensor(y_train, dtype=torch.float32)
+        has_valid = x_valid is not None and y_valid is not None
+        if has_valid:
+            x_valid = torch.as_tensor(x_valid, dtype=torch.float32)
+            y_valid = torch.as_tensor(y_valid, dtype=torch.float32)
+        history = {"train_loss": [], "valid_loss": []}
+        n = len(x_train)
+        for epoch in range(n_epochs):
+            self.model.train()
+            perm = torch.arange(n)
+            batch_losses = []
+            for start in range(0, n, self.batch_size):
+                idx = perm[start:start + self.batch_size]
+                self.optimizer.zero_grad()
+                loss = self.loss_fn(self.model(x_train[idx]), y_train[idx])
+                loss.backward()
+                self.optimizer.step()
+                batch_losses.append(loss.item())
+            history["train_loss"].append(float(np.mean(batch_losses)))
+            if has_valid:
+                self.model.eval()
+                with torch.no_grad():
+                    history["valid_loss"].append(self.loss_fn(self.model(x_valid), y_valid).item())
+                self.model.train()
+        return history
+
+    def predict_proba(self, x):
+        was_training = self.model.training
+        self.model.eval()
+        with torch.no_grad():
+            p = torch.sigmoid(self.model(torch.as_tensor(x, dtype=torch.float32)))
+        self.model.train(was_training)
+        return p
+'''
 
 MISTAKES = [
     # ------------------------------------------------------------------------------------------ MLP
@@ -724,6 +770,99 @@ class Trainer:
         with torch.no_grad():
             return torch.sigmoid(self.model(torch.as_tensor(x, dtype=torch.float32)))
 '''),
+    dict(name="trainer_no_shuffle", item="Trainer", caught_by="test_one_step_per_minibatch", only=True, source=_TRAINER_NO_SHUFFLE),
+    dict(name="trainer_same_order_every_epoch", item="Trainer", caught_by="test_one_step_per_minibatch",
+         only=True, source=_TRAINER_NO_SHUFFLE.replace(
+        "perm = torch.arange(n)", "perm = torch.randperm(n, generator=torch.Generator().manual_seed(0))")),
+    dict(name="trainer_predict_proba_leaves_eval_mode", item="Trainer", caught_by="test_predict_proba",
+         only=True, source='''
+class Trainer:
+    def __init__(self, model, lr=1e-2, batch_size=512):
+        self.model = model
+        self.batch_size = batch_size
+        self.optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+        self.loss_fn = torch.nn.BCEWithLogitsLoss()
+
+    def fit(self, x_train, y_train, n_epochs, x_valid=None, y_valid=None):
+        x_train = torch.as_tensor(x_train, dtype=torch.float32)
+        y_train = torch.as_tensor(y_train, dtype=torch.float32)
+        has_valid = x_valid is not None and y_valid is not None
+        if has_valid:
+            x_valid = torch.as_tensor(x_valid, dtype=torch.float32)
+            y_valid = torch.as_tensor(y_valid, dtype=torch.float32)
+        history = {"train_loss": [], "valid_loss": []}
+        n = len(x_train)
+        for epoch in range(n_epochs):
+            self.model.train()
+            perm = torch.randperm(n)
+            batch_losses = []
+            for start in range(0, n, self.batch_size):
+                idx = perm[start:start + self.batch_size]
+                self.optimizer.zero_grad()
+                loss = self.loss_fn(self.model(x_train[idx]), y_train[idx])
+                loss.backward()
+                self.optimizer.step()
+                batch_losses.append(loss.item())
+            history["train_loss"].append(float(np.mean(batch_losses)))
+            if has_valid:
+                self.model.eval()
+                with torch.no_grad():
+                    history["valid_loss"].append(self.loss_fn(self.model(x_valid), y_valid).item())
+                self.model.train()
+        return history
+
+    def predict_proba(self, x):
+        was_training = self.model.training
+        self.model.eval()
+        with torch.no_grad():
+            p = torch.sigmoid(self.model(torch.as_tensor(x, dtype=torch.float32)))
+        return p
+'''),
+    dict(name="trainer_predict_proba_always_back_to_train", item="Trainer", caught_by="test_predict_proba",
+         only=True, source='''
+class Trainer:
+    def __init__(self, model, lr=1e-2, batch_size=512):
+        self.model = model
+        self.batch_size = batch_size
+        self.optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+        self.loss_fn = torch.nn.BCEWithLogitsLoss()
+
+    def fit(self, x_train, y_train, n_epochs, x_valid=None, y_valid=None):
+        x_train = torch.as_tensor(x_train, dtype=torch.float32)
+        y_train = torch.as_tensor(y_train, dtype=torch.float32)
+        has_valid = x_valid is not None and y_valid is not None
+        if has_valid:
+            x_valid = torch.as_tensor(x_valid, dtype=torch.float32)
+            y_valid = torch.as_tensor(y_valid, dtype=torch.float32)
+        history = {"train_loss": [], "valid_loss": []}
+        n = len(x_train)
+        for epoch in range(n_epochs):
+            self.model.train()
+            perm = torch.randperm(n)
+            batch_losses = []
+            for start in range(0, n, self.batch_size):
+                idx = perm[start:start + self.batch_size]
+                self.optimizer.zero_grad()
+                loss = self.loss_fn(self.model(x_train[idx]), y_train[idx])
+                loss.backward()
+                self.optimizer.step()
+                batch_losses.append(loss.item())
+            history["train_loss"].append(float(np.mean(batch_losses)))
+            if has_valid:
+                self.model.eval()
+                with torch.no_grad():
+                    history["valid_loss"].append(self.loss_fn(self.model(x_valid), y_valid).item())
+                self.model.train()
+        return history
+
+    def predict_proba(self, x):
+        was_training = self.model.training
+        self.model.eval()
+        with torch.no_grad():
+            p = torch.sigmoid(self.model(torch.as_tensor(x, dtype=torch.float32)))
+        self.model.train()
+        return p
+'''),
     dict(name="trainer_drops_last_batch", item="Trainer", caught_by="test_one_step_per_minibatch", source='''
 class Trainer:
     def __init__(self, model, lr=1e-2, batch_size=512):
@@ -902,6 +1041,12 @@ class Trainer:
         return torch.sigmoid(self.model(torch.as_tensor(x, dtype=torch.float32))).detach()
 '''),
     # ------------------------------------------------------------------------------------- accuracy
+    dict(name="accuracy_returns_0d_tensor", item="accuracy", caught_by="test_torch_tensors", only=True, source='''
+def accuracy(probs, y, threshold=0.5):
+    probs = torch.as_tensor(probs).detach().float().reshape(-1)
+    y = torch.as_tensor(y).detach().float().reshape(-1)
+    return ((probs > threshold).float() == y).float().mean()
+'''),
     dict(name="accuracy_ignores_threshold", item="accuracy", caught_by="test_numpy_arrays_and_lists", source='''
 def accuracy(probs, y, threshold=0.5):
     probs = probs.detach().numpy() if torch.is_tensor(probs) else np.asarray(probs)

@@ -12,7 +12,8 @@ with a graph, the model's mode not restored; in the training loop: the last batc
 swapped tags, no global_step, steps from 1, add_scalars, validation under autograd in train mode,
 zero_grad at the end of the step (zeros or None gradients), histograms inside the batch loop or of the
 wrong tensor, the image channels last, images only at multiples of image_every, the writer never closed,
-the last partial batch dropped, model.train() forgotten, SGD or a fixed lr, sum reduction, no zero_grad.
+the last partial batch dropped, model.train() forgotten, SGD or a fixed lr, sum reduction, no zero_grad, no
+shuffling (or the same order every epoch), Adam re-created every epoch, an image of one colour.
 """
 
 # ------------------------------------------------------------------------------------------------
@@ -238,6 +239,12 @@ def train_with_logging(model, x_train, y_train, x_valid, y_valid, logdir, n_epoc
          "                writer.add_figure(\"decision_boundary\", fig, epoch)  # closes the figure\n"),
         ("    return history\n", "    writer.flush()\n    return history\n"),
     )),
+    dict(name="train_add_images_batch_of_one", item="train_with_logging", source=_edit(
+        TWL, ('writer.add_image("decision_boundary", image, epoch)',
+              'writer.add_images("decision_boundary", image[None], epoch)  # NCHW, a batch of one'))),
+    dict(name="train_numpy_permutation_of_a_seeded_generator", item="train_with_logging", source=_edit(
+        TWL, ("    n = len(x_train)\n", "    n = len(x_train)\n    shuffler = np.random.default_rng(0)\n"),
+        ("order = torch.randperm(n)", "order = torch.from_numpy(shuffler.permutation(n))"))),
 ]
 
 
@@ -271,6 +278,15 @@ def figure_to_array(fig):
     fig.canvas.draw()
     image = np.asarray(fig.canvas.buffer_rgba())[:, :, :3].transpose(2, 0, 1)
     return image * 2
+'''),
+    dict(name="figure_imread_times_256_overflows", item="figure_to_array", caught_by="test_rgb_channel_order",
+         source='''
+def figure_to_array(fig):
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    buffer.seek(0)
+    rgb = plt.imread(buffer)[..., :3]
+    return (rgb * 256).astype(np.uint8).transpose(2, 0, 1)   # 1.0 * 256 wraps to 0
 '''),
     dict(name="figure_bgr", item="figure_to_array", caught_by="test_rgb_channel_order", source='''
 def figure_to_array(fig):
@@ -452,6 +468,19 @@ def decision_boundary(model, xlim=(-20, 20), ylim=(-20, 20), resolution=100):
         TWL, ("    with SummaryWriter(logdir) as writer:\n", "    writer = SummaryWriter(logdir)\n    if True:\n"))),
     dict(name="train_drops_the_last_partial_batch", item="train_with_logging", caught_by="test_minibatches_in_train_mode",
          source=_edit(TWL, ("for start in range(0, n, batch_size):", "for start in range(0, n - batch_size + 1, batch_size):"))),
+    dict(name="train_no_shuffle", item="train_with_logging", caught_by="test_minibatches_in_train_mode", only=True,
+         source=_edit(TWL, ("order = torch.randperm(n)", "order = torch.arange(n)"))),
+    dict(name="train_same_shuffle_every_epoch", item="train_with_logging", caught_by="test_minibatches_in_train_mode",
+         only=True, source=_edit(TWL, ("order = torch.randperm(n)",
+                                       "order = torch.randperm(n, generator=torch.Generator().manual_seed(0))"))),
+    dict(name="train_black_image", item="train_with_logging", caught_by="test_images", only=True, source=_edit(
+        TWL, ('writer.add_image("decision_boundary", image, epoch)',
+              'writer.add_image("decision_boundary", np.zeros_like(image), epoch)'))),
+    dict(name="train_adam_recreated_every_epoch", item="train_with_logging", caught_by="test_train_loss_values",
+         source=_edit(TWL, ("    optimizer = torch.optim.Adam(model.parameters(), lr=lr)\n", ""),
+                      ("            order = torch.randperm(n)\n",
+                       "            order = torch.randperm(n)\n"
+                       "            optimizer = torch.optim.Adam(model.parameters(), lr=lr)\n"))),
     dict(name="train_model_train_forgotten", item="train_with_logging", caught_by="test_minibatches_in_train_mode",
          source=_edit(TWL, ("            model.train()\n            order = torch.randperm(n)\n", "            order = torch.randperm(n)\n"),
                       ("                valid_loss = F.binary_cross_entropy_with_logits(model(x_valid), y_valid).item()\n"

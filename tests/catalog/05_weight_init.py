@@ -6,28 +6,35 @@ notebook per entry: every correct entry must get full marks; every mistake stric
 test ``caught_by`` of ``test_<caught_in>.py`` (default: the entry's own item) failed.
 
 Correct variants follow the contract's ground rules ("any random-number API", float32 or float64,
-tensor or array): legacy ``np.random``, torch sampling and ``torch.nn.init`` on the right layout,
-scipy.stats, variance-first formulas, lists as results. The mistakes are those of content.md
+tensor or array): legacy ``np.random`` when rng is None, torch sampling and ``torch.nn.init`` on the
+right layout with a torch generator seeded from rng, scipy.stats with random_state=rng,
+variance-first formulas, lists as results. A given rng must be used (two generators seeded alike give
+the same weights): ignoring it, or a wrapper that does not pass it on, is a mistake. The mistakes are those of content.md
 section 4.5 (fans, gains, sqrt(3), layouts, re-seeding, pre-activation statistics) plus the classic
 ``param or 0.01`` and ``KeyError`` slips of ``calculate_gain``.
 """
 
 CORRECT = [
     # --------------------------------------------------------------------------------- samplers
-    dict(name="uniform_init_legacy_global_rand", item="uniform_init", source='''
+    dict(name="uniform_init_legacy_global_rand_when_none", item="uniform_init", source='''
 def uniform_init(fan_in, fan_out, bound, rng=None):
-    # the legacy global numpy generator; (2 u - 1) * b is U(-b, b)
-    return (2.0 * np.random.rand(fan_in, fan_out) - 1.0) * bound
+    # rng=None: the legacy global numpy generator; (2 u - 1) * b is U(-b, b)
+    u = np.random.rand(fan_in, fan_out) if rng is None else rng.random((fan_in, fan_out))
+    return (2.0 * u - 1.0) * bound
 '''),
     dict(name="uniform_init_float32_keywords", item="uniform_init", source='''
 def uniform_init(fan_in, fan_out, bound, rng=None):
     generator = np.random.default_rng(rng)   # None -> fresh generator, Generator -> itself
     return generator.uniform(low=-bound, high=bound, size=(fan_in, fan_out)).astype(np.float32)
 '''),
-    dict(name="normal_init_torch_tensor", item="normal_init", source='''
+    dict(name="normal_init_torch_tensor_seeded_from_rng", item="normal_init", source='''
 def normal_init(fan_in, fan_out, std, rng=None):
-    # torch's global generator, a float32 tensor in nn.Linear layout, transposed back
-    return torch.randn(fan_out, fan_in).T * std
+    # a torch generator seeded from rng (torch's global one for rng=None), a float32 tensor in
+    # nn.Linear layout, transposed back
+    generator = None
+    if rng is not None:
+        generator = torch.Generator().manual_seed(int(rng.integers(0, 2**62)))
+    return torch.randn(fan_out, fan_in, generator=generator).T * std
 '''),
     dict(name="xavier_uniform_rescaled_random_float32", item="xavier_uniform", source='''
 def xavier_uniform(fan_in, fan_out, gain=1.0, rng=None):
@@ -43,9 +50,11 @@ def xavier_normal(fan_in, fan_out, gain=1.0, rng=None):
 '''),
     dict(name="kaiming_normal_torch_init_transposed", item="kaiming_normal", source='''
 def kaiming_normal(fan_in, fan_out, a=0.0, nonlinearity="leaky_relu", mode="fan_in", rng=None):
-    # torch.nn.init on the (fan_out, fan_in) layout it expects, then back to (fan_in, fan_out)
+    # torch.nn.init on the (fan_out, fan_in) layout it expects, then back to (fan_in, fan_out);
+    # torch's generator seeded from rng (the global one when rng is None)
+    generator = None if rng is None else torch.Generator().manual_seed(int(rng.integers(0, 2**62)))
     weights = torch.empty(fan_out, fan_in)
-    torch.nn.init.kaiming_normal_(weights, a=a, mode=mode, nonlinearity=nonlinearity)
+    torch.nn.init.kaiming_normal_(weights, a=a, mode=mode, nonlinearity=nonlinearity, generator=generator)
     return weights.T
 '''),
     dict(name="kaiming_uniform_scipy_stats", item="kaiming_uniform", source='''
@@ -135,6 +144,25 @@ def uniform_init(fan_in, fan_out, bound, rng=None):
 def uniform_init(fan_in, fan_out, bound, rng=None):
     return rng.uniform(-bound, bound, size=(fan_in, fan_out))
 '''),
+    dict(name="uniform_init_rng_ignored", item="uniform_init", caught_by="test_uniform_samples", source='''
+def uniform_init(fan_in, fan_out, bound, rng=None):
+    rng = np.random.default_rng()          # the given generator is thrown away
+    return rng.uniform(-bound, bound, size=(fan_in, fan_out))
+'''),
+    dict(name="uniform_init_global_rand_ignores_rng", item="uniform_init", caught_by="test_uniform_samples", source='''
+def uniform_init(fan_in, fan_out, bound, rng=None):
+    # the legacy global numpy generator even when rng is given
+    return (2.0 * np.random.rand(fan_in, fan_out) - 1.0) * bound
+'''),
+    dict(name="normal_init_rng_ignored", item="normal_init", caught_by="test_normal_samples", source='''
+def normal_init(fan_in, fan_out, std, rng=None):
+    rng = np.random.default_rng()
+    return rng.normal(0.0, std, size=(fan_in, fan_out))
+'''),
+    dict(name="normal_init_torch_global_ignores_rng", item="normal_init", caught_by="test_normal_samples", source='''
+def normal_init(fan_in, fan_out, std, rng=None):
+    return torch.randn(fan_out, fan_in).T * std
+'''),
     dict(name="normal_init_variance_as_scale", item="normal_init", caught_by="test_normal_samples", source='''
 def normal_init(fan_in, fan_out, std, rng=None):
     rng = np.random.default_rng() if rng is None else rng
@@ -161,6 +189,14 @@ def xavier_uniform(fan_in, fan_out, gain=1.0, rng=None):
     rng = np.random.default_rng(42)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return rng.uniform(-bound, bound, size=(fan_in, fan_out))
+'''),
+    dict(name="xavier_uniform_forgets_rng", item="xavier_uniform", caught_by="test_gain_and_fresh_samples", source='''
+def xavier_uniform(fan_in, fan_out, gain=1.0, rng=None):
+    return uniform_init(fan_in, fan_out, gain * math.sqrt(6.0 / (fan_in + fan_out)))
+'''),
+    dict(name="xavier_normal_forgets_rng", item="xavier_normal", caught_by="test_gain_and_fresh_samples", source='''
+def xavier_normal(fan_in, fan_out, gain=1.0, rng=None):
+    return normal_init(fan_in, fan_out, gain * math.sqrt(2.0 / (fan_in + fan_out)))
 '''),
     dict(name="xavier_normal_fan_in_only", item="xavier_normal", caught_by="test_default_gain", source='''
 def xavier_normal(fan_in, fan_out, gain=1.0, rng=None):
@@ -211,6 +247,30 @@ def kaiming_uniform(fan_in, fan_out, a=0.0, nonlinearity="leaky_relu", mode="fan
     fan = fan_in if mode == "fan_in" else fan_out
     gain = calculate_gain(nonlinearity, a)
     return uniform_init(fan_in, fan_out, gain * math.sqrt(3.0 / fan), rng=rng)
+'''),
+    dict(name="kaiming_uniform_forgets_rng", item="kaiming_uniform",
+         caught_by="test_fresh_samples_rng_none_and_bad_mode", source='''
+def kaiming_uniform(fan_in, fan_out, a=0.0, nonlinearity="leaky_relu", mode="fan_in", rng=None):
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(mode)
+    fan = fan_in if mode == "fan_in" else fan_out
+    std = calculate_gain(nonlinearity, a) / math.sqrt(fan)
+    return uniform_init(fan_in, fan_out, math.sqrt(3.0) * std)
+'''),
+    dict(name="kaiming_normal_forgets_rng", item="kaiming_normal",
+         caught_by="test_fresh_samples_rng_none_and_bad_mode", source='''
+def kaiming_normal(fan_in, fan_out, a=0.0, nonlinearity="leaky_relu", mode="fan_in", rng=None):
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(mode)
+    fan = fan_in if mode == "fan_in" else fan_out
+    return normal_init(fan_in, fan_out, calculate_gain(nonlinearity, a) / math.sqrt(fan))
+'''),
+    dict(name="kaiming_normal_torch_init_ignores_rng", item="kaiming_normal",
+         caught_by="test_fresh_samples_rng_none_and_bad_mode", source='''
+def kaiming_normal(fan_in, fan_out, a=0.0, nonlinearity="leaky_relu", mode="fan_in", rng=None):
+    weights = torch.empty(fan_out, fan_in)
+    torch.nn.init.kaiming_normal_(weights, a=a, mode=mode, nonlinearity=nonlinearity)   # global generator
+    return weights.T
 '''),
     dict(name="kaiming_normal_mode_ignored", item="kaiming_normal", caught_by="test_mode_fan_out", source='''
 def kaiming_normal(fan_in, fan_out, a=0.0, nonlinearity="leaky_relu", mode="fan_in", rng=None):

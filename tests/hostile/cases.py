@@ -276,31 +276,45 @@ PICKLE_FN = r'''    class Payload:
             "obj": Payload()}
 '''
 
-FORGED_NPY = r'''
-import io, sys
-import numpy as np
-_wire = sys.modules["wire"]
-class _Payload:
-    def __reduce__(self):
-        return (exec, ("open('{{PWN}}-forged', 'w').write('unpickled in the grader')",))
-def _pickled_npy(array):
-    buffer = io.BytesIO()
-    np.save(buffer, np.array([_Payload()], dtype=object), allow_pickle=True)
-    return buffer.getvalue()
-_wire.array_to_npy = _pickled_npy  # every array the worker sends back is now a pickle
+# The worker's own modules are put back after every cell and call (integrity.py), so a forged reply is
+# written straight into the test's socket from inside double(): the grader must still refuse it.
+_RAW_REPLY = r'''
+    import os, socket, struct
+    for _fd in sorted(int(f) for f in os.listdir("/proc/self/fd")):
+        try:
+            _sock = socket.socket(fileno=os.dup(_fd))
+        except OSError:
+            continue
+        try:
+            if _sock.family == socket.AF_UNIX:
+                _sock.sendall(FRAMES)
+        except OSError:
+            pass
+        finally:
+            _sock.close()
+    return 2 * np.asarray(x, dtype=float)
 '''
-
-FORGED_REPLY = r'''
-import struct, sys
+FORGED_NPY_FN = r'''
+    import io, struct
+    class _Payload:
+        def __reduce__(self):
+            return (exec, ("open('{{PWN}}-forged', 'w').write('unpickled in the grader')",))
+    _buffer = io.BytesIO()
+    np.save(_buffer, np.array([_Payload()], dtype=object), allow_pickle=True)
+    _header = b'{"ok": true, "blobs": 1, "value": {"nd": {"blob": 0}}}'
+    FRAMES = struct.pack(">I", len(_header)) + _header + struct.pack(">I", len(_buffer.getvalue())) + _buffer.getvalue()
+''' + _RAW_REPLY
+FORGED_REPLY_FN = r'''
+    import struct
+    _payload = b'{"ok": true, "blobs": 0, "value": ' + b"[" * 100000 + b"]" * 100000 + b"}"
+    FRAMES = struct.pack(">I", len(_payload)) + _payload
+''' + _RAW_REPLY
+# From a cell, the same forgeries patch the worker's modules; they are put back before any test runs.
+PATCH_WIRE = r'''
+import sys
 _wire = sys.modules["wire"]
-_send = _wire.send_message
-def _forged(sock, header, blobs=()):
-    if "ok" in header:  # a reply to the grader: nested 100 000 deep, a bogus blob count
-        payload = b'{"ok": true, "blobs": 0, "value": ' + b"[" * 100000 + b"]" * 100000 + b"}"
-        sock.sendall(struct.pack(">I", len(payload)) + payload)
-        return
-    return _send(sock, header, blobs)
-_wire.send_message = _forged
+_wire.array_to_npy = lambda array: b"forged"
+_wire.send_message = lambda sock, header, blobs=(): sock.sendall(b"\x00\x00\x00\x02[]")
 '''
 
 FORK_BOMB = "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n"
@@ -417,9 +431,11 @@ CASES: tuple[Case, ...] = (
          body=TENSOR_SUBCLASS_FN),
     Case("pickle-return", "tampering", 0, pattern=r"could not be checked(.|\n)*double should keep the shape",
          body=PICKLE_FN),
-    Case("forged-npy-pickle", "tampering", 0, pattern=r"could not be read|malformed array", cells=(FORGED_NPY,)),
+    Case("forged-npy-pickle", "tampering", 0, pattern=r"could not be read|malformed array", body=FORGED_NPY_FN),
     Case("forged-deep-reply", "tampering", 0, pattern=r"double: your code's reply could not be read \(malformed message: RecursionError",
-         cells=(FORGED_REPLY,)),
+         body=FORGED_REPLY_FN),
+    Case("patch-worker-modules", "tampering", 3, min_score=3, cells=(PATCH_WIRE,),
+         pattern=r"changed the grader's own tools inside the sandbox \(.*wire\.(array_to_npy|send_message)"),
     Case("huge-result", "tampering", 0, pattern=r"double: your code's reply could not be read \(frame of \d+ bytes exceeds the limit",
          body="    return np.zeros(10_000_000)\n"),  # 80 MB: over the 64 MiB cap, quick to make
     # ---- hidden tests, secrets, grades and other students

@@ -21,7 +21,8 @@ from pathlib import Path
 
 from hostile.build import toy_cells
 from hostile.cases import CORRECT, FORK_BOMB_FN, PATCH_NUMPY, WRONG
-from hostile.harness import REPO, ProcessWatch, make_course
+from hostile.harness import REPO, make_course
+from hostile.watch import ProcessWatch
 from nncourse.config import FIRST_SLOT_UID
 from nncourse.grading.batch import JOURNAL
 

@@ -20,7 +20,53 @@ def guard(spec):
     with contextlib.ExitStack() as stack:
         if spec.get("no_torch") and "torch" in sys.modules:
             stack.enter_context(_no_torch_mode())
+            stack.enter_context(_torch_watch())
         yield
+
+
+@contextlib.contextmanager
+def _torch_watch():
+    """A second, independent no-torch check: a profiler that sees every call while the code runs.
+
+    The TorchFunctionMode above can be stepped out of from inside the call (popping the mode, a
+    thread, a child process); the profiler sees those moves and any torch function, Python or C.
+    """
+    import os
+    import threading
+
+    import torch
+
+    torch_dir = os.path.dirname(torch.__file__) + os.sep
+    escapes = {sys.setprofile, sys.settrace, threading.setprofile, threading.settrace, os.fork, os.system}
+    for module, names in (("_thread", ("start_new_thread", "start_joinable_thread")),
+                          ("_posixsubprocess", ("fork_exec",)), ("posix", ("posix_spawn", "posix_spawnp"))):
+        escapes.update(f for f in (getattr(sys.modules.get(module), n, None) for n in names) if f is not None)
+    seen, active = [], [True]
+
+    def profile(frame, event, arg):
+        if not active[0] or seen:
+            return
+        try:
+            if event == "call" and frame.f_code.co_filename.startswith(torch_dir):
+                seen.append(f"torch's {frame.f_code.co_name}")
+            elif event == "c_call":
+                owner = getattr(arg, "__self__", None)
+                module = getattr(arg, "__module__", None) or getattr(owner, "__name__", "") or ""
+                if any(arg is f for f in escapes):
+                    seen.append(getattr(arg, "__name__", "a process or thread escape"))
+                elif str(module).startswith("torch") or type(owner).__module__.startswith("torch"):
+                    seen.append(f"torch's {getattr(arg, '__name__', arg)}")
+        except Exception:
+            seen.append("something the profiler could not inspect")
+
+    sys.setprofile(profile)
+    try:
+        yield
+    finally:
+        active[0] = False
+        sys.setprofile(None)
+    if seen:
+        raise ForbiddenOperation(f"torch is not allowed here (used {seen[0]})")
 
 
 def _no_torch_mode():
@@ -82,18 +128,31 @@ def instrument_forbid_optimizers():
 
 
 def instrument_spy_forward(module):
-    """Record batch size, train/eval mode and grad mode of every forward call of ``module``."""
+    """Record batch size, train/eval mode, grad mode and a digest of the input of every forward call of
+    ``module`` (the digest tells batches apart, e.g. whether epochs are shuffled anew)."""
+    import hashlib
+
+    import numpy as np
     import torch
 
     recorder = Recorder()
     original = module.forward
+
+    def digest(value):
+        try:
+            if hasattr(value, "detach"):
+                value = value.detach().cpu().numpy()
+            return hashlib.blake2b(np.ascontiguousarray(value).tobytes(), digest_size=8).hexdigest()
+        except Exception:
+            return None
 
     def spied(*args, **kwargs):
         first = args[0] if args else None
         batch = int(first.shape[0]) if hasattr(first, "shape") and len(first.shape) else None
         recorder.records.append({"batch": batch, "training": bool(module.training),
                                  "grad_enabled": bool(torch.is_grad_enabled()),
-                                 "inference_mode": bool(torch.is_inference_mode_enabled())})
+                                 "inference_mode": bool(torch.is_inference_mode_enabled()),
+                                 "input": digest(first)})
         return original(*args, **kwargs)
 
     module.forward = spied
@@ -187,43 +246,32 @@ def instrument_checked_call(function, *args):
 
 
 class _StandinLayer:
-    """A plain-numpy layer that records its calls on a shared tape (to test a container on its own)."""
+    """A layer-shaped affine map that records its calls on a shared tape (to test a container on its own).
 
-    def __init__(self, tape, index, kind, weights=None, bias=None):
-        self.tape, self.index, self.kind = tape, index, kind
-        self.weights, self.bias = weights, bias
-        self.grad_weights = self.grad_bias = self.input = self.output = None
+    ``forward`` is ``x @ forward_map + shift`` and ``backward`` is ``grad @ backward_map``, where
+    ``backward_map`` is unrelated to ``forward_map``: it shows how a container wires its layers without
+    being the backward rule of any real layer (the student's process must not hold an answer key).
+    """
+
+    def __init__(self, tape, index, forward_map, shift, backward_map):
+        self.tape, self.index = tape, index
+        self.forward_map, self.shift, self.backward_map = forward_map, shift, backward_map
 
     def forward(self, x):
         import numpy as np
 
         self.tape.records.append(["forward", self.index])
-        self.input = np.array(x, dtype=np.float64)
-        if self.kind == "linear":
-            self.output = self.input @ self.weights + self.bias
-        elif self.kind == "relu":
-            self.output = np.maximum(self.input, 0.0)
-        else:  # sigmoid, stable
-            z = np.exp(-np.abs(self.input))
-            self.output = np.where(self.input >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
-        return self.output.copy()
+        return np.array(x, dtype=np.float64) @ self.forward_map + self.shift
 
     def backward(self, grad_out):
         import numpy as np
 
         self.tape.records.append(["backward", self.index])
-        grad = np.array(grad_out, dtype=np.float64)
-        if self.kind == "linear":
-            self.grad_weights = self.input.T @ grad
-            self.grad_bias = grad.sum(axis=0)
-            return grad @ self.weights.T
-        if self.kind == "relu":
-            return grad * (self.input > 0)
-        return grad * self.output * (1.0 - self.output)
+        return np.array(grad_out, dtype=np.float64) @ self.backward_map
 
 
 def instrument_standin_layers(specs):
-    """Stand-in layers from ``specs`` (``["linear", W, b]``, ``["relu"]`` or ``["sigmoid"]``).
+    """Stand-in layers from ``specs``: ``[forward_map (n_in, n_out), shift (n_out,), backward_map (n_out, n_in)]``.
 
     Returns a recorder whose ``layers`` are the layer objects and whose ``records`` list every
     ``["forward" | "backward", layer index]`` call in order.
@@ -231,8 +279,7 @@ def instrument_standin_layers(specs):
     import numpy as np
 
     tape = Recorder()
-    tape.layers = [_StandinLayer(tape, i, spec[0], *(np.array(a, dtype=np.float64) for a in spec[1:]))
-                   for i, spec in enumerate(specs)]
+    tape.layers = [_StandinLayer(tape, i, *(np.array(a, dtype=np.float64) for a in spec)) for i, spec in enumerate(specs)]
     return tape
 
 

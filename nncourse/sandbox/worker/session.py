@@ -26,6 +26,10 @@ def _restore_builtins() -> None:
             current[name] = value
 
 
+class GraderTampering(RuntimeError):
+    """The student's code replaced part of the grader inside the worker during a request."""
+
+
 class Objects:
     """Objects that stay in the worker, addressed by integer handles."""
 
@@ -51,8 +55,21 @@ def seed_everything(seed: int) -> None:
         torch.manual_seed(seed)
 
 
-def serve(sock, namespace: dict, seed: int) -> int:
-    """Answer requests until ``close``; returns the process exit code."""
+# Instruments that call into the student's code: checked for tampering like a call, not re-baselined.
+_CALLING_INSTRUMENTS = frozenset({"checked_call", "call_watching_inputs"})
+
+
+def serve(sock, namespace: dict, seed: int, *, tripwire=None, retake=None) -> int:
+    """Answer requests until ``close``; returns the process exit code.
+
+    Args:
+        sock: this test's end of the channel.
+        namespace: the notebook's globals.
+        seed: seeds random, numpy and torch before the first request.
+        tripwire: puts back the grader's code and names what changed (``integrity``); after every
+            request that ran student code, a change fails the request.
+        retake: a new tripwire from the current state, taken after instruments that install hooks.
+    """
     objects = Objects()
     torch = sys.modules.get("torch")
     seed_everything(seed)
@@ -75,11 +92,18 @@ def serve(sock, namespace: dict, seed: int) -> int:
         op = request.get("op")
         if op == "close":
             return 0
+        installs = op == "instrument" and request.get("name") not in _CALLING_INSTRUMENTS
         try:
             try:
                 value = _perform(op, request, blobs, namespace, objects, decode)
             finally:
                 _restore_builtins()
+                tampered = tripwire() if tripwire is not None and not installs else []
+            if tampered:
+                raise GraderTampering("your code changed the grader's own tools while it ran ("
+                                      + ", ".join(tampered[:4]) + "); this test cannot trust its result")
+            if installs and retake is not None:
+                tripwire = retake()  # the instrument's hooks (no student code ran) are the new baseline
             encoder = wire.Encoder(objects.put, torch)
             reply = {"ok": True, "value": encoder.encode(value)}
             blobs_out = encoder.blobs

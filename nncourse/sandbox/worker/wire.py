@@ -20,6 +20,7 @@ import numpy as np
 MAX_JSON_BYTES = 8 << 20
 MAX_BLOB_BYTES = 64 << 20
 MAX_BLOBS = 4096
+MAX_MESSAGE_BYTES = 256 << 20  # all blobs of one message: bounds what one reply costs the grader
 MAX_DEPTH = 64
 _HEADER = struct.Struct(">I")
 _NUMERIC_KINDS = frozenset("biufc")
@@ -69,7 +70,12 @@ def recv_message(sock: socket.socket) -> tuple[dict, list[bytes]]:
     count = header.get("blobs", 0)
     if not isinstance(count, int) or not 0 <= count <= MAX_BLOBS:
         raise WireError("malformed message: bad blob count")
-    return header, [_recv_frame(sock, MAX_BLOB_BYTES) for _ in range(count)]
+    blobs, total = [], 0
+    for _ in range(count):
+        blob = _recv_frame(sock, min(MAX_BLOB_BYTES, MAX_MESSAGE_BYTES - total))
+        total += len(blob)
+        blobs.append(blob)
+    return header, blobs
 
 
 # --------------------------------------------------------------------------------------- encoding

@@ -25,6 +25,11 @@ import sys
 import time
 import traceback
 
+# Run with -I, which leaves the worker's own folder off sys.path; its modules sit next to this file.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import integrity  # noqa: E402
+import slot  # noqa: E402
+
 # Bound before student code runs: a notebook that replaces builtins cannot break these references.
 _ORIGINAL_BUILTINS = {name: getattr(builtins, name) for name in dir(builtins)}
 _exit, _fork, _print = os._exit, os.fork, print
@@ -64,7 +69,8 @@ def apply_seccomp() -> str:
     for name in ("unshare", "setns", "mount", "umount2", "pivot_root", "ptrace", "bpf", "keyctl",
                  "add_key", "request_key", "userfaultfd", "perf_event_open", "inotify_add_watch",
                  "fanotify_init", "process_vm_readv", "process_vm_writev", "kexec_load", "init_module",
-                 "finit_module", "chroot", "swapon", "reboot", "settimeofday"):
+                 "finit_module", "chroot", "swapon", "reboot", "settimeofday",
+                 "mq_open"):  # a POSIX message queue would outlive the job in the slot's ipc namespace
         filt.add_rule(sc.ERRNO(errno.EPERM), name)
     clone_newuser = 0x10000000
     filt.add_rule(sc.ERRNO(errno.EPERM), "clone", sc.Arg(0, sc.MASKED_EQ, clone_newuser, clone_newuser))
@@ -84,8 +90,11 @@ class _Display:
         return None
 
 
-def run_cells(cells: list, namespace: dict, channel, send) -> list:
-    """Execute cells in order; every failure is recorded and the next cell still runs."""
+def run_cells(cells: list, namespace: dict, channel, send, tripwire=None) -> list:
+    """Execute cells in order; every failure is recorded and the next cell still runs.
+
+    ``tripwire`` (see ``integrity``) puts back the grader's code after each cell and names what a cell changed.
+    """
     results, server = [], _getppid()
     for cell in cells:
         index = cell["index"]
@@ -102,6 +111,9 @@ def run_cells(cells: list, namespace: dict, channel, send) -> list:
             entry["replaced_builtins"] = broken
             for name in broken:
                 builtins.__dict__[name] = _ORIGINAL_BUILTINS[name]
+        tampered = tripwire() if tripwire is not None else []
+        if tampered:
+            entry["replaced_grader"] = tampered[:20]
         if _server_killed(server):  # e.g. kill(-1) or kill(getppid()): end the job in this very cell
             _exit(70)
         if error is not None:
@@ -160,7 +172,6 @@ def replaced_builtins() -> list:
 def main() -> None:
     """The slot server: set up once, then run each submission in a fresh forked process tree."""
     args = json.loads(sys.argv[1])
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     control = socket.socket(fileno=args["fd"])
     apply_limits(args["limits"])
     notes = [apply_seccomp()] if args.get("seccomp", True) else ["seccomp off"]
@@ -194,7 +205,7 @@ def main() -> None:
         socket.send_fds(control, [b"J"], [ours.fileno()])  # exactly the one byte the grader reads
         ours.close()
         status = _wait_job(pid, control, wire)
-        left = _clean_slot(pid, dedicated_uid=os.getuid() == args.get("slot_uid"))
+        left = slot.clean_slot(pid, dedicated_uid=os.getuid() == args.get("slot_uid"))
         wire.send_message(control, {"type": "job_ended", "left": left, **status})
 
 
@@ -254,85 +265,6 @@ def _wait_job(pid: int, control, wire) -> dict:
     return {"exit_code": os.WEXITSTATUS(status)}
 
 
-def _clean_slot(job_pid: int, *, dedicated_uid: bool) -> int:
-    """Kill every other process of this uid, reap them, wipe /tmp: the next submission starts clean.
-
-    Args:
-        job_pid: the job's main process (its process group is killed when the uid is not dedicated).
-        dedicated_uid: whether we run as the slot's own uid; only then is ``kill(-1)`` safe, because it
-            reaches every process of the uid (never run it as a real user).
-
-    Returns:
-        How many other processes were still alive afterwards (0 unless something resisted).
-    """
-    import shutil
-
-    if not dedicated_uid:
-        _kill_group(job_pid)
-        return 0
-    for _ in range(50):
-        try:
-            os.kill(-1, signal.SIGKILL)  # as the slot uid: only this slot's processes
-        except ProcessLookupError:
-            pass
-        while True:
-            try:
-                if os.waitpid(-1, os.WNOHANG) == (0, 0):
-                    break
-            except ChildProcessError:
-                break
-        others = [p for p in os.listdir("/proc") if p.isdigit() and int(p) not in (1, os.getpid())
-                  and _owned_by_me(p)]
-        if not others:
-            break
-        time.sleep(0.01)
-    for folder in ("/tmp", "/dev/shm"):
-        if os.path.isdir(folder):
-            for entry in os.listdir(folder):
-                path = os.path.join(folder, entry)
-                try:
-                    os.chmod(path, 0o700)
-                except OSError:
-                    pass
-                if os.path.isdir(path) and not os.path.islink(path):
-                    shutil.rmtree(path, ignore_errors=True)
-                else:
-                    _unlink(path)
-    _remove_sysv_ipc()
-    return len(others)
-
-
-def _owned_by_me(pid: str) -> bool:
-    try:
-        return os.stat(f"/proc/{pid}").st_uid == os.getuid()
-    except OSError:
-        return False
-
-
-def _unlink(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
-
-
-def _remove_sysv_ipc() -> None:
-    """Shared memory, semaphores and message queues left by a submission (the ipc namespace is per slot)."""
-    import ctypes
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    ipc_rmid = 0
-    for kind, remove in (("shm", libc.shmctl), ("sem", libc.semctl), ("msg", libc.msgctl)):
-        try:
-            lines = open(f"/proc/sysvipc/{kind}").read().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            fields = line.split()
-            if len(fields) > 1:
-                remove(int(fields[1]), ipc_rmid, None) if kind != "sem" else remove(int(fields[1]), 0, ipc_rmid)
-
-
 def run_job(control, cells_path: str, wire) -> None:
     """One submission: execute its cells in order, then serve one forked session per hidden test."""
     import session as session_module
@@ -341,19 +273,38 @@ def run_job(control, cells_path: str, wire) -> None:
     with open(cells_path, encoding="utf-8") as handle:
         cells = json.load(handle)
     namespace = {"__name__": "__main__", "__builtins__": builtins, "display": _Display.display}
-    results = run_cells(cells, namespace, control, wire.send_message)
+    make_tripwire, serve = _tripwire, serve_sessions  # bound before any student code runs
+    tripwire = make_tripwire(integrity.Baseline())
+    results = run_cells(cells, namespace, control, wire.send_message, tripwire)
     broken = sorted({name for cell in results for name in cell.get("replaced_builtins", [])})
+    replaced = sorted({name for cell in results for name in cell.get("replaced_grader", [])})
     if torch is not None:
         try:
             torch.set_num_threads(1)
         except Exception:
             pass
-    wire.send_message(control, {"type": "ready", "cells": results, "replaced_builtins": broken})
-    serve_sessions(control, namespace, wire, session_module)
+    wire.send_message(control, {"type": "ready", "cells": results, "replaced_builtins": broken,
+                                "replaced_grader": replaced[:20]})
+    serve(control, namespace, wire, session_module, tripwire, lambda: make_tripwire(integrity.Baseline()))
 
 
-def serve_sessions(control, namespace, wire, session_module) -> None:
-    """Fork one child per session; report how it ended; kill it when the grader asks."""
+def _tripwire(baseline):
+    """``baseline.restore`` bound now: a later change to ``integrity.Baseline`` cannot disarm it."""
+    function = type(baseline).restore
+    code = function.__code__
+
+    def check() -> list:
+        function.__code__ = code
+        return function(baseline)
+
+    return check
+
+
+def serve_sessions(control, namespace, wire, session_module, tripwire=None, retake=None) -> None:
+    """Fork one child per session; report how it ended; kill it when the grader asks.
+
+    ``tripwire`` and ``retake`` (a new tripwire from the current state) go to ``session.serve``.
+    """
     while True:
         try:
             message, _ = wire.recv_message(control)
@@ -369,7 +320,7 @@ def serve_sessions(control, namespace, wire, session_module) -> None:
             control.close()
             ours.close()
             os.setpgid(0, 0)
-            code = session_module.serve(theirs, namespace, message.get("seed", 0))
+            code = session_module.serve(theirs, namespace, message.get("seed", 0), tripwire=tripwire, retake=retake)
             _exit(code)
         theirs.close()
         socket.send_fds(control, [b"S"], [ours.fileno()])  # exactly the one byte the grader reads
@@ -388,25 +339,18 @@ def _wait_session(pid: int, control, wire) -> dict:
             try:
                 message, _ = wire.recv_message(control)
             except Exception:
-                _kill_group(pid)
+                slot.kill_group(pid)
                 _exit(0)
             if message.get("type") == "kill":
-                _kill_group(pid)
+                slot.kill_group(pid)
                 break
         _, status = os.waitpid(pid, 0)
     finally:
         os.close(pidfd)
-    _kill_group(pid)  # the session's own children die with it
+    slot.kill_group(pid)  # the session's own children die with it
     if os.WIFSIGNALED(status):
         return {"signal": os.WTERMSIG(status)}
     return {"exit_code": os.WEXITSTATUS(status)}
-
-
-def _kill_group(pid: int) -> None:
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except OSError:
-        pass
 
 
 if __name__ == "__main__":
