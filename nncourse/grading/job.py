@@ -49,7 +49,6 @@ class _Attempt:
     run: CellRun | None = None
     problems: list[str] = field(default_factory=list)
     gave_up: str | None = None  # the cells kept hanging or crashing: tests fail at once with this
-    tampered: bool = False  # a malformed report came back: the submission is not graded
 
 
 class Grader:
@@ -114,17 +113,15 @@ class Grader:
         try:
             self._start(attempt, kinds)
             tests, errors = self._run_tests(attempt, kinds, sha, started)
-        except ChannelTampered:
-            attempt.tampered = True
+        except ChannelTampered:  # the submission's fault, not the grader's: recorded once, never retried
+            return error_result(student=student, assignment=self.assignment, max_score=self.max_score,
+                                error=TAMPERED, sha256=sha, execution_time=round(time.monotonic() - started, 3))
         except WorkerDied as exc:  # the sandbox itself failed: not the student's fault, say so
             return error_result(student=student, assignment=self.assignment, max_score=self.max_score,
                                 error=f"grader error: {exc}", sha256=sha)
         finally:
             if attempt.worker is not None:
                 attempt.worker.close()
-        if attempt.tampered:  # the submission's fault, not the grader's: recorded once, never retried
-            return error_result(student=student, assignment=self.assignment, max_score=self.max_score,
-                                error=TAMPERED, sha256=sha, execution_time=round(time.monotonic() - started, 3))
         run = attempt.run or CellRun()
         cell_errors = tuple(attempt.problems + self._cell_errors(run, kinds))
         notes = list(parsed.notes)
@@ -163,7 +160,6 @@ class Grader:
             except (AttributeError, TypeError, ValueError, KeyError):  # reading a forged "ready" message
                 run = None
             if run is None or not _well_formed(run):
-                attempt.tampered = True
                 raise ChannelTampered(TAMPERED)
             attempt.run = run
             culprit = run.timed_out_cell if run.timed_out_cell is not None else run.died_in_cell

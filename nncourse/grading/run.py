@@ -11,7 +11,7 @@ from nncourse.config import GradingLimits
 from nncourse.grading.batch import BatchSummary, grade_batch
 from nncourse.grading.gradebook import ensure_assignment, record_result
 from nncourse.grading.job import Grader, rubric_points
-from nncourse.grading.results import SubmissionResult, visible
+from nncourse.grading.results import SubmissionResult
 from nncourse.layout import CourseLayout
 from nncourse.sandbox.launcher import acquire_slot, check_sandbox
 from nncourse.secret import load_secret
@@ -97,10 +97,10 @@ def grade_one(notebook: Path, *, layout: CourseLayout, assignment: str, insecure
 def format_result(result: SubmissionResult) -> str:
     """A readable plain-text report of one graded submission.
 
-    Texts from the submission are shown with control characters escaped, and their continuation
-    lines are marked with ``|``, so a message can neither redraw the terminal nor pass for a rubric line.
+    A result's texts come with control characters escaped (``SubmissionResult``); continuation lines of
+    a message are marked with ``|`` here, so a message cannot pass for a rubric line.
     """
-    lines = [f"{visible(result.assignment)} — {visible(result.student)}: {result.score:g} / "
+    lines = [f"{result.assignment} — {result.student}: {result.score:g} / "
              f"{result.max_score:g} points ({result.status}, {result.execution_time:.1f} s)"]
     if result.error:
         lines += _block("  error: ", result.error)
@@ -118,17 +118,17 @@ def format_result(result: SubmissionResult) -> str:
 
 def _block(prefix: str, text: str) -> list[str]:
     """``text`` after ``prefix``; its further lines indented and marked ``|`` as part of it."""
-    first, *rest = visible(text).split("\n")
+    first, *rest = text.split("\n")
     return [prefix + first] + [" " * len(prefix) + "| " + line for line in rest]
 
 
 def score_table(results: list[SubmissionResult]) -> str:
     """The batch's scores, one line per student."""
-    width = max([len(visible(r.student)) for r in results] + [7])
+    width = max([len(r.student) for r in results] + [7])
     lines = [f"{'student':<{width}}  score   status"]
     for r in sorted(results, key=lambda r: r.student):
-        error = " ".join(visible(r.error or "").split())
-        lines.append(f"{visible(r.student):<{width}}  {r.score:5g}/{r.max_score:<4g} {r.status}"
+        error = " ".join((r.error or "").split())
+        lines.append(f"{r.student:<{width}}  {r.score:5g}/{r.max_score:<4g} {r.status}"
                      + (f"  ({error[:100]})" if error else ""))
     return "\n".join(lines)
 

@@ -32,12 +32,11 @@ def _torch_watch():
     thread, a child process); the profiler sees those moves and any torch function, Python or C.
     """
     import os
-    import threading
 
     import torch
 
     torch_dir = os.path.dirname(torch.__file__) + os.sep
-    escapes = {sys.setprofile, sys.settrace, threading.setprofile, threading.settrace, os.fork, os.system}
+    escapes = {sys.setprofile, sys.settrace, os.fork, os.system}  # C functions: seen as "c_call" events
     for module, names in (("_thread", ("start_new_thread", "start_joinable_thread")),
                           ("_posixsubprocess", ("fork_exec",)), ("posix", ("posix_spawn", "posix_spawnp"))):
         escapes.update(f for f in (getattr(sys.modules.get(module), n, None) for n in names) if f is not None)
