@@ -55,8 +55,9 @@ def seed_everything(seed: int) -> None:
         torch.manual_seed(seed)
 
 
-# Instruments that call into the student's code: checked for tampering like a call, not re-baselined.
-_CALLING_INSTRUMENTS = frozenset({"checked_call", "call_watching_inputs"})
+# Instruments that call into the student's code (spy_forward reads the student module's ``forward``,
+# which may be a property): checked for tampering like a call, not re-baselined.
+_CALLING_INSTRUMENTS = frozenset({"checked_call", "call_watching_inputs", "spy_forward"})
 
 
 def serve(sock, namespace: dict, seed: int, *, tripwire=None, retake=None) -> int:
