@@ -76,3 +76,51 @@ def test_the_same_submission_gets_the_same_result_every_time(grader, tmp_path):
     for data in (first, second):
         data.pop("execution_time")
     assert json.dumps(first, sort_keys=True) == json.dumps(second, sort_keys=True)
+
+
+SHARED_TESTS = '''
+import pytest
+
+RUNS = []  # how often the shared run was made in this submission (test_first starts the count)
+
+
+def _run(student, shared):
+    def compute(rng):
+        RUNS.append(1)
+        return {"value": float(student.double(3.0)), "draw": int(rng.integers(1 << 30))}
+    return shared("double of three", compute)
+
+
+@pytest.mark.points(1)
+def test_first(student, shared):
+    """double(3) is 6"""
+    RUNS.clear()
+    assert _run(student, shared)["value"] == 6, "double(3) should be 6"
+
+
+@pytest.mark.points(1)
+def test_second(student, shared):
+    """double(3) is still 6"""
+    result = _run(student, shared)
+    assert len(RUNS) == 1, "the shared run should have been made once"
+    assert result["value"] == 6, "double(3) should be 6"
+'''
+
+
+def test_one_shared_run_serves_several_rubric_lines_and_so_does_its_failure(toy, tmp_path):
+    (toy.autograder_dir("01-toy") / "test_shared.py").write_text(SHARED_TESTS)
+    check_sandbox(toy.venv)
+    slot, lock = acquire_slot()
+    grader = Grader(layout=toy, assignment="01-toy", secret=b"s", slot=slot, limits=FAST)
+    try:
+        good = grader.grade(toy_notebook(tmp_path / "a.ipynb"), student="a")
+        stub = grader.grade(toy_notebook(tmp_path / "s.ipynb", body="    raise NotImplementedError()"), student="s")
+    finally:
+        grader.close()
+        lock.close()
+    lines = {t.name: t for t in good.tests}
+    assert lines["shared: double(3) is 6"].status == lines["shared: double(3) is still 6"].status == "passed"
+    failed = [t for t in stub.tests if t.item == "shared"]
+    assert [t.status for t in failed] == ["failed", "failed"]
+    assert failed[0].output == failed[1].output and "not implemented yet" in failed[0].output, \
+        "a failed shared run fails every line that checks it, with the student's own message"

@@ -128,3 +128,26 @@ def test_one_slot_runs_submissions_one_after_another_without_leaking_state(slot)
     assert exists is False and listing == [], "a job's files, even in folders it locked, are wiped"
     assert queue == -1, "no POSIX message queue survives from one job to the next"
     assert len(pids) <= 4, f"only init, the server, the job and its session: {pids}"
+
+
+def test_a_closed_test_session_has_ended_before_the_next_one_starts(slot):
+    """Closing a session does not wait for its process (the next child is forked ahead of time), yet the
+    next test still starts with the previous test's process gone and nothing else running beside it."""
+    spec = SandboxSpec(venv=REPO / ".venv", slot=slot, limits=GradingLimits())
+    source = ("import os\nSTATE = []\ndef visit():\n    STATE.append(os.getpid())\n"
+              "    return [os.getpid(), list(STATE), sorted(int(p) for p in os.listdir('/proc') if p.isdigit())]\n")
+    seen = []
+    with Worker([{"index": 0, "source": source}], spec) as worker:
+        assert worker.run_cells(timeout=30).cells[0]["status"] == "ok"
+        for seed in (1, 2, 3):
+            session = worker.open_session(seed=seed)
+            reply, _ = session.request({"op": "global", "name": "visit"}, [], timeout=10)
+            reply, _ = session.request({"op": "call", "handle": reply["value"]["handle"]["id"]}, [], timeout=10)
+            session.close()
+            seen.append(reply["value"])
+    pids = [pid for pid, _, _ in seen]
+    assert len(set(pids)) == 3, "every test runs in a process of its own"
+    assert [state for _, state, _ in seen] == [[pid] for pid in pids], "no test sees another test's state"
+    for (_, _, running), previous in zip(seen[1:], pids):
+        assert previous not in running, "the previous test's process has ended before the next test runs"
+        assert len(running) <= 4, f"only init, the server, the job and this test's process run: {running}"

@@ -11,7 +11,8 @@ a single run sometimes collapses to a constant output (all ReLUs of the 5-unit l
 initialisation): 1/400 runs with the reference features (size 10), 9/400 with the same features of size 1;
 no other failure was seen. A run that does not learn even the training points (accuracy < 0.9 on r <= 16.1)
 is such a collapse, which says nothing about the features: it is repeated with a new initialisation (at
-most 3 times). The line passes when at least 2 of the 3 counted runs reach 0.9 beyond the radius. Wrong
+most 3 times). The line passes when at least 2 of the 3 counted runs reach 0.9 beyond the radius; the runs
+stop as soon as that is settled (2 passed, or 2 failed). Wrong
 features ((r, phi), phi - r, the unwrapped phase) reached at most 0.53 in 30/30 runs each.
 """
 
@@ -81,7 +82,9 @@ def test_mlp_extrapolates_beyond_training_radius(student, rng, reference_solutio
     torch.set_num_threads(1)
     try:
         with torch.random.fork_rng(devices=[]):
-            while len(accuracies) < RUNS and dead <= MAX_RESTARTS:
+            # stops as soon as the outcome is settled: NEEDED runs passed, or too many failed for NEEDED of RUNS
+            while (len(accuracies) < RUNS and dead <= MAX_RESTARTS and sum(a >= TARGET for a in accuracies) < NEEDED
+                   and sum(a < TARGET for a in accuracies) <= RUNS - NEEDED):
                 torch.manual_seed(int(rng.integers(2**31)))
                 trainer = reference_solution.Trainer(reference_solution.MLP(n_features=k), lr=LR, batch_size=BATCH_SIZE)
                 trainer.fit(F_in, y[inside], EPOCHS)
@@ -91,7 +94,7 @@ def test_mlp_extrapolates_beyond_training_radius(student, rng, reference_solutio
                 accuracies.append(reference_solution.accuracy(trainer.predict_proba(F_out), y[~inside]))
     finally:
         torch.set_num_threads(threads)
-    if len(accuracies) < RUNS:
+    if len(accuracies) < RUNS and dead > MAX_RESTARTS:
         raise AssertionError(
             f"polar_features: MLP(n_features={k}) did not learn even the training points (r <= {R_MAX}) from your "
             f"features in {dead} of {dead + len(accuracies)} runs. Give points of different arms different features, "
@@ -102,7 +105,7 @@ def test_mlp_extrapolates_beyond_training_radius(student, rng, reference_solutio
         shown = ", ".join(f"{a:.2f}" for a in accuracies)
         raise AssertionError(
             f"polar_features: MLP(n_features={k}) trained on your features of the points with r <= {R_MAX} reached "
-            f"accuracy >= {TARGET} beyond that radius in {passed} of {RUNS} runs (accuracies {shown}); it should in at "
-            f"least {NEEDED}. Find a combination of r and the angle that is the same for every point of one arm "
-            "whatever its radius, feed the network its cosine and sine (angles wrap around), and leave out anything "
-            "that grows with r")
+            f"accuracy >= {TARGET} beyond that radius in {passed} of {len(accuracies)} runs (accuracies {shown}); it "
+            f"should in at least {NEEDED} of {RUNS}. Find a combination of r and the angle that is the same for every "
+            "point of one arm whatever its radius, feed the network its cosine and sine (angles wrap around), and "
+            "leave out anything that grows with r")

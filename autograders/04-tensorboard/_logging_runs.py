@@ -8,6 +8,8 @@ start from; records are the plain dicts the worker's ``record_writer`` instrumen
 import numpy as np
 import torch
 
+from nncourse.grading.student import StudentError
+
 HIDDEN = (6,)
 N_VALID = 6  # smaller than every training batch size used here, and different from them
 
@@ -89,6 +91,46 @@ def student_run(student, setup, *, record=False, spy=False):
     history = student.train_with_logging(model, *setup["args"], logdir, **setup["kwargs"])
     return (history, recorder.records if record else None, with_inputs(spied.records, inputs) if spy else None,
             logdir)
+
+
+# Several rubric lines check one run: each run is made once per submission (the ``shared`` fixture) and
+# what the tests need from the worker (records, event files) is read back before its session ends.
+def recorded_run(shared, student, reference_solution, *, n_epochs=3, image_every=100) -> dict:
+    """The student's recorded run on a one-point set-up (``setup_one_point``) with these epochs and image
+    interval: ``{"setup", "history", "records", "disk_images", "events"}``.
+
+    ``disk_images`` are the decision_boundary images found on disk (``disk_images``), read only when no
+    add_image call logged them; ``events`` is what ``read_events`` found in the logdir, or the StudentError
+    that reading raised.
+    """
+    def run(rng):
+        setup = setup_one_point(reference_solution, rng, n_epochs=n_epochs, image_every=image_every)
+        history, records, _, logdir = student_run(student, setup, record=True)
+        logged = any(r.get("method") == "add_image" and r.get("tag") == "decision_boundary" for r in records)
+        try:
+            events = student.instrument("read_events", logdir)
+        except StudentError as exc:
+            events = exc
+        return {"setup": setup, "history": history, "records": records, "events": events,
+                "disk_images": None if logged else disk_images(student, logdir, "decision_boundary")}
+
+    return shared(f"recorded run: one point, {n_epochs} epochs, an image every {image_every}", run)
+
+
+def reference_of(shared, reference_solution, run: dict):
+    """``reference_run`` on the set-up of a ``recorded_run``, made once per submission."""
+    key = f"reference run: {run['setup']['seed']}"
+    return shared(key, lambda _rng: reference_run(reference_solution, run["setup"]))
+
+
+def spied_run(shared, student, reference_solution):
+    """(setup, forward records) of the student's run on spiral points (``setup_spiral``) with ``spy_forward``."""
+    def run(rng):
+        setup = setup_spiral(reference_solution, rng)
+        _, _, forwards, _ = student_run(student, setup, spy=True)
+        return setup, forwards
+
+    return shared("spied run: spiral points", run)
 
 
 def _summary(value):

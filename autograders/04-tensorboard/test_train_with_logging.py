@@ -11,6 +11,10 @@ What the student logs is recorded inside the worker (instrument ``record_writer`
 SummaryWriter still writes; the reference runs in the grader with a recording stand-in for
 SummaryWriter (nothing is written here). The forward calls are spied on (``spy_forward``) to see the
 train/eval mode and the grad mode, told apart by batch size.
+
+Several rubric lines check one run, made once per submission (the ``shared`` fixture): one recorded
+3-epoch run for the loss, history and histogram lines, one spied run on spiral points, and two runs
+for the images, whose second one's event files are also read back for the disk line.
 """
 
 from collections import Counter
@@ -21,15 +25,16 @@ import pytest
 from nncourse.grading.checks import as_array, load_helper
 
 runs = load_helper(__file__, "_logging_runs")
+EVENTS_RUN = (3, 2)  # (n_epochs, image_every) of the run whose event files are read back; images checks it too
 
 
 # ------------------------------------------------------------------------------------------ tests
 @pytest.mark.points(1)
-def test_scalar_tags_and_steps(student, rng, reference_solution):
+def test_scalar_tags_and_steps(student, shared, reference_solution):
     """scalars loss/train and loss/valid, once per epoch at step = epoch"""
-    setup = runs.setup_one_point(reference_solution, rng)
+    run = runs.recorded_run(shared, student, reference_solution)
+    setup, records = run["setup"], run["records"]
     n_epochs = setup["kwargs"]["n_epochs"]
-    _, records, _, _ = runs.student_run(student, setup, record=True)
     scalars = [r for r in records if r.get("method") == "add_scalar"]
     if not scalars and any(r.get("method") == "add_scalars" for r in records):
         raise AssertionError("train_with_logging: log the losses with add_scalar('loss/train', ...) and "
@@ -55,12 +60,12 @@ def test_scalar_tags_and_steps(student, rng, reference_solution):
 
 
 @pytest.mark.points(2)
-def test_train_loss_values(student, rng, reference_solution):
+def test_train_loss_values(student, shared, reference_solution):
     """loss/train is the mean of the epoch's batch losses (Adam, BCE on logits, the given lr)"""
-    setup = runs.setup_one_point(reference_solution, rng)
+    run = runs.recorded_run(shared, student, reference_solution)
+    setup, records = run["setup"], run["records"]
     n_epochs = setup["kwargs"]["n_epochs"]
-    _, records, _, _ = runs.student_run(student, setup, record=True)
-    expected_history, _, _ = runs.reference_run(reference_solution, setup)
+    expected_history, _, _ = runs.reference_of(shared, reference_solution, run)
     got = runs.scalar_values(records, "loss/train", n_epochs)
     if runs.close(got, expected_history["train_loss"]):
         return
@@ -81,12 +86,12 @@ def batch_count(setup):
 
 
 @pytest.mark.points(1)
-def test_valid_loss_values(student, rng, reference_solution):
+def test_valid_loss_values(student, shared, reference_solution):
     """loss/valid is the loss on the validation data after the epoch"""
-    setup = runs.setup_one_point(reference_solution, rng)
+    run = runs.recorded_run(shared, student, reference_solution)
+    setup, records = run["setup"], run["records"]
     n_epochs = setup["kwargs"]["n_epochs"]
-    _, records, _, _ = runs.student_run(student, setup, record=True)
-    expected_history, _, _ = runs.reference_run(reference_solution, setup)
+    expected_history, _, _ = runs.reference_of(shared, reference_solution, run)
     got = runs.scalar_values(records, "loss/valid", n_epochs)
     expected = np.asarray(expected_history["valid_loss"])
     if runs.close(got, expected):
@@ -98,11 +103,11 @@ def test_valid_loss_values(student, rng, reference_solution):
 
 
 @pytest.mark.points(1)
-def test_history(student, rng, reference_solution):
+def test_history(student, shared, reference_solution):
     """returns {"train_loss": [...], "valid_loss": [...]} with the logged values"""
-    setup = runs.setup_one_point(reference_solution, rng)
+    run = runs.recorded_run(shared, student, reference_solution)
+    setup, records, history = run["setup"], run["records"], run["history"]
     n_epochs = setup["kwargs"]["n_epochs"]
-    history, records, _, _ = runs.student_run(student, setup, record=True)
     assert isinstance(history, dict), \
         f"train_with_logging should return a dict {{'train_loss': [...], 'valid_loss': [...]}}, got {type(history).__name__}"
     expected_history = None
@@ -118,18 +123,18 @@ def test_history(student, rng, reference_solution):
         if logged is not None and runs.close(values, logged, rtol=1e-5, atol=1e-7):
             continue  # the same values as the logged ones (whether those are right is checked elsewhere)
         if expected_history is None:
-            expected_history, _, _ = runs.reference_run(reference_solution, setup)
+            expected_history, _, _ = runs.reference_of(shared, reference_solution, run)
         assert runs.close(values, expected_history[key]), \
             (f"train_with_logging: history['{key}'] should hold the epoch's "
              f"{'training' if key == 'train_loss' else 'validation'} losses, the values logged under {tag}")
 
 
 @pytest.mark.points(1)
-def test_histogram_tags_and_steps(student, rng, reference_solution):
+def test_histogram_tags_and_steps(student, shared, reference_solution):
     """histograms weights/<name> and grads/<name> of every parameter, once per epoch"""
-    setup = runs.setup_one_point(reference_solution, rng)
+    run = runs.recorded_run(shared, student, reference_solution)
+    setup, records = run["setup"], run["records"]
     n_epochs = setup["kwargs"]["n_epochs"]
-    _, records, _, _ = runs.student_run(student, setup, record=True)
     names = runs.parameter_names(reference_solution)
     expected = {f"weights/{n}" for n in names} | {f"grads/{n}" for n in names}
     histograms = [r for r in records if r.get("method") == "add_histogram"]
@@ -171,12 +176,12 @@ def _per_epoch(records, tag, n_epochs):
 
 
 @pytest.mark.points(2)
-def test_histogram_values(student, rng, reference_solution):
+def test_histogram_values(student, shared, reference_solution):
     """weights after the epoch (or before it) and gradients of the epoch's last batch"""
-    setup = runs.setup_one_point(reference_solution, rng)
+    run = runs.recorded_run(shared, student, reference_solution)
+    setup, records = run["setup"], run["records"]
     n_epochs = setup["kwargs"]["n_epochs"]
-    _, records, _, _ = runs.student_run(student, setup, record=True)
-    expected_history, reference, initial = runs.reference_run(reference_solution, setup)
+    expected_history, reference, initial = runs.reference_of(shared, reference_solution, run)
     try:
         training_off = not runs.close(runs.scalar_values(records, "loss/train", n_epochs),
                                       expected_history["train_loss"])
@@ -218,17 +223,16 @@ def test_histogram_values(student, rng, reference_solution):
                                  "loop (the gradient of the epoch's last batch)")
 
 
-def _spied_run(student, reference_solution, rng):
-    setup = runs.setup_spiral(reference_solution, rng)
-    _, _, forwards, _ = runs.student_run(student, setup, spy=True)
+def _spied_run(student, reference_solution, shared):
+    setup, forwards = runs.spied_run(shared, student, reference_solution)
     assert forwards, "train_with_logging never called the model"
     return setup, forwards
 
 
 @pytest.mark.points(1)
-def test_validation_in_eval_mode_without_gradients(student, rng, reference_solution):
+def test_validation_in_eval_mode_without_gradients(student, shared, reference_solution):
     """validation after each epoch in eval mode under torch.no_grad()"""
-    setup, forwards = _spied_run(student, reference_solution, rng)
+    setup, forwards = _spied_run(student, reference_solution, shared)
     valid = [r for r in forwards if r["batch"] == runs.N_VALID]
     assert len(valid) >= setup["kwargs"]["n_epochs"], \
         "train_with_logging: no forward pass over the whole validation set after each epoch was found"
@@ -239,9 +243,9 @@ def test_validation_in_eval_mode_without_gradients(student, rng, reference_solut
 
 
 @pytest.mark.points(1)
-def test_minibatches_in_train_mode(student, rng, reference_solution):
+def test_minibatches_in_train_mode(student, shared, reference_solution):
     """each epoch walks once through the training data, shuffled anew, in mini-batches, in train mode"""
-    setup, forwards = _spied_run(student, reference_solution, rng)
+    setup, forwards = _spied_run(student, reference_solution, shared)
     n_epochs, size = setup["kwargs"]["n_epochs"], setup["kwargs"]["batch_size"]
     n = len(setup["args"][0])
     # training steps: forward passes with gradients on at most n points (the image's grid is larger)
@@ -299,17 +303,17 @@ def _one_colour(record):
     return None
 
 
-def _logged_images(student, records, logdir):
-    """(steps, one-colour flags) of the decision_boundary images: from the add_image calls, or else (add_images,
-    a summary written by hand) from the event files on disk."""
-    images = [r for r in records if r.get("method") == "add_image"]
+def _logged_images(run):
+    """(steps, one-colour flags) of the decision_boundary images of a ``recorded_run``: from the add_image calls,
+    or else (add_images, a summary written by hand) from the event files on disk."""
+    images = [r for r in run["records"] if r.get("method") == "add_image"]
     ours = [r for r in images if r.get("tag") == "decision_boundary"]
     if ours:
         for record in ours:
             problem = _image_problem(record)
             assert problem is None, f"train_with_logging: {problem}"
         return [r.get("step") for r in ours], [_one_colour(r) for r in ours]
-    on_disk = runs.disk_images(student, logdir, "decision_boundary")
+    on_disk = run["disk_images"]
     if on_disk:
         return ([step for step, _ in on_disk],
                 [bool(pixels.size) and bool(np.all(pixels == pixels.reshape(-1)[0])) for _, pixels in on_disk])
@@ -318,13 +322,12 @@ def _logged_images(student, records, logdir):
 
 
 @pytest.mark.points(1)
-def test_images(student, rng, reference_solution):
+def test_images(student, shared, reference_solution):
     """image decision_boundary (3, H, W) at epochs 0, image_every, 2 * image_every, ... and the last"""
     one_colour = []
-    for n_epochs, every in ((5, 3), (3, 2)):
-        setup = runs.setup_one_point(reference_solution, rng, n_epochs=n_epochs, image_every=every)
-        _, records, _, logdir = runs.student_run(student, setup, record=True)
-        steps, flags = _logged_images(student, records, logdir)
+    for n_epochs, every in ((5, 3), EVENTS_RUN):
+        run = runs.recorded_run(shared, student, reference_solution, n_epochs=n_epochs, image_every=every)
+        steps, flags = _logged_images(run)
         one_colour += flags
         wanted = sorted(set(range(0, n_epochs, every)) | {n_epochs - 1})
         if steps == wanted:
@@ -343,10 +346,11 @@ def test_images(student, rng, reference_solution):
 
 
 @pytest.mark.points(1)
-def test_events_on_disk(student, rng, reference_solution):
+def test_events_on_disk(student, shared, reference_solution):
     """all logged events are in the event file when it returns (the writer is closed)"""
-    setup = runs.setup_one_point(reference_solution, rng, n_epochs=3, image_every=2)
-    _, records, _, logdir = runs.student_run(student, setup, record=True)
+    n_epochs, every = EVENTS_RUN
+    run = runs.recorded_run(shared, student, reference_solution, n_epochs=n_epochs, image_every=every)
+    records = run["records"]
     logged = [r for r in records if r.get("method") in ("add_scalar", "add_histogram", "add_image")
               and r.get("tag") is not None and r.get("step") is not None]
     assert logged, "train_with_logging: nothing was logged with add_scalar, add_histogram or add_image"
@@ -355,7 +359,9 @@ def test_events_on_disk(student, rng, reference_solution):
         ("train_with_logging: the writer is not closed (or flushed) after the last event, so some events may still "
          "be in memory when the function returns; call writer.close() at the end, or use "
          "`with SummaryWriter(logdir) as writer:`")
-    events = student.instrument("read_events", logdir)
+    events = run["events"]
+    if isinstance(events, Exception):
+        raise events
     kinds = {"add_scalar": "scalars", "add_histogram": "histograms", "add_image": "images"}
     found = {(kind, tag, int(entry[0])) for kind, by_tag in events.items() for tag, entries in by_tag.items()
              for entry in entries}

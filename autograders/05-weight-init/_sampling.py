@@ -65,15 +65,15 @@ def sample_problems(value, *, shape, dist: str, std: float) -> list[str]:
     mean = float(np.mean(w))
     if abs(mean) > TOLERANCE_SE * std / math.sqrt(n):
         problems.append("the weights should have mean 0 (symmetric around 0)")
-    centred = w - mean
-    second = float(np.mean(centred ** 2))
+    squares = np.square(w - mean)  # x * x: numpy's x ** 4 calls pow(), ten times slower
+    second = float(np.mean(squares))
     sample_std = math.sqrt(second)
     relative_se = math.sqrt((KURTOSIS[dist] - 1.0) / (4.0 * n))
     if abs(sample_std / std - 1.0) > TOLERANCE_SE * relative_se:
         direction = "too large" if sample_std > std else "too small"
         problems.append(f"the standard deviation of the weights is {direction}")
     if second > 0:
-        kurtosis = float(np.mean(centred ** 4)) / second ** 2
+        kurtosis = float(np.mean(np.square(squares))) / second ** 2
         if abs(kurtosis - KURTOSIS[dist]) > TOLERANCE_SE * math.sqrt(KURTOSIS_VARIANCE[dist] / n):
             problems.append(f"the weights do not look {'normally' if dist == 'normal' else 'uniformly'} "
                             "distributed (wrong shape of the histogram)")

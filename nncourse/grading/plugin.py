@@ -1,7 +1,8 @@
 """pytest plugin that runs the hidden tests of one submission against its sandboxed worker.
 
-Provides the fixtures ``student`` (see :mod:`nncourse.grading.student`), ``seed``, ``rng`` and
-``reference``, the ``points`` marker, and turns every test's outcome into a rubric line whose
+Provides the fixtures ``student`` (see :mod:`nncourse.grading.student`), ``seed``, ``rng``,
+``reference_solution`` and ``shared`` (results several rubric lines check, computed once per
+submission), the ``points`` marker, and turns every test's outcome into a rubric line whose
 message is feedback for the student: explicit assertion messages only (pytest runs with
 ``--assert=plain``), never tracebacks, hidden inputs or expected values.
 """
@@ -56,6 +57,7 @@ class GradingPlugin:
     deadline: float
     outcomes: dict[str, TestOutcome] = field(default_factory=dict)
     collection_errors: list[str] = field(default_factory=list)
+    shared_results: dict[str, tuple[bool, object]] = field(default_factory=dict)
 
     def seed_for(self, nodeid: str) -> int:
         digest = hmac.new(self.secret, f"{self.sha256}:{nodeid}".encode(), hashlib.sha256).digest()
@@ -80,6 +82,29 @@ class GradingPlugin:
     @pytest.fixture
     def reference_solution(self):
         return self.reference
+
+    @pytest.fixture
+    def shared(self) -> Callable:
+        """``shared(key, compute)``: ``compute(rng)`` the first time a test of this submission asks for
+        ``key``, its result (or the exception it raised) for every later test.
+
+        For one run of the student's code that several rubric lines check (each still one test); the
+        result must be plain data, since the session it came from has ended. ``rng`` is seeded by
+        ``key`` and the submission, not by the test, so the result does not depend on which test asked.
+        """
+        def get(key: str, compute: Callable):
+            if key not in self.shared_results:
+                rng = np.random.default_rng(self.seed_for(f"shared:{key}"))
+                try:
+                    self.shared_results[key] = (True, compute(rng))
+                except Exception as exc:  # noqa: BLE001 - every test that checks this result fails alike
+                    self.shared_results[key] = (False, exc)
+            ok, value = self.shared_results[key]
+            if not ok:
+                raise value.with_traceback(None)
+            return value
+
+        return get
 
     # --------------------------------------------------------------------------------------- hooks
     def pytest_configure(self, config) -> None:

@@ -232,7 +232,8 @@ class Job:
         return self._sock.fileno() >= 0 and self._server.alive()
 
     def open_session(self, *, seed: int, timeout: float = 10.0) -> Session:
-        """Fork a fresh child (state as right after the cells ran) to serve one test."""
+        """A fresh child (state as right after the cells ran) to serve one test."""
+        self.end_session(kill=False)  # the previous session, closed without waiting for it to end
         try:
             self._sock.settimeout(timeout)
             wire.send_message(self._sock, {"type": "session", "seed": int(seed)})
@@ -298,13 +299,14 @@ class Session:
             raise WorkerDied(self.ended) from None
 
     def close(self) -> None:
+        """Tell the child to end; the job reports how it ended before it serves the next session, so the
+        child's exit overlaps the grader's own work between tests."""
         if self.ended is None:
             try:
                 self._sock.settimeout(2.0)
                 wire.send_message(self._sock, {"op": "close"})
             except OSError:
                 pass
-            self._job.end_session(kill=False)
             self.ended = "session closed"
         self._sock.close()
 

@@ -303,9 +303,14 @@ def _tripwire(baseline):
 def serve_sessions(control, namespace, wire, session_module, tripwire=None, retake=None) -> None:
     """Fork one child per session; report how it ended; kill it when the grader asks.
 
-    ``tripwire`` and ``retake`` (a new tripwire from the current state) go to ``session.serve``.
+    The next session's child is forked as soon as the previous one has ended, while the grader runs its
+    own side of the tests; it waits for its seed before it serves. ``tripwire`` and ``retake`` (a new
+    tripwire from the current state) go to ``session.serve``.
     """
+    waiting = None  # (pid, our end of its socket): the child forked for the next session
     while True:
+        if waiting is None:
+            waiting = _fork_session(control, namespace, wire, session_module, tripwire, retake)
         try:
             message, _ = wire.recv_message(control)
         except Exception:
@@ -314,19 +319,33 @@ def serve_sessions(control, namespace, wire, session_module, tripwire=None, reta
             continue  # a late kill for a session that already ended on its own
         if message.get("type") != "session":
             _exit(0)
-        ours, theirs = socket.socketpair()
-        pid = _fork()
-        if pid == 0:
-            control.close()
-            ours.close()
-            os.setpgid(0, 0)
-            code = session_module.serve(theirs, namespace, message.get("seed", 0), tripwire=tripwire, retake=retake)
-            _exit(code)
-        theirs.close()
+        (pid, ours), waiting = waiting, None
+        try:
+            wire.send_message(ours, {"seed": message.get("seed", 0)})
+        except OSError:
+            pass  # the child is gone: the grader sees a closed channel and is told how it ended
         socket.send_fds(control, [b"S"], [ours.fileno()])  # exactly the one byte the grader reads
         ours.close()
         status = _wait_session(pid, control, wire)
         wire.send_message(control, {"type": "session_ended", **status})
+
+
+def _fork_session(control, namespace, wire, session_module, tripwire, retake) -> tuple:
+    """A child of the job that serves one session once it has read its seed; returns (pid, our end)."""
+    ours, theirs = socket.socketpair()
+    pid = _fork()
+    if pid == 0:
+        control.close()
+        ours.close()
+        os.setpgid(0, 0)
+        try:
+            first, _ = wire.recv_message(theirs)
+            seed = int(first.get("seed", 0))
+        except Exception:
+            _exit(0)  # the job ended before this session was asked for
+        _exit(session_module.serve(theirs, namespace, seed, tripwire=tripwire, retake=retake))
+    theirs.close()
+    return pid, ours
 
 
 def _wait_session(pid: int, control, wire) -> dict:
