@@ -52,6 +52,7 @@ def release_cli(assignments: tuple[str, ...], cohort: str | None, check: bool) -
 @click.option("--insecure", is_flag=True, help="Grade without the sandbox (only if it cannot be built).")
 def grade_cli(submitted: Path, assignment: str, out: Path, jobs: int, db_url: str | None, insecure: bool) -> None:
     """Grade SUBMITTED/<student>/<assignment>/*.ipynb into OUT, the gradebook and a report."""
+    from nncourse.grading.gradebook import GradebookError
     from nncourse.grading.run import eprint, grade, score_table
     from nncourse.sandbox.launcher import SandboxUnavailable
 
@@ -62,6 +63,10 @@ def grade_cli(submitted: Path, assignment: str, out: Path, jobs: int, db_url: st
                         insecure=insecure, progress=eprint)
     except SandboxUnavailable as exc:
         eprint(f"cannot grade safely: {exc}")
+        sys.exit(2)
+    except GradebookError as exc:
+        eprint(f"stopped: {exc}. Fix it and run the same command again: submissions graded but not yet "
+               "recorded are graded again, the others are kept.")
         sys.exit(2)
     except ValueError as exc:
         eprint(str(exc))

@@ -7,6 +7,21 @@ import os
 import sys
 from pathlib import Path
 
+from nncourse.layout import CourseLayout
+
+
+def load_nbgrader_config(layout: CourseLayout):
+    """The course's nbgrader_config.py as a traitlets Config; raises on any error in it.
+
+    nbgrader itself only logs errors in this file and carries on with defaults, which once let a
+    broken config grade everyone with full marks; we refuse instead. (traitlets alone: importing
+    nbgrader or nbformat costs seconds.)
+    """
+    from traitlets.config.loader import PyFileConfigLoader
+
+    loader = PyFileConfigLoader("nbgrader_config.py", path=str(layout.root))
+    return loader.load_config()
+
 
 @contextlib.contextmanager
 def nbgrader_tools_on_path():

@@ -91,3 +91,20 @@ def test_grade_refuses_without_a_sandbox_unless_insecure(toy, submitted, tmp_pat
                            str(tmp_path / "o")], cwd=toy.root, env=env, capture_output=True, text=True)
     assert proc.returncode == 2
     assert "cannot grade safely" in proc.stderr and "bwrap" in proc.stderr and "--insecure" in proc.stderr
+
+
+def test_a_gradebook_that_cannot_be_written_stops_the_batch_with_its_name_and_loses_nothing(toy, submitted, tmp_path):
+    from nncourse.grading.gradebook import GradebookError
+
+    out, broken = tmp_path / "out", tmp_path / "broken.db"
+    with pytest.raises(GradebookError, match="no-such-folder.*does not exist"):
+        grade(submitted, layout=toy, assignment="01-toy", out=out, limits=FAST,
+              db_url=f"sqlite:///{tmp_path / 'no-such-folder' / 'g.db'}", progress=lambda _: None)
+    broken.write_text("this is not an SQLite database " * 100)
+    with pytest.raises(GradebookError, match="broken.db could not be written"):
+        grade(submitted, layout=toy, assignment="01-toy", out=out, limits=FAST, db_url=f"sqlite:///{broken}",
+              progress=lambda _: None)
+    assert read_journal(out) == {}, "nothing counts as recorded while the gradebook fails"
+    summary = grade(submitted, layout=toy, assignment="01-toy", out=out, limits=FAST,
+                    db_url=f"sqlite:///{tmp_path / 'good.db'}", progress=lambda _: None)
+    assert summary.graded == 5 and {r.student for r in summary.results} == {"alice", "bob", "carol", "dave", "erin"}

@@ -1,6 +1,6 @@
 """nbgrader_config.py must load without error: nbgrader would only log an error and use defaults."""
 
-from nncourse.release.generate import load_nbgrader_config
+from nncourse.nbgrader_env import load_nbgrader_config
 
 
 def test_nbgrader_config_loads_and_sets_the_course_layout(course):

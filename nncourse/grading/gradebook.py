@@ -5,9 +5,38 @@ from __future__ import annotations
 import contextlib
 import warnings
 from datetime import UTC, datetime
+from pathlib import Path
 
 from nncourse.grading.results import SubmissionResult
 from nncourse.nbgrader_env import nbgrader_tools_on_path
+
+
+class GradebookError(RuntimeError):
+    """The gradebook cannot be opened or written (the message says which and why)."""
+
+
+def check_gradebook_url(db_url: str) -> None:
+    """Fail at once, before any grading, on an SQLite gradebook whose folder does not exist.
+
+    Raises:
+        GradebookError: naming the folder.
+    """
+    if db_url.startswith("sqlite:///"):
+        folder = Path(db_url.removeprefix("sqlite:///").split("?", 1)[0]).parent
+        if not folder.is_dir():
+            raise GradebookError(f"the gradebook {db_url} cannot be created: its folder {folder} does not exist")
+
+
+@contextlib.contextmanager
+def gradebook_errors(db_url: str):
+    """Turn what the database raises into a GradebookError that names the gradebook."""
+    try:
+        yield
+    except GradebookError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - SQLAlchemy, sqlite3, alembic, OS errors alike
+        reason = (str(exc).strip().splitlines() or [""])[0][:300]
+        raise GradebookError(f"the gradebook {db_url} could not be written: {type(exc).__name__}: {reason}") from exc
 
 
 @contextlib.contextmanager
@@ -16,7 +45,7 @@ def open_gradebook(db_url: str, *, course_id: str):
     from nbgrader.api import Gradebook
     from sqlalchemy.exc import SAWarning
 
-    with nbgrader_tools_on_path(), warnings.catch_warnings():
+    with gradebook_errors(db_url), nbgrader_tools_on_path(), warnings.catch_warnings():
         # nbgrader 0.9.6 with SQLAlchemy 2.1 warns on every new submission (a known, harmless quirk)
         warnings.simplefilter("ignore", SAWarning)
         with Gradebook(db_url, course_id=course_id) as gradebook:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import re
 import time
 from contextlib import redirect_stdout
@@ -17,6 +16,7 @@ from nncourse.config import GradingLimits
 from nncourse.grading.plugin import GradingPlugin
 from nncourse.grading.reference import load_reference
 from nncourse.grading.results import SubmissionResult, TestResult, error_result
+from nncourse.grading.rubric import rubric_points
 from nncourse.intake import IntakeError, read_notebook
 from nncourse.layout import CourseLayout
 from nncourse.sandbox.client import CellRun, Job, SlotServer, WorkerDied
@@ -27,17 +27,6 @@ TAMPERED = "the notebook interfered with the grader's channel (malformed reply)"
 
 class ChannelTampered(WorkerDied):
     """The worker's report of the cells is not what the worker sends: the submission forged it."""
-
-
-def rubric_points(notebook: Path) -> dict[str, float]:
-    """Points of each graded item, from the grade cells (``test_<item>``) of a source notebook."""
-    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
-    points = {}
-    for cell in cells:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if meta.get("grade") and meta.get("grade_id", "").startswith("test_"):
-            points[meta["grade_id"].removeprefix("test_")] = float(meta.get("points", 0))
-    return points
 
 
 @dataclass

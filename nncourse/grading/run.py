@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from nncourse.config import GradingLimits
 from nncourse.grading.batch import BatchSummary, grade_batch
-from nncourse.grading.gradebook import ensure_assignment, record_result
-from nncourse.grading.job import Grader, rubric_points
+from nncourse.grading.gradebook import check_gradebook_url, ensure_assignment, record_result
 from nncourse.grading.results import SubmissionResult
+from nncourse.grading.rubric import rubric_points
 from nncourse.layout import CourseLayout
 from nncourse.sandbox.launcher import acquire_slot, check_sandbox
 from nncourse.secret import load_secret
@@ -26,7 +27,7 @@ class GradebookTarget:
 
     @classmethod
     def from_config(cls, layout: CourseLayout, db_url: str | None = None) -> GradebookTarget:
-        from nncourse.release.generate import load_nbgrader_config
+        from nncourse.nbgrader_env import load_nbgrader_config
 
         config = load_nbgrader_config(layout).CourseDirectory
         url = db_url or (config.db_url if "db_url" in config else layout.default_db_url)
@@ -40,6 +41,8 @@ def grade(submitted: Path, *, layout: CourseLayout, assignment: str, out: Path, 
 
     Raises:
         SandboxUnavailable: the sandbox cannot be built and ``insecure`` was not given.
+        GradebookError: the gradebook cannot be created or written; the batch stops there, and what was
+            graded but not recorded is graded again by the next run.
     """
     layout.check_assignment(assignment)
     if not insecure:
@@ -47,18 +50,23 @@ def grade(submitted: Path, *, layout: CourseLayout, assignment: str, out: Path, 
     points = rubric_points(layout.source_notebook(assignment))
     target = GradebookTarget.from_config(layout, db_url)
     out.mkdir(parents=True, exist_ok=True)  # the gradebook may live in OUT
+    check_gradebook_url(target.db_url)
     notebook_id = layout.notebook_name(assignment).removesuffix(".ipynb")
-    ensure_assignment(target.db_url, course_id=target.course_id, assignment=assignment, notebook=notebook_id,
-                      points=points)
+    with ThreadPoolExecutor(max_workers=1) as background:
+        # importing nbgrader (about 3 s) and a new gradebook's migrations overlap the sandboxes' start
+        gradebook = background.submit(ensure_assignment, target.db_url, course_id=target.course_id,
+                                      assignment=assignment, notebook=notebook_id, points=points)
 
-    def record(result: SubmissionResult) -> None:
-        record_result(target.db_url, course_id=target.course_id, notebook=notebook_id, result=result)
+        def record(result: SubmissionResult) -> None:
+            gradebook.result()  # raises what went wrong creating the gradebook: the batch stops there
+            record_result(target.db_url, course_id=target.course_id, notebook=notebook_id, result=result)
 
-    summary = grade_batch(root=layout.root, submitted=submitted, assignment=assignment,
-                          notebook_name=layout.notebook_name(assignment), out=out,
-                          secret=load_secret(layout.secret_file), max_score=sum(points.values()), jobs=jobs,
-                          limits=limits, insecure=insecure, on_result=record, progress=progress,
-                          reserved=gradebook_files_in(out, target.db_url))
+        summary = grade_batch(root=layout.root, submitted=submitted, assignment=assignment,
+                              notebook_name=layout.notebook_name(assignment), out=out,
+                              secret=load_secret(layout.secret_file), max_score=sum(points.values()),
+                              jobs=jobs, limits=limits, insecure=insecure, on_result=record, progress=progress,
+                              reserved=gradebook_files_in(out, target.db_url))
+        gradebook.result()
     try:
         from nncourse.report.build import build_report
     except ImportError:  # the report is optional until its module exists
@@ -80,6 +88,8 @@ def gradebook_files_in(out: Path, db_url: str) -> frozenset[str]:
 def grade_one(notebook: Path, *, layout: CourseLayout, assignment: str, insecure: bool = False,
               limits: GradingLimits = GradingLimits()) -> SubmissionResult:
     """Grade a single notebook in this process (a TA checking one complaint)."""
+    from nncourse.grading.job import Grader  # torch and pytest: only where a submission is graded here
+
     if not insecure:
         check_sandbox(layout.venv)
     slot, lock = acquire_slot()

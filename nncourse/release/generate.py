@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 
 from nncourse.layout import CourseLayout
-from nncourse.nbgrader_env import nbgrader_tools_on_path
+from nncourse.nbgrader_env import load_nbgrader_config, nbgrader_tools_on_path
 from nncourse.release.otter_checks import add_otter_checks
 
 GENERATED_BY = "nncourse release"
@@ -19,18 +19,6 @@ DEFAULT_COHORT = "main"
 def course_id_for(cohort: str) -> str:
     """Each cohort is its own nbgrader course (and gradebook)."""
     return f"nn-pytorch-{cohort}"
-
-
-def load_nbgrader_config(layout: CourseLayout):
-    """The course's nbgrader_config.py as a traitlets Config; raises on any error in it.
-
-    nbgrader itself only logs errors in this file and carries on with defaults, which once let a
-    broken config grade everyone with full marks; we refuse instead.
-    """
-    from traitlets.config.loader import PyFileConfigLoader
-
-    loader = PyFileConfigLoader("nbgrader_config.py", path=str(layout.root))
-    return loader.load_config()
 
 
 def generate_student_version(layout: CourseLayout, assignment: str, *, scratch: Path, cohort: str) -> Path:

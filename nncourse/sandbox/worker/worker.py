@@ -303,8 +303,8 @@ def _tripwire(baseline):
 def serve_sessions(control, namespace, wire, session_module, tripwire=None, retake=None) -> None:
     """Fork one child per session; report how it ended; kill it when the grader asks.
 
-    The next session's child is forked as soon as the previous one has ended, while the grader runs its
-    own side of the tests; it waits for its seed before it serves. ``tripwire`` and ``retake`` (a new
+    The next session's child is forked while the current one runs (the job process is idle then), so a
+    test does not wait for a fork; it waits for its seed before it serves. ``tripwire`` and ``retake`` (a new
     tripwire from the current state) go to ``session.serve``.
     """
     waiting = None  # (pid, our end of its socket): the child forked for the next session
@@ -320,14 +320,26 @@ def serve_sessions(control, namespace, wire, session_module, tripwire=None, reta
         if message.get("type") != "session":
             _exit(0)
         (pid, ours), waiting = waiting, None
+        if _reaped(pid):  # the child forked ahead was killed meanwhile (by an earlier test's code): fork anew
+            ours.close()
+            pid, ours = _fork_session(control, namespace, wire, session_module, tripwire, retake)
         try:
             wire.send_message(ours, {"seed": message.get("seed", 0)})
         except OSError:
             pass  # the child is gone: the grader sees a closed channel and is told how it ended
         socket.send_fds(control, [b"S"], [ours.fileno()])  # exactly the one byte the grader reads
         ours.close()
+        waiting = _fork_session(control, namespace, wire, session_module, tripwire, retake)  # while this test runs
         status = _wait_session(pid, control, wire)
         wire.send_message(control, {"type": "session_ended", **status})
+
+
+def _reaped(pid: int) -> bool:
+    """Whether the child ``pid`` has ended (it is reaped if so)."""
+    try:
+        return os.waitpid(pid, os.WNOHANG) != (0, 0)
+    except ChildProcessError:
+        return True
 
 
 def _fork_session(control, namespace, wire, session_module, tripwire, retake) -> tuple:
