@@ -18,7 +18,6 @@ import errno
 import json
 import os
 import resource
-import select
 import signal
 import socket
 import sys
@@ -27,12 +26,13 @@ import traceback
 
 # Run with -I, which leaves the worker's own folder off sys.path; its modules sit next to this file.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import forks  # noqa: E402
 import integrity  # noqa: E402
 import slot  # noqa: E402
 
 # Bound before student code runs: a notebook that replaces builtins cannot break these references.
 _ORIGINAL_BUILTINS = {name: getattr(builtins, name) for name in dir(builtins)}
-_exit, _fork, _print = os._exit, os.fork, print
+_exit, _print = os._exit, print
 _getppid, _sorted = os.getppid, sorted
 _PRIVATE_SOCKET_FD = None
 
@@ -193,18 +193,10 @@ def main() -> None:
             _exit(0)
         if message.get("type") != "job":
             continue
-        ours, theirs = socket.socketpair()
-        pid = _fork()
-        if pid == 0:
-            control.close()
-            ours.close()
-            os.setpgid(0, 0)
-            run_job(theirs, message["cells"], wire)
-            _exit(0)
-        theirs.close()
+        pid, ours = forks.fork_child(control, lambda sock, cells=message["cells"]: run_job(sock, cells, wire))
         socket.send_fds(control, [b"J"], [ours.fileno()])  # exactly the one byte the grader reads
         ours.close()
-        status = _wait_job(pid, control, wire)
+        status = forks.wait_job(pid, control, wire)
         left = slot.clean_slot(pid, dedicated_uid=os.getuid() == args.get("slot_uid"))
         wire.send_message(control, {"type": "job_ended", "left": left, **status})
 
@@ -241,30 +233,6 @@ def _harden() -> None:
     libc.prctl(pr_set_child_subreaper, 1, 0, 0, 0)
 
 
-def _wait_job(pid: int, control, wire) -> dict:
-    """Wait until the job's main process ends or the grader ends the job; report how it ended."""
-    pidfd = os.pidfd_open(pid)
-    try:
-        while True:
-            ready, _, _ = select.select([pidfd, control], [], [])
-            if pidfd in ready:
-                _, status = os.waitpid(pid, 0)
-                break
-            try:
-                message, _ = wire.recv_message(control)
-            except Exception:
-                _exit(0)
-            if message.get("type") == "end":
-                os.kill(pid, signal.SIGKILL)
-                _, status = os.waitpid(pid, 0)
-                break
-    finally:
-        os.close(pidfd)
-    if os.WIFSIGNALED(status):
-        return {"signal": os.WTERMSIG(status)}
-    return {"exit_code": os.WEXITSTATUS(status)}
-
-
 def run_job(control, cells_path: str, wire) -> None:
     """One submission: execute its cells in order, then serve one forked session per hidden test."""
     import session as session_module
@@ -273,7 +241,7 @@ def run_job(control, cells_path: str, wire) -> None:
     with open(cells_path, encoding="utf-8") as handle:
         cells = json.load(handle)
     namespace = {"__name__": "__main__", "__builtins__": builtins, "display": _Display.display}
-    make_tripwire, serve = _tripwire, serve_sessions  # bound before any student code runs
+    make_tripwire, serve = _tripwire, forks.serve_sessions  # bound before any student code runs
     tripwire = make_tripwire(integrity.Baseline())
     results = run_cells(cells, namespace, control, wire.send_message, tripwire)
     broken = sorted({name for cell in results for name in cell.get("replaced_builtins", [])})
@@ -298,90 +266,6 @@ def _tripwire(baseline):
         return function(baseline)
 
     return check
-
-
-def serve_sessions(control, namespace, wire, session_module, tripwire=None, retake=None) -> None:
-    """Fork one child per session; report how it ended; kill it when the grader asks.
-
-    The next session's child is forked while the current one runs (the job process is idle then), so a
-    test does not wait for a fork; it waits for its seed before it serves. ``tripwire`` and ``retake`` (a new
-    tripwire from the current state) go to ``session.serve``.
-    """
-    waiting = None  # (pid, our end of its socket): the child forked for the next session
-    while True:
-        if waiting is None:
-            waiting = _fork_session(control, namespace, wire, session_module, tripwire, retake)
-        try:
-            message, _ = wire.recv_message(control)
-        except Exception:
-            _exit(0)  # grader gone or channel broken: nothing left to serve
-        if message.get("type") == "kill":
-            continue  # a late kill for a session that already ended on its own
-        if message.get("type") != "session":
-            _exit(0)
-        (pid, ours), waiting = waiting, None
-        if _reaped(pid):  # the child forked ahead was killed meanwhile (by an earlier test's code): fork anew
-            ours.close()
-            pid, ours = _fork_session(control, namespace, wire, session_module, tripwire, retake)
-        try:
-            wire.send_message(ours, {"seed": message.get("seed", 0)})
-        except OSError:
-            pass  # the child is gone: the grader sees a closed channel and is told how it ended
-        socket.send_fds(control, [b"S"], [ours.fileno()])  # exactly the one byte the grader reads
-        ours.close()
-        waiting = _fork_session(control, namespace, wire, session_module, tripwire, retake)  # while this test runs
-        status = _wait_session(pid, control, wire)
-        wire.send_message(control, {"type": "session_ended", **status})
-
-
-def _reaped(pid: int) -> bool:
-    """Whether the child ``pid`` has ended (it is reaped if so)."""
-    try:
-        return os.waitpid(pid, os.WNOHANG) != (0, 0)
-    except ChildProcessError:
-        return True
-
-
-def _fork_session(control, namespace, wire, session_module, tripwire, retake) -> tuple:
-    """A child of the job that serves one session once it has read its seed; returns (pid, our end)."""
-    ours, theirs = socket.socketpair()
-    pid = _fork()
-    if pid == 0:
-        control.close()
-        ours.close()
-        os.setpgid(0, 0)
-        try:
-            first, _ = wire.recv_message(theirs)
-            seed = int(first.get("seed", 0))
-        except Exception:
-            _exit(0)  # the job ended before this session was asked for
-        _exit(session_module.serve(theirs, namespace, seed, tripwire=tripwire, retake=retake))
-    theirs.close()
-    return pid, ours
-
-
-def _wait_session(pid: int, control, wire) -> dict:
-    pidfd = os.pidfd_open(pid)
-    try:
-        while True:
-            ready, _, _ = select.select([pidfd, control], [], [])
-            if pidfd in ready:
-                break
-            try:
-                message, _ = wire.recv_message(control)
-            except Exception:
-                slot.kill_group(pid)
-                _exit(0)
-            if message.get("type") == "kill":
-                slot.kill_group(pid)
-                break
-        _, status = os.waitpid(pid, 0)
-    finally:
-        os.close(pidfd)
-    slot.kill_group(pid)  # the session's own children die with it
-    if os.WIFSIGNALED(status):
-        return {"signal": os.WTERMSIG(status)}
-    return {"exit_code": os.WEXITSTATUS(status)}
 
 
 if __name__ == "__main__":

@@ -1,0 +1,137 @@
+"""The worker's processes: a job per submission, forked by the slot server, and a child per hidden
+test, forked by the job; waiting for them and reporting how they ended.
+
+Bound at import, before any student code runs (``integrity`` puts this module back after every cell).
+"""
+
+import os
+import select
+import signal
+import socket
+
+import slot
+
+_exit, _fork = os._exit, os.fork
+
+
+def wait_job(pid: int, control, wire) -> dict:
+    """Wait until the job's main process ends or the grader ends the job; report how it ended."""
+    pidfd = os.pidfd_open(pid)
+    try:
+        while True:
+            ready, _, _ = select.select([pidfd, control], [], [])
+            if pidfd in ready:
+                _, status = os.waitpid(pid, 0)
+                break
+            try:
+                message, _ = wire.recv_message(control)
+            except Exception:
+                _exit(0)
+            if message.get("type") == "end":
+                os.kill(pid, signal.SIGKILL)
+                _, status = os.waitpid(pid, 0)
+                break
+    finally:
+        os.close(pidfd)
+    return _ended(status)
+
+
+def serve_sessions(control, namespace, wire, session_module, tripwire=None, retake=None) -> None:
+    """Fork one child per session; report how it ended; kill it when the grader asks.
+
+    The next session's child is forked while the current one runs (the job process is idle then), so a
+    test does not wait for a fork; it waits for its seed before it serves. ``tripwire`` and ``retake`` (a new
+    tripwire from the current state) go to ``session.serve``.
+    """
+    waiting = None  # (pid, our end of its socket): the child forked for the next session
+    while True:
+        if waiting is None:
+            waiting = _fork_session(control, namespace, wire, session_module, tripwire, retake)
+        try:
+            message, _ = wire.recv_message(control)
+        except Exception:
+            _exit(0)  # grader gone or channel broken: nothing left to serve
+        if message.get("type") == "kill":
+            continue  # a late kill for a session that already ended on its own
+        if message.get("type") != "session":
+            _exit(0)
+        (pid, ours), waiting = waiting, None
+        if _reaped(pid):  # the child forked ahead was killed meanwhile (by an earlier test's code): fork anew
+            ours.close()
+            pid, ours = _fork_session(control, namespace, wire, session_module, tripwire, retake)
+        try:
+            wire.send_message(ours, {"seed": message.get("seed", 0)})
+        except OSError:
+            pass  # the child is gone: the grader sees a closed channel and is told how it ended
+        socket.send_fds(control, [b"S"], [ours.fileno()])  # exactly the one byte the grader reads
+        ours.close()
+        waiting = _fork_session(control, namespace, wire, session_module, tripwire, retake)  # while this test runs
+        status = _wait_session(pid, control, wire)
+        wire.send_message(control, {"type": "session_ended", **status})
+
+
+def _reaped(pid: int) -> bool:
+    """Whether the child ``pid`` has ended (it is reaped if so)."""
+    try:
+        return os.waitpid(pid, os.WNOHANG) != (0, 0)
+    except ChildProcessError:
+        return True
+
+
+def _fork_session(control, namespace, wire, session_module, tripwire, retake) -> tuple:
+    """A child of the job that serves one session once it has read its seed; returns (pid, our end)."""
+    def serve(sock) -> int:
+        try:
+            first, _ = wire.recv_message(sock)
+            seed = int(first.get("seed", 0))
+        except Exception:
+            return 0  # the job ended before this session was asked for
+        return session_module.serve(sock, namespace, seed, tripwire=tripwire, retake=retake)
+
+    return fork_child(control, serve)
+
+
+def fork_child(control, body) -> tuple:
+    """Fork a child in a process group of its own that runs ``body(its end of a new socket)`` and exits
+    with what it returns; returns (pid, our end)."""
+    ours, theirs = socket.socketpair()
+    pid = _fork()
+    if pid == 0:
+        code = 70
+        try:
+            control.close()
+            ours.close()
+            os.setpgid(0, 0)
+            code = body(theirs) or 0
+        finally:
+            _exit(code)  # never back into the parent's loop, whatever happened
+    theirs.close()
+    return pid, ours
+
+
+def _wait_session(pid: int, control, wire) -> dict:
+    pidfd = os.pidfd_open(pid)
+    try:
+        while True:
+            ready, _, _ = select.select([pidfd, control], [], [])
+            if pidfd in ready:
+                break
+            try:
+                message, _ = wire.recv_message(control)
+            except Exception:
+                slot.kill_group(pid)
+                _exit(0)
+            if message.get("type") == "kill":
+                slot.kill_group(pid)
+                break
+        _, status = os.waitpid(pid, 0)
+    finally:
+        os.close(pidfd)
+    slot.kill_group(pid)  # the session's own children die with it
+    return _ended(status)
+
+
+def _ended(status: int) -> dict:
+    if os.WIFSIGNALED(status):
+        return {"signal": os.WTERMSIG(status)}
+    return {"exit_code": os.WEXITSTATUS(status)}
