@@ -15,16 +15,22 @@ class GradebookError(RuntimeError):
     """The gradebook cannot be opened or written (the message says which and why)."""
 
 
+def sqlite_file(db_url: str) -> Path | None:
+    """The file of an SQLite gradebook URL (``sqlite:///path?options``); None for other databases."""
+    if not db_url.startswith("sqlite:///"):
+        return None
+    return Path(db_url.removeprefix("sqlite:///").split("?", 1)[0])
+
+
 def check_gradebook_url(db_url: str) -> None:
     """Fail at once, before any grading, on an SQLite gradebook whose folder does not exist.
 
     Raises:
         GradebookError: naming the folder.
     """
-    if db_url.startswith("sqlite:///"):
-        folder = Path(db_url.removeprefix("sqlite:///").split("?", 1)[0]).parent
-        if not folder.is_dir():
-            raise GradebookError(f"the gradebook {db_url} cannot be created: its folder {folder} does not exist")
+    path = sqlite_file(db_url)
+    if path is not None and not path.parent.is_dir():
+        raise GradebookError(f"the gradebook {db_url} cannot be created: its folder {path.parent} does not exist")
 
 
 @contextlib.contextmanager

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from nncourse.config import GradingLimits
 from nncourse.grading.batch import BatchSummary, grade_batch
-from nncourse.grading.gradebook import check_gradebook_url, ensure_assignment, record_result
+from nncourse.grading.gradebook import check_gradebook_url, ensure_assignment, record_result, sqlite_file
 from nncourse.grading.results import SubmissionResult
 from nncourse.grading.rubric import rubric_points
 from nncourse.layout import CourseLayout
@@ -77,10 +77,8 @@ def grade(submitted: Path, *, layout: CourseLayout, assignment: str, out: Path, 
 
 def gradebook_files_in(out: Path, db_url: str) -> frozenset[str]:
     """Names of an SQLite gradebook's files when it lives directly in OUT (no student may be called so)."""
-    if not db_url.startswith("sqlite:///"):
-        return frozenset()
-    path = Path(db_url.removeprefix("sqlite:///").split("?", 1)[0])
-    if path.parent.resolve() != out.resolve():
+    path = sqlite_file(db_url)
+    if path is None or path.parent.resolve() != out.resolve():
         return frozenset()
     return frozenset(path.name + suffix for suffix in ("", "-journal", "-wal", "-shm"))
 

@@ -16,24 +16,7 @@ _exit, _fork = os._exit, os.fork
 
 def wait_job(pid: int, control, wire) -> dict:
     """Wait until the job's main process ends or the grader ends the job; report how it ended."""
-    pidfd = os.pidfd_open(pid)
-    try:
-        while True:
-            ready, _, _ = select.select([pidfd, control], [], [])
-            if pidfd in ready:
-                _, status = os.waitpid(pid, 0)
-                break
-            try:
-                message, _ = wire.recv_message(control)
-            except Exception:
-                _exit(0)
-            if message.get("type") == "end":
-                os.kill(pid, signal.SIGKILL)
-                _, status = os.waitpid(pid, 0)
-                break
-    finally:
-        os.close(pidfd)
-    return _ended(status)
+    return _wait_child(pid, control, wire, stop="end", kill=lambda job: os.kill(job, signal.SIGKILL))
 
 
 def serve_sessions(control, namespace, wire, session_module, tripwire=None, retake=None) -> None:
@@ -110,6 +93,15 @@ def fork_child(control, body) -> tuple:
 
 
 def _wait_session(pid: int, control, wire) -> dict:
+    """Wait until the session's child ends or the grader kills it; its own children die with it."""
+    status = _wait_child(pid, control, wire, stop="kill", kill=slot.kill_group)
+    slot.kill_group(pid)
+    return status
+
+
+def _wait_child(pid: int, control, wire, *, stop: str, kill) -> dict:
+    """Wait until the child ``pid`` ends, or the grader sends a ``stop`` message (then ``kill(pid)``);
+    reap it and report how it ended. A broken channel means the grader is gone: kill and leave."""
     pidfd = os.pidfd_open(pid)
     try:
         while True:
@@ -119,15 +111,14 @@ def _wait_session(pid: int, control, wire) -> dict:
             try:
                 message, _ = wire.recv_message(control)
             except Exception:
-                slot.kill_group(pid)
+                kill(pid)
                 _exit(0)
-            if message.get("type") == "kill":
-                slot.kill_group(pid)
+            if message.get("type") == stop:
+                kill(pid)
                 break
         _, status = os.waitpid(pid, 0)
     finally:
         os.close(pidfd)
-    slot.kill_group(pid)  # the session's own children die with it
     return _ended(status)
 
 
