@@ -94,25 +94,34 @@ def student_run(student, setup, *, record=False, spy=False):
 
 
 # Several rubric lines check one run: each run is made once per submission (the ``shared`` fixture) and
-# what the tests need from the worker (records, event files) is read back before its session ends.
+# what the tests need from the worker (images, event files) is read back before its session ends.
+IMAGE_RUNS = ((5, 3), (3, 2))  # (n_epochs, image_every) of the runs whose images are checked
+EVENTS_RUN = IMAGE_RUNS[1]  # the run whose event files are read back (about 45 ms: only where checked)
+
+
 def recorded_run(shared, student, reference_solution, *, n_epochs=3, image_every=100) -> dict:
     """The student's recorded run on a one-point set-up (``setup_one_point``) with these epochs and image
     interval: ``{"setup", "history", "records", "disk_images", "events"}``.
 
-    ``disk_images`` are the decision_boundary images found on disk (``disk_images``), read only when no
-    add_image call logged them; ``events`` is what ``read_events`` found in the logdir, or the StudentError
-    that reading raised.
+    For the ``IMAGE_RUNS``, ``disk_images`` are the decision_boundary images found on disk
+    (``disk_images``), read when no add_image call logged them; for the ``EVENTS_RUN``, ``events`` is
+    what ``read_events`` found in the logdir, or the StudentError that reading raised. Otherwise None.
     """
     def run(rng):
         setup = setup_one_point(reference_solution, rng, n_epochs=n_epochs, image_every=image_every)
         history, records, _, logdir = student_run(student, setup, record=True)
         logged = any(r.get("method") == "add_image" and r.get("tag") == "decision_boundary" for r in records)
-        try:
-            events = student.instrument("read_events", logdir)
-        except StudentError as exc:
-            events = exc
+        images = None
+        if (n_epochs, image_every) in IMAGE_RUNS and not logged:
+            images = disk_images(student, logdir, "decision_boundary")
+        events = None
+        if (n_epochs, image_every) == EVENTS_RUN:
+            try:
+                events = student.instrument("read_events", logdir)
+            except StudentError as exc:
+                events = exc
         return {"setup": setup, "history": history, "records": records, "events": events,
-                "disk_images": None if logged else disk_images(student, logdir, "decision_boundary")}
+                "disk_images": images}
 
     return shared(f"recorded run: one point, {n_epochs} epochs, an image every {image_every}", run)
 

@@ -25,7 +25,6 @@ import pytest
 from nncourse.grading.checks import as_array, load_helper
 
 runs = load_helper(__file__, "_logging_runs")
-EVENTS_RUN = (3, 2)  # (n_epochs, image_every) of the run whose event files are read back; images checks it too
 
 
 # ------------------------------------------------------------------------------------------ tests
@@ -325,7 +324,7 @@ def _logged_images(run):
 def test_images(student, shared, reference_solution):
     """image decision_boundary (3, H, W) at epochs 0, image_every, 2 * image_every, ... and the last"""
     one_colour = []
-    for n_epochs, every in ((5, 3), EVENTS_RUN):
+    for n_epochs, every in runs.IMAGE_RUNS:
         run = runs.recorded_run(shared, student, reference_solution, n_epochs=n_epochs, image_every=every)
         steps, flags = _logged_images(run)
         one_colour += flags
@@ -348,7 +347,7 @@ def test_images(student, shared, reference_solution):
 @pytest.mark.points(1)
 def test_events_on_disk(student, shared, reference_solution):
     """all logged events are in the event file when it returns (the writer is closed)"""
-    n_epochs, every = EVENTS_RUN
+    n_epochs, every = runs.EVENTS_RUN
     run = runs.recorded_run(shared, student, reference_solution, n_epochs=n_epochs, image_every=every)
     records = run["records"]
     logged = [r for r in records if r.get("method") in ("add_scalar", "add_histogram", "add_image")
