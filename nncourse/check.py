@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from nncourse import notebook_conventions as conventions
 from nncourse.config import GradingLimits
 from nncourse.intake import read_notebook
 from nncourse.sandbox.client import Worker
@@ -47,7 +48,7 @@ def run_public_checks(notebook: Path, *, public: dict[str, str], venv: Path, slo
         entry = outcomes.get(cell.index)
         error = entry.get("error") if entry else None
         if cell.kind == "check":
-            item = (cell.grade_id or "").removeprefix("test_")
+            item = conventions.checked_item(cell.grade_id) or ""
             if entry is None:
                 message = "did not run (an earlier cell hung or crashed)"
                 if run.timed_out_cell is not None:
