@@ -2,7 +2,9 @@
 
 Trusted side: the file is size-checked before it is read, decoded as strict UTF-8 and parsed as
 JSON with a recursion guard. Outputs are never looked at. IPython magics and shell escapes are
-neutralised (the worker is plain Python) and listed, so the student learns they did not run.
+neutralised (the worker is plain Python) and listed, so the student learns they did not run. With
+the assignment's given cells (``given_cells.GivenCells``), a cell's kind comes from its content, not
+from metadata a student can edit, and a notebook of another assignment is named as such.
 """
 
 from __future__ import annotations
@@ -11,8 +13,12 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nncourse import notebook_conventions as conventions
+
+if TYPE_CHECKING:
+    from nncourse.given_cells import GivenCells
 
 MAX_CELLS = 2000
 _MAGIC_LINE = re.compile(r"^(\s*)([%!].*|\w+\s*=\s*[%!].*)$")
@@ -49,8 +55,14 @@ class Notebook:
                 if conventions.runs_when_grading(cell.kind) or (include_checks and cell.kind == "check")]
 
 
-def read_notebook(path: Path, *, max_bytes: int) -> Notebook:
-    """Parse a submission; raises IntakeError with a specific reason for anything unusable."""
+def read_notebook(path: Path, *, max_bytes: int, given: GivenCells | None = None) -> Notebook:
+    """Parse a submission; raises IntakeError with a specific reason for anything unusable.
+
+    Args:
+        path: the submitted notebook.
+        max_bytes: largest accepted file.
+        given: the assignment's given cells; without them, kinds come from the cells' grade_ids.
+    """
     if path.is_symlink() or not path.is_file():
         raise IntakeError(f"{path.name} is not a regular file")
     size = path.stat().st_size
@@ -74,10 +86,27 @@ def read_notebook(path: Path, *, max_bytes: int) -> Notebook:
         raise IntakeError(f"unsupported notebook format {data.get('nbformat')!r} (expected nbformat 4)")
     if len(data["cells"]) > MAX_CELLS:
         raise IntakeError(f"notebook has {len(data['cells'])} cells (limit {MAX_CELLS})")
-    return _code_cells(data["cells"])
+    notebook = _code_cells(data["cells"], given)
+    if given is not None:
+        _check_assignment(data, given)
+    return notebook
 
 
-def _code_cells(raw_cells: list) -> Notebook:
+def _check_assignment(data: dict, given: GivenCells) -> None:
+    """Refuse a notebook of another assignment, named by its given cells (or, when it has none of
+    any assignment's, by its metadata)."""
+    sources = [conventions.source_text(c) for c in conventions.code_cells(data)]
+    other = given.belongs_elsewhere(sources)
+    reason = f"its given cells are {other}'s"
+    if other is None and not given.recognises(sources):
+        claimed = conventions.course_metadata(data).get("assignment")
+        other, reason = (claimed, f"its metadata says {claimed}") if claimed in given.others else (None, "")
+    if other is not None:
+        raise IntakeError(f"this is a notebook of {other}, not of {given.assignment} ({reason}): "
+                          f"submit your {given.assignment} notebook")
+
+
+def _code_cells(raw_cells: list, given: GivenCells | None) -> Notebook:
     cells, notes = [], []
     for index, raw in enumerate(raw_cells):
         if not isinstance(raw, dict):
@@ -90,6 +119,8 @@ def _code_cells(raw_cells: list) -> Notebook:
         if not isinstance(source, str):
             raise IntakeError(f"cell {index} is malformed (source is not text)")
         grade_id = conventions.grade_id(raw)
+        if given is not None:
+            grade_id = given.label(source, grade_id)
         source, removed = neutralise_magics(source)
         notes += [f"cell {index}: not run (IPython syntax): {line.strip()[:80]}" for line in removed]
         cells.append(Cell(index=index, source=source, grade_id=grade_id))

@@ -117,6 +117,11 @@ def checked_item(cell_id: str | None) -> str | None:
 
 
 # ------------------------------------------------------------------------------------- notebooks
+def course_metadata(notebook: dict) -> dict:
+    """The release's provenance in a notebook's metadata (``nncourse``: assignment, cohort, ...)."""
+    return _dict(_dict(_dict(notebook).get("metadata")).get("nncourse"))
+
+
 def code_cells(notebook: dict) -> list[dict]:
     return [c for c in _dict(notebook).get("cells", []) if is_code(c)]
 

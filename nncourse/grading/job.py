@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from nncourse.config import GradingLimits
+from nncourse.given_cells import GivenCells
 from nncourse.grading.plugin import GradingPlugin
 from nncourse.grading.reference import load_reference
 from nncourse.grading.results import SubmissionResult, TestResult, error_result
@@ -62,6 +63,7 @@ class Grader:
         self.spec = SandboxSpec(venv=venv or layout.venv, slot=slot, limits=limits, insecure=insecure)
         source = layout.source_notebook(assignment)
         self.points = rubric_points(source)
+        self.given = GivenCells.load(layout, self.assignment)
         self.max_score = sum(self.points.values())
         # the slot's sandbox (torch and the warm-up imports: seconds) starts while the reference loads;
         # if it fails to start, _start tries again for the first submission and reports why
@@ -93,7 +95,7 @@ class Grader:
         started = time.monotonic()
         sha = hashlib.sha256(notebook.read_bytes()).hexdigest() if notebook.is_file() else ""
         try:
-            parsed = read_notebook(notebook, max_bytes=self.limits.notebook_bytes)
+            parsed = read_notebook(notebook, max_bytes=self.limits.notebook_bytes, given=self.given)
         except (IntakeError, OSError) as exc:
             return error_result(student=student, assignment=self.assignment, max_score=self.max_score,
                                 error=f"not graded: {exc}", sha256=sha)
