@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from nncourse.layout import CourseLayout
+from nncourse.layout import CourseLayout, UnknownAssignment
 
 
 def _layout() -> CourseLayout:
@@ -17,7 +17,18 @@ def _layout() -> CourseLayout:
         return CourseLayout.find()
 
 
-@click.group()
+class _Commands(click.Group):
+    """Every command: an unknown assignment id is one line with the known ids (exit 2)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except UnknownAssignment as exc:
+            click.echo(str(exc), err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=_Commands)
 @click.version_option(package_name="nncourse")
 def main() -> None:
     """Release, grade and report the 'Neural Networks in PyTorch' assignments."""

@@ -9,6 +9,10 @@ from pathlib import Path
 ASSIGNMENT_ID = re.compile(r"^\d\d-[a-z0-9]+(-[a-z0-9]+)*$")
 
 
+class UnknownAssignment(ValueError):
+    """An assignment id that is not in ``source/``; the message lists the known ones."""
+
+
 @dataclass(frozen=True)
 class CourseLayout:
     """Paths of one course checkout (the folder that holds ``nbgrader_config.py``)."""
@@ -59,7 +63,7 @@ class CourseLayout:
     def check_assignment(self, assignment: str) -> str:
         if assignment not in self.assignments():
             known = ", ".join(self.assignments()) or "none"
-            raise ValueError(f"unknown assignment {assignment!r} (known: {known})")
+            raise UnknownAssignment(f"unknown assignment {assignment!r} (known: {known})")
         return assignment
 
     @staticmethod

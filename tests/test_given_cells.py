@@ -8,6 +8,7 @@ import pytest
 from nncourse import notebook_conventions as conventions
 from nncourse.given_cells import GivenCells
 from nncourse.grading.job import Grader
+from nncourse.grading.rubric import rubric_points
 from nncourse.intake import IntakeError, read_notebook
 from nncourse.sandbox.launcher import acquire_slot, check_sandbox
 
@@ -94,7 +95,8 @@ def test_only_metadata_names_the_assignment_when_no_given_cell_is_left(course, t
     assert [c.kind for c in cells] == ["student"]
 
 
-def test_a_stripped_or_rewritten_notebook_grades_exactly_as_the_original(course, tmp_path):
+def test_a_stripped_or_rewritten_notebook_grades_exactly_as_the_original_in_notebook_order(
+        course, tmp_path):
     check_sandbox(course.venv)
     original = _answered(course, ASSIGNMENT)
     mse = next(c for c in original["cells"] if conventions.grade_id(c) == "mse_loss")
@@ -111,6 +113,9 @@ def test_a_stripped_or_rewritten_notebook_grades_exactly_as_the_original(course,
         lock.close()
     first = results["original"]
     assert first.status == "graded" and 0 < first.score < first.max_score, first
+    items = list(dict.fromkeys(t.item for t in first.tests))
+    assert items == list(rubric_points(course.source_notebook(ASSIGNMENT))), "the notebook's order"
+    assert [t.number for t in first.tests if t.item == "predict"][0] == "1.1"
     for name in ("stripped", "rewritten"):
         result = results[name]
         assert (result.score, result.cell_errors, result.notes) == \

@@ -188,7 +188,8 @@ class Grader:
         plugin = GradingPlugin(open_session=lambda seed: self._open_session(attempt, kinds, seed),
                                reference=self.reference, secret=self.secret, sha256=sha,
                                call_seconds=self.limits.call_seconds,
-                               deadline=started + self.limits.job_seconds)
+                               deadline=started + self.limits.job_seconds,
+                               item_order=tuple(self.points))
         args = [str(self.layout.autograder_dir(self.assignment)), "-q", "-p", "no:cacheprovider",
                 "-p", "no:randomly", "--assert=plain", "--import-mode=importlib", "-o", "addopts=",
                 # these two run gc.collect() at exit: about 0.5 s each in a process that holds torch

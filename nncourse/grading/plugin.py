@@ -47,6 +47,8 @@ class GradingPlugin:
         sha256: hash of the submitted notebook.
         call_seconds: per-call timeout.
         deadline: monotonic time after which remaining tests fail without running.
+        item_order: the graded items in the notebook's order; rubric lines are numbered and
+            reported in it (the tests still run in pytest's order).
     """
 
     open_session: Callable
@@ -55,6 +57,7 @@ class GradingPlugin:
     sha256: str
     call_seconds: float
     deadline: float
+    item_order: tuple[str, ...] = ()
     outcomes: dict[str, TestOutcome] = field(default_factory=dict)
     collection_errors: list[str] = field(default_factory=list)
     shared_results: dict[str, tuple[bool, object]] = field(default_factory=dict)
@@ -117,7 +120,9 @@ class GradingPlugin:
     def pytest_collection_modifyitems(self, items) -> None:
         files: dict[str, int] = {}
         counts: dict[str, int] = {}
-        for item in items:
+        rank = {item: position for position, item in enumerate(self.item_order)}
+        for item in sorted(items, key=lambda i: rank.get(Path(str(i.path)).stem.removeprefix("test_"),
+                                                          len(rank))):
             path = Path(str(item.path))
             file_number = files.setdefault(path.name, len(files) + 1)
             counts[path.name] = counts.get(path.name, 0) + 1

@@ -160,8 +160,9 @@ class CatalogSuite:
             metafunc.parametrize("entry", chosen, ids=[e["name"] for e in chosen])
 
     @pytest.fixture(scope="class")
-    def graded(self, tmp_path_factory):
-        return self.catalog.grade_all(tmp_path_factory.mktemp(f"catalog-{self.ASSIGNMENT}"))
+    @classmethod
+    def graded(cls, tmp_path_factory):
+        return cls.catalog.grade_all(tmp_path_factory.mktemp(f"catalog-{cls.ASSIGNMENT}"))
 
     def test_catalog_and_rubric_are_consistent(self):
         catalog = self.catalog
