@@ -69,6 +69,14 @@ def test_cell_errors_name_the_cell_and_line(grader, tmp_path):
     assert result.cell_errors == ("cell 1: NameError at line 2: name 'undefined_name' is not defined",)
 
 
+def test_a_cell_error_raised_in_a_function_of_another_cell_names_that_cell_and_line(grader, tmp_path):
+    helper = "def helper():\n    x = 1\n    return undefined_name"
+    path = toy_notebook(tmp_path / "f.ipynb", extra_cells=[helper, "helper()"])
+    result = grader.grade(path, student="f")
+    assert result.cell_errors == (
+        "cell 2: NameError in cell 1, line 3: name 'undefined_name' is not defined",)
+
+
 def test_the_same_submission_gets_the_same_result_every_time(grader, tmp_path):
     path = toy_notebook(tmp_path / "d.ipynb", body="    return 2 * np.asarray(x, dtype=float) + (np.size(x) > 3)")
     first = grader.grade(path, student="d").to_json()

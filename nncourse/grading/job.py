@@ -213,7 +213,7 @@ class Grader:
         for cell in run.cells:
             if cell.get("status") == "error" and isinstance(cell.get("error"), dict):
                 error = cell["error"]
-                where = f" at line {str(error.get('where', '')).rsplit('line ', 1)[-1]}" if error.get("where") else ""
+                where = _position(error.get("where"), cell.get("index"))
                 message = str(error.get("message", ""))[:300]
                 lines.append(f"{_cell_label(cell.get('index'), kinds)}: {error.get('type')}{where}: {message}")
         return lines
@@ -231,6 +231,15 @@ def _well_formed(run: CellRun) -> bool:
     return isinstance(run.cells, list) and all(
         isinstance(cell, dict) and isinstance(cell.get("index"), int) and isinstance(cell.get("error", {}), dict)
         for cell in run.cells)
+
+
+def _position(where, index) -> str:
+    """" at line 6" when the failing line is in the cell that ran, else " in cell 7, line 6" (a
+    function defined in cell 7 and called from this cell)."""
+    if not where:
+        return ""
+    text = str(where)
+    return " at " + text.split(", ", 1)[1] if text.startswith(f"cell {index}, ") else f" in {text}"
 
 
 def _cell_label(index, kinds: dict) -> str:
