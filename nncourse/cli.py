@@ -18,12 +18,15 @@ def _layout() -> CourseLayout:
 
 
 class _Commands(click.Group):
-    """Every command: an unknown assignment id is one line with the known ids (exit 2)."""
+    """Every command: an unknown assignment id (one line with the known ids) or an unreadable course
+    secret is one line and exit 2, not a traceback."""
 
     def invoke(self, ctx: click.Context):
+        from nncourse.secret import SecretUnreadable
+
         try:
             return super().invoke(ctx)
-        except UnknownAssignment as exc:
+        except (UnknownAssignment, SecretUnreadable) as exc:
             click.echo(str(exc), err=True)
             ctx.exit(2)
 

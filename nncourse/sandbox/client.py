@@ -20,7 +20,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nncourse.sandbox.launcher import SandboxSpec, processes_of, reap_uid, worker_command
+from nncourse.sandbox.launcher import SandboxSpec, processes_of, reap_uid, slot_folder_prefix, worker_command
 from nncourse.sandbox.worker import wire
 
 SIGNAL_NAMES = {signal.SIGSEGV: "a segmentation fault", signal.SIGKILL: "SIGKILL (killed)",
@@ -84,7 +84,7 @@ class SlotServer:
         the starting thread.
         """
         self.spec = spec
-        self._dir = Path(tempfile.mkdtemp(prefix=f"nncourse-slot{spec.slot}-"))
+        self._dir = Path(tempfile.mkdtemp(prefix=slot_folder_prefix(spec.slot)))
         os.chmod(self._dir, 0o755)
         self._control, child_end = socket.socketpair()
         self.output = bytearray()
@@ -191,9 +191,10 @@ class SlotServer:
             pass
         self._drain.join(timeout=1.0)
         reap_uid(self.spec.uid)
-        for child in self._dir.iterdir():
-            child.unlink()
-        self._dir.rmdir()
+        if self._dir.is_dir():  # a second close (a job that ended badly closes it first) is a no-op
+            for child in self._dir.iterdir():
+                child.unlink()
+            self._dir.rmdir()
 
 
 class Job:

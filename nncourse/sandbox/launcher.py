@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import subprocess
 import tempfile
 import time
@@ -160,8 +161,7 @@ def acquire_slot(*, first: int = 0, count: int = 64):
     """
     import fcntl
 
-    lock_dir = Path("/tmp/nncourse-slots")
-    lock_dir.mkdir(mode=0o700, exist_ok=True)
+    lock_dir = slot_lock_dir()
     for slot in range(first, first + count):
         handle = open(lock_dir / f"slot-{slot}.lock", "w")
         try:
@@ -175,14 +175,46 @@ def acquire_slot(*, first: int = 0, count: int = 64):
     raise SandboxUnavailable(f"all {count} sandbox slots are busy")
 
 
+def slot_lock_dir() -> Path:
+    """This user's folder of slot locks, private to it (created on first use).
+
+    Root's slots select sandbox uids, so every root grader shares ``/tmp/nncourse-slots``; any
+    other user's worker runs as that user, so each user locks slots in a folder of its own
+    (``/tmp/nncourse-slots-<uid>``) that no other user can read, replace or fill with symlinks.
+    """
+    uid = os.geteuid()
+    folder = Path(tempfile.gettempdir()) / ("nncourse-slots" if uid == 0 else f"nncourse-slots-{uid}")
+    try:
+        folder.mkdir(mode=0o700)
+    except FileExistsError:
+        pass
+    info = os.lstat(folder)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != uid or info.st_mode & 0o077:
+        raise SandboxUnavailable(f"{folder} is not a private folder of this user (uid {uid}): "
+                                 "remove it and run the command again")
+    return folder
+
+
+def _slot_folder_base() -> str:
+    """Scratch folders are ``<base><slot>-<random>`` in /tmp: root's and each user's apart."""
+    uid = os.geteuid()
+    return "nncourse-slot" if uid == 0 else f"nncourse-u{uid}-slot"
+
+
+def slot_folder_prefix(slot: int) -> str:
+    """The prefix of a slot's scratch folder in /tmp (``tempfile.mkdtemp(prefix=...)``)."""
+    return f"{_slot_folder_base()}{slot}-"
+
+
 def _remove_stale_slot_folders(lock_dir: Path, *, own: int) -> None:
-    """Remove the slot folders (students' cells) that killed graders left in /tmp: those of our new slot
-    and of every slot nobody holds."""
+    """Remove the slot folders (students' cells) that killed graders of this user left in /tmp: those
+    of our new slot and of every slot nobody holds (another user's folders are never touched)."""
     import fcntl
 
-    for folder in Path(tempfile.gettempdir()).glob("nncourse-slot*-*"):
-        number = folder.name.split("-")[1].removeprefix("slot")
-        if not number.isdigit():
+    base = _slot_folder_base()
+    for folder in Path(tempfile.gettempdir()).glob(f"{base}*-*"):
+        number = folder.name.removeprefix(base).split("-")[0]
+        if not number.isdigit() or folder.is_symlink() or folder.lstat().st_uid != os.geteuid():
             continue
         if int(number) == own:
             shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,84 @@
+"""Several users on one machine: each one's `nncourse check` and `nncourse grade` work, whoever came first.
+
+The test creates two unprivileged users (useradd), runs the real commands as each of them in turn,
+and removes the users again.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+
+from nncourse import notebook_conventions as conventions
+
+REPO = Path(__file__).resolve().parent.parent
+ASSIGNMENT = "01-gradient-descent"
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not (shutil.which("useradd") and shutil.which("runuser")),
+                                reason="creating two test users needs root and useradd")
+
+
+@pytest.fixture
+def two_users():
+    names = [f"nnct{uuid.uuid4().hex[:8]}" for _ in range(2)]
+    created = []
+    try:
+        for name in names:
+            subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
+                            name], check=True, capture_output=True)
+            created.append(name)
+        yield names
+    finally:
+        for name in created:
+            uid = int(subprocess.run(["id", "-u", name], capture_output=True, text=True).stdout)
+            subprocess.run(["userdel", name], capture_output=True)
+            shutil.rmtree(f"/tmp/nncourse-slots-{uid}", ignore_errors=True)
+
+
+def _as(user: str, args: list[str], home: Path, **extra: str) -> subprocess.CompletedProcess:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8", "MPLBACKEND": "Agg", **extra}
+    return subprocess.run([shutil.which("runuser"), "-u", user, "--", str(REPO / ".venv" / "bin" / "nncourse"), *args],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture
+def shared_tmp():
+    """A folder every user can reach (pytest's own tmp_path is private to root)."""
+    folder = Path(tempfile.mkdtemp(prefix="nncourse-two-users-"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_two_users_each_check_and_grade_on_one_machine(two_users, shared_tmp):
+    tmp_path = shared_tmp
+    release, source = (json.loads(p.read_text()) for p in (REPO / "release" / ASSIGNMENT /
+                       "gradient-descent.ipynb", REPO / "source" / ASSIGNMENT / "gradient-descent.ipynb"))
+    for user in two_users:
+        home = tmp_path / user
+        submitted = home / "submitted" / "alice" / ASSIGNMENT
+        submitted.mkdir(parents=True)
+        (submitted / "gradient-descent.ipynb").write_text(
+            json.dumps(conventions.answered(release, source, {"predict"})))
+        shutil.chown(home, user)
+        for path in home.rglob("*"):
+            shutil.chown(path, user)
+    for user in two_users:  # the first user's lock folder must not lock the second one out
+        home = tmp_path / user
+        notebook = home / "submitted" / "alice" / ASSIGNMENT / "gradient-descent.ipynb"
+        check = _as(user, ["check", str(notebook)], home)
+        assert "PASS  predict" in check.stdout.splitlines(), f"{user}: {check.stdout}{check.stderr}"
+        args = ["grade", str(home / "submitted"), "-a", ASSIGNMENT, "-o", str(home / "out"), "--insecure",
+                "--db", f"sqlite:///{home / 'gradebook.db'}"]
+        refused = _as(user, args, home)  # root's secret (mode 0600, or not creatable here) is not theirs
+        assert refused.returncode == 2 and refused.stderr.splitlines()[-1].startswith(
+            "cannot read the course secret"), refused.stderr
+        grade = _as(user, args, home, NNCOURSE_SECRET="shared-by-the-course-staff")
+        assert grade.returncode == 0, f"{user}: {grade.stdout}{grade.stderr}"
+        result = json.loads((home / "out" / "alice" / ASSIGNMENT / "results.json").read_text())
+        assert result["status"] == "graded" and result["score"] > 0, result
