@@ -50,6 +50,8 @@ def release_cli(assignments: tuple[str, ...], cohort: str | None, check: bool) -
                      progress=lambda line: click.echo(line, err=True))
     for assignment, seconds in report.seconds.items():
         click.echo(f"{assignment}: solution notebook runs in {seconds:.1f} s")
+    for assignment, changes in report.changes.items():
+        click.echo(f"{assignment}: student notebook {changes}")
     if not report.ok:
         for problem in report.problems:
             click.echo(f"FAIL {problem}", err=True)
@@ -63,8 +65,11 @@ def release_cli(assignments: tuple[str, ...], cohort: str | None, check: bool) -
 @click.option("--out", "-o", required=True, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--jobs", "-j", default=1, show_default=True, help="Submissions graded in parallel.")
 @click.option("--db", "db_url", default=None, help="Gradebook URL (default: nbgrader_config.py's).")
+@click.option("--cohort", default=None, help="Cohort whose gradebook receives the scores (default: the "
+              "released one, release/cohort.txt).")
 @click.option("--insecure", is_flag=True, help="Grade without the sandbox (only if it cannot be built).")
-def grade_cli(submitted: Path, assignment: str, out: Path, jobs: int, db_url: str | None, insecure: bool) -> None:
+def grade_cli(submitted: Path, assignment: str, out: Path, jobs: int, db_url: str | None,
+              cohort: str | None, insecure: bool) -> None:
     """Grade SUBMITTED/<student>/<assignment>/*.ipynb into OUT, the gradebook and a report."""
     from nncourse.grading.gradebook import GradebookError
     from nncourse.grading.run import eprint, grade, score_table
@@ -74,7 +79,7 @@ def grade_cli(submitted: Path, assignment: str, out: Path, jobs: int, db_url: st
         eprint("WARNING: --insecure: students' code runs WITHOUT namespaces; use only for trusted notebooks")
     try:
         summary = grade(submitted, layout=_layout(), assignment=assignment, out=out, jobs=jobs, db_url=db_url,
-                        insecure=insecure, progress=eprint)
+                        insecure=insecure, progress=eprint, cohort=cohort)
     except SandboxUnavailable as exc:
         eprint(f"cannot grade safely: {exc}")
         sys.exit(2)

@@ -10,17 +10,32 @@ from pathlib import Path
 from nncourse.layout import CourseLayout
 
 
-def load_nbgrader_config(layout: CourseLayout):
+def load_nbgrader_config(layout: CourseLayout, *, cohort: str | None = None):
     """The course's nbgrader_config.py as a traitlets Config; raises on any error in it.
 
     nbgrader itself only logs errors in this file and carries on with defaults, which once let a
     broken config grade everyone with full marks; we refuse instead. (traitlets alone: importing
     nbgrader or nbformat costs seconds.)
+
+    Args:
+        layout: the course checkout.
+        cohort: the cohort whose course id and gradebook the file should give (its
+            ``NNCOURSE_COHORT``); default: the released one (``release/cohort.txt``).
     """
     from traitlets.config.loader import PyFileConfigLoader
 
     loader = PyFileConfigLoader("nbgrader_config.py", path=str(layout.root))
-    return loader.load_config()
+    if cohort is None:
+        return loader.load_config()
+    saved = os.environ.get("NNCOURSE_COHORT")
+    os.environ["NNCOURSE_COHORT"] = cohort  # the file's own knob, set only while it is read
+    try:
+        return loader.load_config()
+    finally:
+        if saved is None:
+            os.environ.pop("NNCOURSE_COHORT", None)
+        else:
+            os.environ["NNCOURSE_COHORT"] = saved
 
 
 @contextlib.contextmanager

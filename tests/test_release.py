@@ -34,9 +34,10 @@ def _quiet(_line):
     pass
 
 
-def test_toy_release_publishes_a_stubbed_student_version_with_otter_checks(toy):
+def test_toy_release_publishes_a_stubbed_student_version_with_otter_checks(toy, capfd):
     report = release(toy, cohort="2027-spring", progress=_quiet)
     assert report.ok, report.problems
+    assert "without encryption" not in capfd.readouterr().err, "the kernel's log reached the terminal"
     student = toy.release_notebook("01-toy")
     data = json.loads(student.read_text())
     assert data["metadata"]["nncourse"]["cohort"] == "2027-spring"
@@ -63,18 +64,21 @@ def test_release_check_reports_a_hand_edited_or_extra_release_file(toy):
 
 
 def test_an_unchanged_release_keeps_the_solution_outputs_and_a_changed_source_refreshes_them(toy):
-    assert release(toy, progress=_quiet).ok
+    first = release(toy, progress=_quiet)
+    assert first.ok and first.changes == {"01-toy": "new"}
     path = toy.solution_notebook("01-toy")
     data = json.loads(path.read_text())
     cell = next(c for c in data["cells"] if c["cell_type"] == "code" and c.get("outputs"))
     cell["outputs"] = [{"name": "stdout", "output_type": "stream", "text": ["training took 0.9 s\n"]}]
     path.write_text(json.dumps(data))  # as a run with other timings would have left it
     before = path.read_bytes()
-    assert release(toy, progress=_quiet).ok
+    again = release(toy, progress=_quiet)
+    assert again.ok and again.changes == {"01-toy": "unchanged"}
     assert path.read_bytes() == before, "a release with unchanged sources must leave git status clean"
     source = toy.source_notebook("01-toy")
     source.write_text(source.read_text().replace("Twice x.", "Twice x, again."))
-    assert release(toy, progress=_quiet).ok
+    changed = release(toy, progress=_quiet)
+    assert changed.ok and changed.changes == {"01-toy": "1 cell changed (76662790)"}
     assert "Twice x, again." in path.read_text() and "training took 0.9 s" not in path.read_text()
 
 

@@ -25,18 +25,24 @@ class GradebookTarget:
     db_url: str
     course_id: str
 
+    @property
+    def cohort(self) -> str:
+        return self.course_id.removeprefix("nn-pytorch-")
+
     @classmethod
-    def from_config(cls, layout: CourseLayout, db_url: str | None = None) -> GradebookTarget:
+    def from_config(cls, layout: CourseLayout, db_url: str | None = None, *,
+                    cohort: str | None = None) -> GradebookTarget:
+        """The gradebook of ``cohort`` (default: the released cohort), or ``db_url`` if given."""
         from nncourse.nbgrader_env import load_nbgrader_config
 
-        config = load_nbgrader_config(layout).CourseDirectory
+        config = load_nbgrader_config(layout, cohort=cohort).CourseDirectory
         url = db_url or (config.db_url if "db_url" in config else layout.default_db_url)
         return cls(db_url=url, course_id=config.course_id if "course_id" in config else "nn-pytorch")
 
 
 def grade(submitted: Path, *, layout: CourseLayout, assignment: str, out: Path, jobs: int = 1,
           db_url: str | None = None, insecure: bool = False, limits: GradingLimits = GradingLimits(),
-          progress: Callable[[str], None] | None = None) -> BatchSummary:
+          progress: Callable[[str], None] | None = None, cohort: str | None = None) -> BatchSummary:
     """Grade ``SUBMITTED/<student>/<assignment>/*.ipynb`` into OUT and the gradebook.
 
     Raises:
@@ -48,7 +54,9 @@ def grade(submitted: Path, *, layout: CourseLayout, assignment: str, out: Path, 
     if not insecure:
         check_sandbox(layout.venv)
     points = rubric_points(layout.source_notebook(assignment))
-    target = GradebookTarget.from_config(layout, db_url)
+    target = GradebookTarget.from_config(layout, db_url, cohort=cohort)
+    if progress is not None:
+        progress(f"cohort {target.cohort}: scores go to the gradebook {target.db_url}")
     out.mkdir(parents=True, exist_ok=True)  # the gradebook may live in OUT
     check_gradebook_url(target.db_url)
     notebook_id = layout.notebook_name(assignment).removesuffix(".ipynb")

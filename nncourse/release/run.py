@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nncourse.layout import CourseLayout
+from nncourse.release.changes import notebook_changes
 from nncourse.release.generate import committed_cohort, generate_student_version
 from nncourse.release.solutions import execute_solution
 from nncourse.release.verify import verify_release_folder, verify_solution, verify_student_version
@@ -24,6 +25,7 @@ class ReleaseReport:
     cohort: str
     seconds: dict[str, float] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    changes: dict[str, str] = field(default_factory=dict)  # assignment -> what changed in its notebook
 
     @property
     def ok(self) -> bool:
@@ -55,6 +57,7 @@ def release(layout: CourseLayout, *, assignments: list[str] | None = None, cohor
         for assignment in ids:
             progress(f"{assignment}: generating the student version with nbgrader")
             student = generate_student_version(layout, assignment, scratch=scratch, cohort=report.cohort)
+            report.changes[assignment] = notebook_changes(layout.release_notebook(assignment), student)
             report.problems += verify_student_version(layout.source_notebook(assignment), student)
             report.problems += verify_release_folder(student.parent, student.name)
             progress(f"{assignment}: executing the solution notebook")

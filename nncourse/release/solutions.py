@@ -33,8 +33,11 @@ def execute_solution(source: Path, destination: Path, *, cohort: str, assignment
     started = time.monotonic()
     try:
         with tempfile.TemporaryDirectory(prefix="nncourse-solution-") as workdir:
+            # the kernel's own log stays at errors: its warning that a local, short-lived kernel talks
+            # over loopback TCP without encryption only alarms an instructor who can do nothing about it
             client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", record_timing=False,
-                                    resources={"metadata": {"path": workdir}})
+                                    resources={"metadata": {"path": workdir}},
+                                    extra_arguments=["--IPKernelApp.log_level=ERROR"])
             client.execute()
     except CellExecutionError as exc:
         raise RuntimeError(f"{source} does not run clean: {str(exc)[-1500:]}") from None
