@@ -17,8 +17,11 @@ from pathlib import Path
 from nncourse import notebook_conventions as conventions
 from nncourse.layout import CourseLayout
 
-# the release's own cells: otter's init cell and the `grader.check("<item>")` cells (otter_checks.py)
+# the release's own cells (release/otter_checks.py, release/student_cells.py), also as earlier releases
+# wrote them: otter's init cell, the install and public-checks cells, `grader.check("<item>")`
 _OTTER_INIT = re.compile(r"(#[^\n]*\n)*import otter\ngrader = otter\.Notebook\([^\n]*\)")
+_RELEASE_HEADERS = {"# Course packages: installs the ones missing here": "demo_install",
+                    "# Public checks: the cell after each exercise runs them": "demo_public_checks"}
 _CHECK_CALL = re.compile(r"grader\.check\((?P<q>['\"])(?P<item>\w+)(?P=q)\)")
 
 
@@ -63,6 +66,9 @@ class GivenCells:
             return self.by_source[text]
         if _OTTER_INIT.fullmatch(text):
             return "demo_otter_init"
+        for header, cell_id in _RELEASE_HEADERS.items():
+            if text.startswith(header):  # skipping a cell only ever costs its author
+                return cell_id
         check = _CHECK_CALL.fullmatch(text)
         if check and check.group("item") in self.items:
             return conventions.check_id(check.group("item"))

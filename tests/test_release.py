@@ -95,22 +95,42 @@ def test_verification_catches_leaked_solution_lines_and_missing_stubs(toy, tmp_p
     assert any("double is not a NotImplementedError stub" in p for p in problems)
 
 
-def test_a_student_sees_the_otter_check_pass_once_the_item_is_implemented(toy, tmp_path):
+def test_a_release_notebook_alone_in_an_empty_folder_runs_its_checks(toy, tmp_path):
     assert release(toy, progress=_quiet).ok
     folder = tmp_path / "student"
-    shutil.copytree(toy.release / "01-toy", folder)
+    folder.mkdir()  # the notebook only: no checks/ folder, no course, no otter needed
+    shutil.copy(toy.release_notebook("01-toy"), folder / "toy.ipynb")
     outputs = {}
-    for label, body in (("stub", None), ("done", "    return 2 * np.asarray(x, dtype=float)")):
+    for label, body in (("stub", None), ("done", "    return 2 * np.asarray(x, dtype=float)"),
+                        ("wrong", "    return x * 3")):
         notebook = nbformat.read(folder / "toy.ipynb", as_version=4)
         for cell in notebook.cells:
             if body and conventions.grade_id(cell) == "double":
                 cell.source = "def double(x):\n" + body
+        notebook.cells.append(nbformat.v4.new_code_cell('grader.check("nothing")'))
         NotebookClient(notebook, kernel_name="python3", allow_errors=True,
                        resources={"metadata": {"path": str(folder)}}).execute()
-        check = next(c for c in notebook.cells if c.source == 'grader.check("double")')
-        outputs[label] = json.dumps(check.outputs)
-    assert "All test cases passed" in outputs["done"]
-    assert "All test cases passed" not in outputs["stub"] and "NotImplementedError" in outputs["stub"]
+        errors = [o for c in notebook.cells if c.cell_type == "code" and "grader" in c.source
+                  for o in c.outputs if o["output_type"] == "error"]
+        assert not errors, f"{label}: a check cell shows a traceback: {errors}"
+        texts = ["".join(o.get("text", "")) for c in notebook.cells if c.cell_type == "code"
+                 for o in c.outputs]
+        outputs[label] = [line for text in texts for line in text.splitlines()]
+    assert "the course's packages are all installed" in outputs["done"]
+    assert "double: all public checks pass" in outputs["done"]
+    assert "double: not implemented yet" in outputs["stub"]
+    assert any(line.startswith("double: FAILED: AssertionError") and "assert double(1) == 2" in line
+               for line in outputs["wrong"]), outputs["wrong"]
+    assert "nothing: this notebook has no public checks for it (is the name right?)" in outputs["done"]
+
+
+def test_the_release_publishes_the_student_requirements(toy):
+    assert release(toy, progress=_quiet).ok
+    lines = (toy.release / "requirements.txt").read_text().splitlines()
+    assert "torch==2.13.0" in lines and "--extra-index-url https://download.pytorch.org/whl/cpu" in lines
+    assert not [line for line in lines if line.startswith(("nbgrader", "pytest", "otter"))]
+    data = json.loads(toy.release_notebook("01-toy").read_text())
+    assert data["metadata"]["nncourse"]["public_checks"] == {"double": "assert double(1) == 2"}
 
 
 def test_the_readme_rubric_table_is_the_rubric_of_the_source_notebooks(course):

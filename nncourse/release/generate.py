@@ -52,8 +52,9 @@ def generate_student_version(layout: CourseLayout, assignment: str, *, scratch: 
 def tag_notebook(path: Path, *, cohort: str, kind: str, assignment: str) -> None:
     """Record provenance in the notebook metadata and write it in nbformat's canonical form."""
     notebook = nbformat.read(path, as_version=4)
-    notebook.metadata["nncourse"] = {"generated_by": GENERATED_BY, "kind": kind, "assignment": assignment,
-                                     "cohort": cohort, "course_id": course_id_for(cohort)}
+    notebook.metadata.setdefault("nncourse", {}).update(
+        {"generated_by": GENERATED_BY, "kind": kind, "assignment": assignment, "cohort": cohort,
+         "course_id": course_id_for(cohort)})
     nbformat.write(notebook, path)
 
 

@@ -10,12 +10,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nncourse.layout import CourseLayout
+from nncourse.release import student_cells
 from nncourse.release.changes import notebook_changes
 from nncourse.release.generate import committed_cohort, generate_student_version
+from nncourse.release.otter_checks import PYPROJECT
 from nncourse.release.solutions import execute_solution
 from nncourse.release.verify import verify_release_folder, verify_solution, verify_student_version
 
 COHORT_FILE = "cohort.txt"
+REQUIREMENTS_FILE = "requirements.txt"  # the student environment (release/student_cells.py)
+
+
+def _requirements() -> str:
+    return student_cells.requirements_text(student_cells.student_pins(PYPROJECT))
 
 
 @dataclass
@@ -83,6 +90,9 @@ def _drift(layout: CourseLayout, built: dict, cohort: str) -> list[str]:
     cohort_file = layout.release / COHORT_FILE
     if not cohort_file.is_file() or cohort_file.read_text().strip() != cohort:
         problems.append(f"release/{COHORT_FILE} does not record cohort {cohort!r}")
+    requirements = layout.release / REQUIREMENTS_FILE
+    if not requirements.is_file() or requirements.read_text(encoding="utf-8") != _requirements():
+        problems.append(f"release/{REQUIREMENTS_FILE} is out of date: run 'make release'")
     for assignment, (student, solution) in built.items():
         for generated in sorted(p for p in student.parent.rglob("*") if p.is_file()):
             relative = generated.relative_to(student.parent.parent)
@@ -112,6 +122,7 @@ def _same_solution(committed: Path, built: Path) -> bool:
 def _publish(layout: CourseLayout, built: dict, cohort: str) -> None:
     layout.release.mkdir(exist_ok=True)
     (layout.release / COHORT_FILE).write_text(cohort + "\n", encoding="utf-8")
+    (layout.release / REQUIREMENTS_FILE).write_text(_requirements(), encoding="utf-8")
     for assignment, (student, solution) in built.items():
         for folder, generated in ((layout.release / assignment, student.parent),
                                   (layout.solutions / assignment, solution.parent)):
