@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from nncourse import notebook_conventions as conventions
 from nncourse.config import GradingLimits
 from nncourse.intake import read_notebook
+from nncourse.layout import CourseLayout
 from nncourse.sandbox.client import Worker
 from nncourse.sandbox.launcher import SandboxSpec
 
@@ -19,6 +21,46 @@ class CheckResult:
     item: str
     passed: bool
     message: str
+
+
+def _metadata_checks(path: Path) -> dict[str, str]:
+    """grade_id -> public asserts kept in a released notebook's metadata ({} if none or unreadable)."""
+    try:
+        meta = conventions.course_metadata(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return {}
+    checks = meta.get("public_checks")
+    if not isinstance(checks, dict):
+        return {}
+    return {conventions.check_id(k): v for k, v in checks.items() if isinstance(v, str)}
+
+
+def find_public_checks(notebook: Path, *, layout: CourseLayout | None,
+                       assignment: str | None) -> tuple[str | None, dict[str, str]]:
+    """The assignment and its public checks (grade_id -> asserts) for a student's notebook.
+
+    Needs no ``source/``: the checks come from the course's released notebook, else from the
+    student's notebook itself (a release keeps them in its metadata), else, in an instructor's
+    checkout of an older release, from the source notebook.
+    """
+    if assignment is None:
+        try:
+            assignment = conventions.course_metadata(json.loads(notebook.read_text())).get("assignment")
+        except (OSError, ValueError):
+            assignment = None
+    if assignment is None and layout is not None:
+        assignment = {layout.notebook_name(a): a for a in layout.assignments()}.get(notebook.name)
+    if layout is not None and assignment is not None:
+        layout.check_assignment(assignment)
+        released = _metadata_checks(layout.release_notebook(assignment))
+        if released:
+            return assignment, released
+    own = _metadata_checks(notebook)
+    if own or layout is None or assignment is None or not layout.source_notebook(assignment).is_file():
+        return assignment, own
+    from nncourse.release.otter_checks import public_checks
+
+    return assignment, public_checks(layout.source_notebook(assignment))
 
 
 def run_public_checks(notebook: Path, *, public: dict[str, str], venv: Path, slot: int,

@@ -119,32 +119,31 @@ def grade_one_cli(notebook: Path, assignment: str, insecure: bool, as_json: bool
 @click.option("--assignment", "-a", default=None, help="Default: read from the notebook.")
 def check_cli(notebook: Path, assignment: str | None) -> None:
     """Run your notebook's public checks the way the grader runs it (before you submit)."""
-    import json
-
-    from nncourse.check import run_public_checks
-    from nncourse.release.otter_checks import public_checks
+    from nncourse.check import find_public_checks, run_public_checks
     from nncourse.sandbox.launcher import SandboxUnavailable, acquire_slot, check_sandbox
 
-    layout = _layout()
-    if assignment is None:
-        try:
-            assignment = json.loads(notebook.read_text())["metadata"]["nncourse"]["assignment"]
-        except (ValueError, KeyError, TypeError):
-            stem = {layout.notebook_name(a): a for a in layout.assignments()}
-            assignment = stem.get(notebook.name)
+    try:
+        layout = _layout()
+    except FileNotFoundError:  # a student with the notebook only
+        layout = None
+    assignment, public = find_public_checks(notebook, layout=layout, assignment=assignment)
     if assignment is None:
         click.echo("which assignment is this? pass --assignment ID", err=True)
         sys.exit(2)
-    public = public_checks(layout.source_notebook(layout.check_assignment(assignment)))
+    if not public:
+        click.echo(f"no public checks for {assignment} here: check the notebook with its own "
+                   "cells (Run All, then grader.check_all())", err=True)
+        sys.exit(2)
+    venv = layout.venv if layout is not None and layout.venv.is_dir() else Path(sys.prefix)
     insecure = False
     try:
-        check_sandbox(layout.venv)
+        check_sandbox(venv)
     except SandboxUnavailable:
         insecure = True
         click.echo("(no sandbox here: running your own notebook without isolation)", err=True)
     slot, lock = acquire_slot()
     try:
-        results, errors = run_public_checks(notebook, public=public, venv=layout.venv, slot=slot,
+        results, errors = run_public_checks(notebook, public=public, venv=venv, slot=slot,
                                             insecure=insecure)
     finally:
         lock.close()

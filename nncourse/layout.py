@@ -24,9 +24,10 @@ class CourseLayout:
         """The layout of the course containing ``start`` (default: the installed package's checkout)."""
         here = (start or Path(__file__).resolve().parent.parent).resolve()
         for candidate in (here, *here.parents):
-            if (candidate / "nbgrader_config.py").is_file() and (candidate / "source").is_dir():
-                return cls(candidate)
-        raise FileNotFoundError(f"no course (nbgrader_config.py + source/) at or above {here}")
+            if (candidate / "nbgrader_config.py").is_file() and \
+                    ((candidate / "source").is_dir() or (candidate / "release").is_dir()):
+                return cls(candidate)  # a student's copy may hold release/ only
+        raise FileNotFoundError(f"no course (nbgrader_config.py + source/ or release/) at or above {here}")
 
     @property
     def source(self) -> Path:
@@ -57,8 +58,11 @@ class CourseLayout:
         return f"sqlite:///{self.root / 'gradebook.db'}"
 
     def assignments(self) -> list[str]:
-        """Assignment ids present in ``source/``, sorted."""
-        return sorted(p.name for p in self.source.iterdir() if p.is_dir() and ASSIGNMENT_ID.match(p.name))
+        """Assignment ids present in ``source/`` (in ``release/`` for a student's copy), sorted."""
+        folder = self.source if self.source.is_dir() else self.release
+        if not folder.is_dir():
+            return []
+        return sorted(p.name for p in folder.iterdir() if p.is_dir() and ASSIGNMENT_ID.match(p.name))
 
     def check_assignment(self, assignment: str) -> str:
         if assignment not in self.assignments():

@@ -3,6 +3,7 @@
 import json
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import nbformat
@@ -157,3 +158,20 @@ def test_the_committed_release_and_solutions_are_up_to_date(course):
     assert report.ok, "\n".join(report.problems)
     for assignment, seconds in report.seconds.items():
         assert seconds <= 60, f"{assignment} took {seconds:.1f} s to run (budget 30 s on an idle machine)"
+
+
+def test_check_needs_only_the_release_in_a_students_copy(toy):
+    assert release(toy, progress=_quiet).ok
+    for folder in ("source", "solutions", "autograders"):
+        shutil.rmtree(toy.root / folder)
+    notebook = toy.release_notebook("01-toy")
+    data = nbformat.read(notebook, as_version=4)
+    for cell in data.cells:
+        if conventions.grade_id(cell) == "double":
+            cell.source = "def double(x):\n    return 2 * x"
+    mine = toy.root / "mine.ipynb"
+    nbformat.write(data, mine)
+    proc = subprocess.run([str(REPO / ".venv" / "bin" / "nncourse"), "check", str(mine)], cwd=toy.root,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.stdout.splitlines()[-2:] == [
+        "PASS  double", "1 of 1 public checks pass. The hidden tests decide the grade."], proc.stderr
