@@ -5,8 +5,8 @@ The course's source notebook is ours with two changes that make nbgrader do the 
 
 * each grade cell ``test_<item>`` holds only a hidden block that runs ``autograders/<id>/test_<item>.py``
   in the kernel (:mod:`benchmarks.kernel_shim`) and returns the points earned (partial credit);
-* demo cells (and the release's ``demo_otter_init``) are guarded with nbgrader's documented
-  ``NBGRADER_EXECUTION`` idiom, because our grader does not run them either. They are locked cells,
+* demo cells (and the release's own locked cells: install, public checks) are guarded with
+  nbgrader's documented ``NBGRADER_EXECUTION`` idiom, because our grader does not run them either. They are locked cells,
   so nbgrader restores the guarded version into every submission.
 
 The submissions are copied unchanged. ``nbgrader autograde`` runs once per assignment, serially (as
@@ -81,7 +81,7 @@ def stock_source_notebook(layout: CourseLayout, assignment: str) -> dict:
                 cell["source"] = f"# no hidden tests for {item}\n### BEGIN HIDDEN TESTS\n0.0\n### END HIDDEN TESTS\n"
         elif kind == "demo":
             cell["source"] = _GUARD.format(source=_source(cell))
-    # the release's extra locked cell (otter's init), guarded like any demo, at the same place
+    # the release's extra locked cells (install, public checks), guarded like any demo, in place
     ids = [_id(c) for c in data["cells"]]
     for index, cell in enumerate(release["cells"]):
         grade_id = _id(cell)
