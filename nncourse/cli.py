@@ -112,6 +112,7 @@ def grade_one_cli(notebook: Path, assignment: str, insecure: bool, as_json: bool
         eprint(f"cannot grade safely: {exc}")
         sys.exit(2)
     click.echo(json.dumps(result.to_json(), indent=1) if as_json else format_result(result))
+    eprint("grade-one records nothing: no gradebook or results.json is written (use 'nncourse grade')")
 
 
 @main.command("check")
