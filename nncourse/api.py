@@ -1,8 +1,9 @@
 """The engine's front doors: what `nncourse grade`, `grade-one` and `check` call, for scripts too.
 
-Each is a typed function with keyword-only options; the CLI (``nncourse/cli.py``) only wires options
-to them. A grader on a sandbox slot comes from :func:`open_grader`, a student's notebook is chosen by
-:func:`choose_notebook`; the report is built here, after grading (``grading/`` never imports it).
+Each is a typed function with keyword-only options; the CLI (``nncourse/cli.py``) only wires
+options to them. A grader on a sandbox slot comes from :func:`open_grader`, a student's notebook is
+chosen by :func:`choose_notebook`; the report is built here, after grading (``grading/`` never
+imports it).
 """
 
 from __future__ import annotations

@@ -43,15 +43,15 @@ class CheckReport:
     def lines(self) -> list[str]:
         """The report as the student reads it in the terminal."""
         return ([f"note: {line}" for line in self.notes]
-                + [f"{'PASS' if r.passed else 'FAIL'}  {r.item}" + (f": {r.message}" if r.message else "")
-                   for r in self.results]
+                + [f"{'PASS' if r.passed else 'FAIL'}  {r.item}"
+                   + (f": {r.message}" if r.message else "") for r in self.results]
                 + [f"{self.passed} of {len(self.results)} public checks pass. "
                    "The hidden tests decide the grade."])
 
 
 def check_notebook(notebook: Path, *, layout: CourseLayout, assignment: str | None = None,
                    progress: Callable[[str], None] | None = None) -> CheckReport:
-    """Run a student's notebook with the public checks of its assignment, the way the grader runs it.
+    """Run a student's notebook with its assignment's public checks, the way the grader runs it.
 
     Without a sandbox here (a student's own machine), the notebook runs without isolation: it is the
     student's own code, and ``progress`` is told so.
