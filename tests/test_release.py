@@ -7,7 +7,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from nncourse.release.run import release
+from nncourse.release.publish import release
 from nncourse.release.verify import verify_student_version
 
 CONTRACT = {  # ASSIGNMENTS.md: every graded item, by assignment

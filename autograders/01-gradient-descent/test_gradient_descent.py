@@ -7,7 +7,7 @@ from the second step on); the expected path is the reference solution's on the s
 import numpy as np
 import pytest
 
-from nncourse.grading.checks import as_array, assert_close
+from nncourse.grading.asserts import as_array, assert_close
 from nncourse.grading.student import StudentError
 
 TRAJECTORY_HINT = ("each epoch moves all four parameters at once: params <- params - lr * mse_gradient(params, X, y), "

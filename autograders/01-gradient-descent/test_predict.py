@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from nncourse.grading.checks import as_array, assert_close
+from nncourse.grading.asserts import as_array, assert_close
 
 
 def _draw(rng, n, *, means=(2.0, 3.0, 1.0), scales=1.0, sigma=1.0):

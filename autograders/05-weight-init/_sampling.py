@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from nncourse.grading.checks import as_array
+from nncourse.grading.asserts import as_array
 from nncourse.grading.student import StudentError
 
 FAN_IN, FAN_OUT = 300, 1200   # non-square: fan_in / fan_out mix-ups and transposes show
