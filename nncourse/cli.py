@@ -43,7 +43,7 @@ def main() -> None:
 @click.option("--check", is_flag=True, help="Regenerate in a temporary folder and fail on any difference.")
 def release_cli(assignments: tuple[str, ...], cohort: str | None, check: bool) -> None:
     """Build release/ (student versions) and solutions/ from source/, and prove them sound."""
-    from nncourse.release.run import release
+    from nncourse.release.publish import release
 
     layout = _layout()
     report = release(layout, assignments=list(assignments) or None, cohort=cohort, check=check,
@@ -71,8 +71,9 @@ def release_cli(assignments: tuple[str, ...], cohort: str | None, check: bool) -
 def grade_cli(submitted: Path, assignment: str, out: Path, jobs: int, db_url: str | None,
               cohort: str | None, insecure: bool) -> None:
     """Grade SUBMITTED/<student>/<assignment>/*.ipynb into OUT, the gradebook and a report."""
+    from nncourse.api import grade
+    from nncourse.grading.console import eprint, score_table
     from nncourse.grading.gradebook import GradebookError
-    from nncourse.grading.run import eprint, grade, score_table
     from nncourse.sandbox.launcher import SandboxUnavailable
 
     if insecure:
@@ -103,7 +104,8 @@ def grade_one_cli(notebook: Path, assignment: str, insecure: bool, as_json: bool
     """Grade one notebook and print a readable report."""
     import json
 
-    from nncourse.grading.run import eprint, format_result, grade_one
+    from nncourse.api import grade_one
+    from nncourse.grading.console import eprint, format_result
     from nncourse.sandbox.launcher import SandboxUnavailable
 
     try:
@@ -120,41 +122,20 @@ def grade_one_cli(notebook: Path, assignment: str, insecure: bool, as_json: bool
 @click.option("--assignment", "-a", default=None, help="Default: read from the notebook.")
 def check_cli(notebook: Path, assignment: str | None) -> None:
     """Run your notebook's public checks the way the grader runs it (before you submit)."""
-    from nncourse.check import find_public_checks, run_public_checks
-    from nncourse.sandbox.launcher import SandboxUnavailable, acquire_slot, check_sandbox
+    from nncourse.api import check_notebook
 
     try:
         layout = _layout()
-    except FileNotFoundError:  # a student with the notebook only
+    except FileNotFoundError:  # a student with the notebook only: no course here
         layout = None
-    assignment, public = find_public_checks(notebook, layout=layout, assignment=assignment)
-    if assignment is None:
-        click.echo("which assignment is this? pass --assignment ID", err=True)
-        sys.exit(2)
-    if not public:
-        click.echo(f"no public checks for {assignment} here: check the notebook with its own "
-                   "cells (Run All, then grader.check_all())", err=True)
-        sys.exit(2)
-    venv = layout.venv if layout is not None and layout.venv.is_dir() else Path(sys.prefix)
-    insecure = False
     try:
-        check_sandbox(venv)
-    except SandboxUnavailable:
-        insecure = True
-        click.echo("(no sandbox here: running your own notebook without isolation)", err=True)
-    slot, lock = acquire_slot()
-    try:
-        results, errors = run_public_checks(notebook, public=public, venv=venv, slot=slot,
-                                            insecure=insecure)
-    finally:
-        lock.close()
-    for line in errors:
-        click.echo(f"note: {line}")
-    for result in results:
-        click.echo(f"{'PASS' if result.passed else 'FAIL'}  {result.item}" + (f": {result.message}" if result.message else ""))
-    passed = sum(r.passed for r in results)
-    click.echo(f"{passed} of {len(results)} public checks pass. The hidden tests decide the grade.")
-    sys.exit(0 if passed == len(results) else 1)
+        report = check_notebook(notebook, layout=layout, assignment=assignment,
+                                progress=lambda line: click.echo(line, err=True))
+    except ValueError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    click.echo("\n".join(report.lines()))
+    sys.exit(0 if report.all_passed else 1)
 
 
 @main.command("report")

@@ -17,7 +17,7 @@ from pathlib import Path
 from nncourse import notebook_conventions as conventions
 from nncourse.layout import CourseLayout
 
-# the release's own cells (release/otter_checks.py, release/student_cells.py), also as earlier releases
+# the release's own cells (release/public_checks.py, release/student_cells.py), also as earlier releases
 # wrote them: otter's init cell, the install and public-checks cells, `grader.check("<item>")`
 _OTTER_INIT = re.compile(r"(#[^\n]*\n)*import otter\ngrader = otter\.Notebook\([^\n]*\)")
 _RELEASE_HEADERS = {"# Course packages: installs the ones missing here": "demo_install",

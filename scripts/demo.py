@@ -73,8 +73,9 @@ def build_cohort(layout: CourseLayout, destination: Path) -> list[str]:
 
 
 def main() -> int:
-    from nncourse.grading.run import eprint, grade, score_table
-    from nncourse.release.run import release
+    from nncourse.api import grade
+    from nncourse.grading.console import eprint, score_table
+    from nncourse.release.publish import release
 
     layout = CourseLayout.find()
     eprint("== releasing (nbgrader generate_assignment + executed solutions)")

@@ -4,7 +4,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from nncourse.grading.run import GradebookTarget
+from nncourse.grading.gradebook import GradebookTarget
 
 REPO = Path(__file__).resolve().parent.parent
 

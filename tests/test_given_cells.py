@@ -7,7 +7,7 @@ import pytest
 
 from nncourse import notebook_conventions as conventions
 from nncourse.given_cells import GivenCells
-from nncourse.grading.job import Grader
+from nncourse.grading.grader import Grader
 from nncourse.grading.rubric import rubric_points
 from nncourse.intake import IntakeError, read_notebook
 from nncourse.sandbox.launcher import acquire_slot, check_sandbox

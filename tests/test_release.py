@@ -13,7 +13,7 @@ from nbclient import NotebookClient
 from nncourse import notebook_conventions as conventions
 from nncourse.grading.rubric import rubric_points
 from nncourse.layout import CourseLayout
-from nncourse.release.run import release
+from nncourse.release.publish import release
 from nncourse.release.verify import verify_student_version
 
 REPO = Path(__file__).resolve().parent.parent

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from nncourse.grading.checks import as_array, assert_close, load_helper
+from nncourse.grading.asserts import as_array, assert_close, load_helper
 
 HINT = ("each epoch: loss = mean((y_hat - y)^2) / 2 in torch, loss.backward(), then under torch.no_grad() "
         "params -= lr * params.grad, and reset params.grad (backward() adds to it)")

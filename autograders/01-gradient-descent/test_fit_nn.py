@@ -9,7 +9,7 @@ The trajectory test relies on the documented start `torch.manual_seed(seed); tor
 import numpy as np
 import pytest
 
-from nncourse.grading.checks import as_array, assert_close, load_helper
+from nncourse.grading.asserts import as_array, assert_close, load_helper
 from nncourse.grading.student import Remote
 
 HINT = ("train torch.nn.Linear(3, 1) with torch.optim.SGD(model.parameters(), lr) on "

@@ -7,7 +7,7 @@ from the second step on); the expected path is the reference solution's on the s
 import numpy as np
 import pytest
 
-from nncourse.grading.checks import as_array, assert_close, load_helper
+from nncourse.grading.asserts import as_array, assert_close, load_helper
 
 TRAJECTORY_HINT = ("each epoch moves all four parameters at once: params <- params - lr * mse_gradient(params, X, y), "
                    "with the gradient taken at the old params (no closed-form solution, no extra factors)")

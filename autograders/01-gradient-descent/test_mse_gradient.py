@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from nncourse.grading.checks import as_array, assert_close, load_helper
+from nncourse.grading.asserts import as_array, assert_close, load_helper
 
 HINT = ("the gradient is (1/n) X~^T (X~ params - y) with X~ = [1, X]: dL/da = mean(r), dL/db = mean(r x1), ... "
         "where r = y_hat - y (the 1/2 of the loss cancels the 2 of the square)")

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from nncourse.grading.checks import assert_close, assert_scalar, load_helper
+from nncourse.grading.asserts import assert_close, assert_scalar, load_helper
 
 
 def _slack(params, X, y):

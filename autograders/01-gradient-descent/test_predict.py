@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from nncourse.grading.checks import as_array, assert_close, load_helper
+from nncourse.grading.asserts import as_array, assert_close, load_helper
 
 _data = load_helper(__file__, "_data")  # shared data helpers of this assignment
 _draw = _data.draw

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import warnings
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from nncourse import notebook_conventions as conventions
 from nncourse.grading.results import SubmissionResult
-from nncourse.nbgrader_env import nbgrader_tools_on_path
+from nncourse.layout import CourseLayout
+from nncourse.nbgrader_env import load_nbgrader_config, nbgrader_tools_on_path
 
 
 class GradebookError(RuntimeError):
@@ -21,6 +23,34 @@ def sqlite_file(db_url: str) -> Path | None:
     if not db_url.startswith("sqlite:///"):
         return None
     return Path(db_url.removeprefix("sqlite:///").split("?", 1)[0])
+
+
+@dataclass(frozen=True)
+class GradebookTarget:
+    """Where scores go: an SQLAlchemy URL and the nbgrader course id."""
+
+    db_url: str
+    course_id: str
+
+    @property
+    def cohort(self) -> str:
+        return self.course_id.removeprefix("nn-pytorch-")
+
+    @classmethod
+    def from_config(cls, layout: CourseLayout, db_url: str | None = None, *,
+                    cohort: str | None = None) -> GradebookTarget:
+        """The gradebook of ``cohort`` (default: the released cohort), or ``db_url`` if given."""
+        config = load_nbgrader_config(layout, cohort=cohort).CourseDirectory
+        url = db_url or (config.db_url if "db_url" in config else layout.default_db_url)
+        return cls(db_url=url, course_id=config.course_id if "course_id" in config else "nn-pytorch")
+
+
+def gradebook_files_in(out: Path, db_url: str) -> frozenset[str]:
+    """Names of an SQLite gradebook's files when it lives directly in OUT (no student may be called so)."""
+    path = sqlite_file(db_url)
+    if path is None or path.parent.resolve() != out.resolve():
+        return frozenset()
+    return frozenset(path.name + suffix for suffix in ("", "-journal", "-wal", "-shm"))
 
 
 def check_gradebook_url(db_url: str) -> None:

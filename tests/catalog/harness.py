@@ -22,10 +22,10 @@ from pathlib import Path
 import pytest
 
 from nncourse import notebook_conventions as conventions
-from nncourse.grading.job import Grader
+from nncourse.grading.entry import open_grader
 from nncourse.grading.rubric import rubric_points
 from nncourse.layout import CourseLayout
-from nncourse.sandbox.launcher import acquire_slot, check_sandbox
+from nncourse.sandbox.launcher import check_sandbox
 
 REPO = Path(__file__).resolve().parent.parent.parent
 REGRADES = 10
@@ -122,15 +122,10 @@ class Catalog:
         for name, data in notebooks.items():
             paths[name] = folder / f"{name}.ipynb"
             paths[name].write_text(json.dumps(data), encoding="utf-8")
-        slot, lock = acquire_slot()
-        grader = Grader(layout=self.layout, assignment=self.assignment, secret=b"catalog", slot=slot)
-        try:
+        with open_grader(self.layout, self.assignment, secret=b"catalog") as grader:
             results = {name: grader.grade(path, student=name) for name, path in paths.items()}
             results["@regrades"] = [results.pop("@regrade")]
             results["@regrades"] += [grader.grade(paths["@regrade"], student="again") for _ in range(REGRADES - 1)]
-        finally:
-            grader.close()
-            lock.close()
         return results
 
 

@@ -13,7 +13,7 @@ from nncourse.layout import CourseLayout
 from nncourse.release import student_cells
 from nncourse.release.changes import notebook_changes
 from nncourse.release.generate import committed_cohort, generate_student_version
-from nncourse.release.otter_checks import PYPROJECT
+from nncourse.release.public_checks import PYPROJECT
 from nncourse.release.solutions import execute_solution
 from nncourse.release.verify import verify_release_folder, verify_solution, verify_student_version
 

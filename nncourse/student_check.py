@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from nncourse import notebook_conventions as conventions
 from nncourse.config import GradingLimits
+from nncourse.grading.entry import sandbox_slot
 from nncourse.intake import read_notebook
 from nncourse.layout import CourseLayout
 from nncourse.sandbox.client import Worker
-from nncourse.sandbox.launcher import SandboxSpec
+from nncourse.sandbox.launcher import SandboxSpec, SandboxUnavailable, check_sandbox
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,62 @@ class CheckResult:
     item: str
     passed: bool
     message: str
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What ``nncourse check`` found: each public check, and the other cells' errors."""
+
+    results: list[CheckResult]
+    notes: list[str]
+
+    @property
+    def passed(self) -> int:
+        return sum(r.passed for r in self.results)
+
+    @property
+    def all_passed(self) -> bool:
+        return self.passed == len(self.results)
+
+    def lines(self) -> list[str]:
+        """The report as the student reads it in the terminal."""
+        return ([f"note: {line}" for line in self.notes]
+                + [f"{'PASS' if r.passed else 'FAIL'}  {r.item}"
+                   + (f": {r.message}" if r.message else "") for r in self.results]
+                + [f"{self.passed} of {len(self.results)} public checks pass. "
+                   "The hidden tests decide the grade."])
+
+
+def check_notebook(notebook: Path, *, layout: CourseLayout | None, assignment: str | None = None,
+                   progress: Callable[[str], None] | None = None) -> CheckReport:
+    """Run a student's notebook with its assignment's public checks, the way the grader runs it.
+
+    Needs only the release: ``layout`` may be a student's copy without ``source/``, or None (no
+    course here: the current environment runs the notebook). Without a sandbox here (a student's
+    own machine), the notebook runs without isolation: it is the student's own code, and
+    ``progress`` is told so.
+
+    Raises:
+        ValueError: the assignment is unknown, cannot be told from the notebook, or has no checks.
+    """
+    assignment, public = find_public_checks(notebook, layout=layout, assignment=assignment)
+    if assignment is None:
+        raise ValueError("which assignment is this? pass --assignment ID")
+    if not public:
+        raise ValueError(f"no public checks for {assignment} here: run the notebook's own cells "
+                         "(Run All, then grader.check_all())")
+    venv = layout.venv if layout is not None and layout.venv.is_dir() else Path(sys.prefix)
+    insecure = False
+    try:
+        check_sandbox(venv)
+    except SandboxUnavailable:
+        insecure = True
+        if progress:
+            progress("(no sandbox here: running your own notebook without isolation)")
+    with sandbox_slot() as slot:
+        results, notes = run_public_checks(notebook, public=public, venv=venv, slot=slot,
+                                           insecure=insecure)
+    return CheckReport(results, notes)
 
 
 def _metadata_checks(path: Path) -> dict[str, str]:
@@ -58,7 +117,7 @@ def find_public_checks(notebook: Path, *, layout: CourseLayout | None,
     own = _metadata_checks(notebook)
     if own or layout is None or assignment is None or not layout.source_notebook(assignment).is_file():
         return assignment, own
-    from nncourse.release.otter_checks import public_checks
+    from nncourse.release.public_checks import public_checks
 
     return assignment, public_checks(layout.source_notebook(assignment))
 
