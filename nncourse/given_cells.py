@@ -17,11 +17,13 @@ from pathlib import Path
 from nncourse import notebook_conventions as conventions
 from nncourse.layout import CourseLayout
 
-# the release's own cells (release/public_checks.py, release/student_cells.py), also as earlier releases
-# wrote them: otter's init cell, the install and public-checks cells, `grader.check("<item>")`
+# the release's own cells (release/public_checks.py, release/student_cells.py), also as earlier
+# releases wrote them: otter's init cell, the install and public-checks cells, grader.check(...)
 _OTTER_INIT = re.compile(r"(#[^\n]*\n)*import otter\ngrader = otter\.Notebook\([^\n]*\)")
-_RELEASE_HEADERS = {"# Course packages: installs the ones missing here": "demo_install",
-                    "# Public checks: the cell after each exercise runs them": "demo_public_checks"}
+_RELEASE_HEADERS = {
+    "# Course packages: installs the ones missing here": "demo_install",
+    "# Public checks: the cell after each exercise runs them": "demo_public_checks",
+}
 _CHECK_CALL = re.compile(r"grader\.check\((?P<q>['\"])(?P<item>\w+)(?P=q)\)")
 
 
@@ -48,14 +50,17 @@ class GivenCells:
 
     @classmethod
     def load(cls, layout: CourseLayout, assignment: str) -> GivenCells:
-        """The given cells of ``assignment`` (source and release notebooks) and of every other one."""
+        """The given cells of ``assignment`` (source and release notebooks) and of the others."""
         own = _locked_cells(layout, assignment)
         items = frozenset(conventions.graded_items(_read(layout.source_notebook(assignment))))
         others = {}
         for other in layout.assignments():
             if other != assignment:
-                others[other] = frozenset(s for s, gid in _locked_cells(layout, other).items()
-                                          if conventions.kind_of(gid) in ("setup", "demo"))
+                others[other] = frozenset(
+                    s
+                    for s, gid in _locked_cells(layout, other).items()
+                    if conventions.kind_of(gid) in ("setup", "demo")
+                )
         return cls(assignment=assignment, by_source=own, items=items, others=others)
 
     def label(self, source: str, claimed: str | None) -> str | None:
@@ -85,7 +90,9 @@ class GivenCells:
         """
         texts = {normalised(s) for s in sources} - {""}
         shared = set().union(*self.others.values()) if self.others else set()
-        own = {s for s, gid in self.by_source.items() if conventions.kind_of(gid) in ("setup", "demo")}
+        own = {
+            s for s, gid in self.by_source.items() if conventions.kind_of(gid) in ("setup", "demo")
+        }
         if texts & (own - shared):
             return None
         counts = {other: len(texts & (cells - own)) for other, cells in self.others.items()}
@@ -98,7 +105,7 @@ def _read(path: Path) -> dict:
 
 
 def _locked_cells(layout: CourseLayout, assignment: str) -> dict[str, str]:
-    """normalised source -> grade_id of the locked code cells of the source and release notebooks."""
+    """normalised source -> grade_id of the locked code cells (source and release notebooks)."""
     cells = {}
     for path in (layout.release_notebook(assignment), layout.source_notebook(assignment)):
         if not path.is_file():

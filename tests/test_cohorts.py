@@ -22,9 +22,24 @@ def test_a_cohort_names_its_course_id_and_gradebook_and_the_default_is_the_relea
 def test_grade_prints_the_cohort_and_the_gradebook_it_writes(tmp_path):
     (tmp_path / "submitted").mkdir()
     db = f"sqlite:///{tmp_path / 'spring.db'}"
-    proc = subprocess.run([str(REPO / ".venv" / "bin" / "nncourse"), "grade", str(tmp_path / "submitted"),
-                           "-a", "01-gradient-descent", "-o", str(tmp_path / "out"),
-                           "--cohort", "2027-spring", "--db", db],
-                          cwd=REPO, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            str(REPO / ".venv" / "bin" / "nncourse"),
+            "grade",
+            str(tmp_path / "submitted"),
+            "-a",
+            "01-gradient-descent",
+            "-o",
+            str(tmp_path / "out"),
+            "--cohort",
+            "2027-spring",
+            "--db",
+            db,
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     assert f"cohort 2027-spring: scores go to the gradebook {db}" in proc.stderr.splitlines()

@@ -16,8 +16,10 @@ ASSIGNMENT = "01-gradient-descent"
 
 
 def _answered(course, assignment, items=None) -> dict:
-    release, source = (json.loads(p.read_text()) for p in (course.release_notebook(assignment),
-                                                             course.source_notebook(assignment)))
+    release, source = (
+        json.loads(p.read_text())
+        for p in (course.release_notebook(assignment), course.source_notebook(assignment))
+    )
     return conventions.answered(release, source, items)
 
 
@@ -59,9 +61,12 @@ def test_stripped_or_rewritten_metadata_gives_every_cell_its_original_kind(cours
     for name, data in (("stripped", _stripped(original)), ("rewritten", _rewritten(original))):
         got = _kinds(_write(tmp_path, f"{name}.ipynb", data), given)
         runs = [index for index, kind in got if conventions.runs_when_grading(kind)]
-        assert runs == [index for index, kind in expected if conventions.runs_when_grading(kind)], name
-        assert [kind for _, kind in got if kind in ("demo", "check")] == \
-               [kind for _, kind in expected if kind in ("demo", "check")], name
+        assert runs == [index for index, kind in expected if conventions.runs_when_grading(kind)], (
+            name
+        )
+        assert [kind for _, kind in got if kind in ("demo", "check")] == [
+            kind for _, kind in expected if kind in ("demo", "check")
+        ], name
 
 
 def test_an_edited_demo_cell_is_the_students_own_cell_and_runs(course, tmp_path):
@@ -69,26 +74,45 @@ def test_an_edited_demo_cell_is_the_students_own_cell_and_runs(course, tmp_path)
     data = _answered(course, ASSIGNMENT)
     demo = next(c for c in data["cells"] if conventions.grade_id(c) == "demo_gd_fit")
     demo["source"] = "print('my own experiment')\n"
-    cells = read_notebook(_write(tmp_path, "edited.ipynb", data), max_bytes=2**24, given=given).cells
+    cells = read_notebook(
+        _write(tmp_path, "edited.ipynb", data), max_bytes=2**24, given=given
+    ).cells
     edited = next(c for c in cells if "my own experiment" in c.source)
     assert edited.kind == "student"
 
 
 def test_a_notebook_of_another_assignment_is_named_in_the_error(course, tmp_path):
     given = GivenCells.load(course, ASSIGNMENT)
-    for name, data in (("spiral", _answered(course, "03-spiral")),
-                       ("spiral-stripped", _stripped(_answered(course, "03-spiral")))):
-        with pytest.raises(IntakeError, match=r"notebook of 03-spiral, not of 01-gradient-descent \(its given cells"):
+    for name, data in (
+        ("spiral", _answered(course, "03-spiral")),
+        ("spiral-stripped", _stripped(_answered(course, "03-spiral"))),
+    ):
+        with pytest.raises(
+            IntakeError,
+            match=r"notebook of 03-spiral, not of 01-gradient-descent \(its given cells",
+        ):
             read_notebook(_write(tmp_path, f"{name}.ipynb", data), max_bytes=2**24, given=given)
 
 
 def test_only_metadata_names_the_assignment_when_no_given_cell_is_left(course, tmp_path):
     given = GivenCells.load(course, ASSIGNMENT)
-    own_code = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
-                "source": "def predict(params, X):\n    return X @ params[1:] + params[0]\n"}
-    data = {"nbformat": 4, "nbformat_minor": 5, "cells": [own_code],
-            "metadata": {"nncourse": {"assignment": "03-spiral"}}}
-    with pytest.raises(IntakeError, match=r"notebook of 03-spiral, not of 01-gradient-descent \(its metadata says 03-spiral\)"):
+    own_code = {
+        "cell_type": "code",
+        "metadata": {},
+        "outputs": [],
+        "execution_count": None,
+        "source": "def predict(params, X):\n    return X @ params[1:] + params[0]\n",
+    }
+    data = {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "cells": [own_code],
+        "metadata": {"nncourse": {"assignment": "03-spiral"}},
+    }
+    with pytest.raises(
+        IntakeError,
+        match=r"notebook of 03-spiral, not of 01-gradient-descent \(its metadata says 03-spiral\)",
+    ):
         read_notebook(_write(tmp_path, "meta.ipynb", data), max_bytes=2**24, given=given)
     data["metadata"] = {}
     cells = read_notebook(_write(tmp_path, "bare.ipynb", data), max_bytes=2**24, given=given).cells
@@ -96,14 +120,21 @@ def test_only_metadata_names_the_assignment_when_no_given_cell_is_left(course, t
 
 
 def test_a_stripped_or_rewritten_notebook_grades_exactly_as_the_original_in_notebook_order(
-        course, tmp_path):
+    course, tmp_path
+):
     check_sandbox(course.venv)
     original = _answered(course, ASSIGNMENT)
     mse = next(c for c in original["cells"] if conventions.grade_id(c) == "mse_loss")
     mse["source"] = conventions.source_text(mse).replace("0.5 * ", "")  # a mistake: partial credit
-    paths = {name: _write(tmp_path, f"{name}.ipynb", data) for name, data in
-             (("original", original), ("stripped", _stripped(original)),
-              ("rewritten", _rewritten(original)), ("spiral", _answered(course, "03-spiral")))}
+    paths = {
+        name: _write(tmp_path, f"{name}.ipynb", data)
+        for name, data in (
+            ("original", original),
+            ("stripped", _stripped(original)),
+            ("rewritten", _rewritten(original)),
+            ("spiral", _answered(course, "03-spiral")),
+        )
+    }
     slot, lock = acquire_slot()
     grader = Grader(layout=course, assignment=ASSIGNMENT, secret=b"given", slot=slot)
     try:
@@ -118,9 +149,17 @@ def test_a_stripped_or_rewritten_notebook_grades_exactly_as_the_original_in_note
     assert [t.number for t in first.tests if t.item == "predict"][0] == "1.1"
     for name in ("stripped", "rewritten"):
         result = results[name]
-        assert (result.score, result.cell_errors, result.notes) == \
-               (first.score, first.cell_errors, first.notes), name
+        assert (result.score, result.cell_errors, result.notes) == (
+            first.score,
+            first.cell_errors,
+            first.notes,
+        ), name
         # the inputs are seeded by the file's hash, so messages may quote other numbers
-        assert [(t.name, t.status) for t in result.tests] == [(t.name, t.status) for t in first.tests], name
+        assert [(t.name, t.status) for t in result.tests] == [
+            (t.name, t.status) for t in first.tests
+        ], name
     spiral = results["spiral"]
-    assert spiral.status == "error" and "notebook of 03-spiral, not of 01-gradient-descent" in spiral.error
+    assert (
+        spiral.status == "error"
+        and "notebook of 03-spiral, not of 01-gradient-descent" in spiral.error
+    )

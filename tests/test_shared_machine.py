@@ -19,8 +19,10 @@ from nncourse import notebook_conventions as conventions
 REPO = Path(__file__).resolve().parent.parent
 ASSIGNMENT = "01-gradient-descent"
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not (shutil.which("useradd") and shutil.which("runuser")),
-                                reason="creating two test users needs root and useradd")
+pytestmark = pytest.mark.skipif(
+    os.geteuid() != 0 or not (shutil.which("useradd") and shutil.which("runuser")),
+    reason="creating two test users needs root and useradd",
+)
 
 
 @pytest.fixture
@@ -29,8 +31,11 @@ def two_users():
     created = []
     try:
         for name in names:
-            subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
-                            name], check=True, capture_output=True)
+            subprocess.run(
+                ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name],
+                check=True,
+                capture_output=True,
+            )
             created.append(name)
         yield names
     finally:
@@ -41,9 +46,28 @@ def two_users():
 
 
 def _as(user: str, args: list[str], home: Path, **extra: str) -> subprocess.CompletedProcess:
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8", "MPLBACKEND": "Agg", **extra}
-    return subprocess.run([shutil.which("runuser"), "-u", user, "--", str(REPO / ".venv" / "bin" / "nncourse"), *args],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "MPLBACKEND": "Agg",
+        **extra,
+    }
+    return subprocess.run(
+        [
+            shutil.which("runuser"),
+            "-u",
+            user,
+            "--",
+            str(REPO / ".venv" / "bin" / "nncourse"),
+            *args,
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 @pytest.fixture
@@ -57,14 +81,20 @@ def shared_tmp():
 
 def test_two_users_each_check_and_grade_on_one_machine(two_users, shared_tmp):
     tmp_path = shared_tmp
-    release, source = (json.loads(p.read_text()) for p in (REPO / "release" / ASSIGNMENT /
-                       "gradient-descent.ipynb", REPO / "source" / ASSIGNMENT / "gradient-descent.ipynb"))
+    release, source = (
+        json.loads(p.read_text())
+        for p in (
+            REPO / "release" / ASSIGNMENT / "gradient-descent.ipynb",
+            REPO / "source" / ASSIGNMENT / "gradient-descent.ipynb",
+        )
+    )
     for user in two_users:
         home = tmp_path / user
         submitted = home / "submitted" / "alice" / ASSIGNMENT
         submitted.mkdir(parents=True)
         (submitted / "gradient-descent.ipynb").write_text(
-            json.dumps(conventions.answered(release, source, {"predict"})))
+            json.dumps(conventions.answered(release, source, {"predict"}))
+        )
         shutil.chown(home, user)
         for path in home.rglob("*"):
             shutil.chown(path, user)
@@ -73,11 +103,23 @@ def test_two_users_each_check_and_grade_on_one_machine(two_users, shared_tmp):
         notebook = home / "submitted" / "alice" / ASSIGNMENT / "gradient-descent.ipynb"
         check = _as(user, ["check", str(notebook)], home)
         assert "PASS  predict" in check.stdout.splitlines(), f"{user}: {check.stdout}{check.stderr}"
-        args = ["grade", str(home / "submitted"), "-a", ASSIGNMENT, "-o", str(home / "out"), "--insecure",
-                "--db", f"sqlite:///{home / 'gradebook.db'}"]
-        refused = _as(user, args, home)  # root's secret (mode 0600, or not creatable here) is not theirs
+        args = [
+            "grade",
+            str(home / "submitted"),
+            "-a",
+            ASSIGNMENT,
+            "-o",
+            str(home / "out"),
+            "--insecure",
+            "--db",
+            f"sqlite:///{home / 'gradebook.db'}",
+        ]
+        refused = _as(
+            user, args, home
+        )  # root's secret (mode 0600, or not creatable here) is not theirs
         assert refused.returncode == 2 and refused.stderr.splitlines()[-1].startswith(
-            "cannot read the course secret"), refused.stderr
+            "cannot read the course secret"
+        ), refused.stderr
         grade = _as(user, args, home, NNCOURSE_SECRET="shared-by-the-course-staff")
         assert grade.returncode == 0, f"{user}: {grade.stdout}{grade.stderr}"
         result = json.loads((home / "out" / "alice" / ASSIGNMENT / "results.json").read_text())

@@ -24,9 +24,11 @@ def notebook_changes(committed: Path, built: Path) -> str:
     if not committed.is_file():
         return "new"
     old, new = _cells(committed), _cells(built)
-    groups = (("added", [k for k in new if k not in old]),
-              ("changed", [k for k in new if k in old and old[k] != new[k]]),
-              ("removed", [k for k in old if k not in new]))
+    groups = (
+        ("added", [k for k in new if k not in old]),
+        ("changed", [k for k in new if k in old and old[k] != new[k]]),
+        ("removed", [k for k in old if k not in new]),
+    )
     parts = []
     for verb, keys in groups:
         if keys:
