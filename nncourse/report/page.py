@@ -12,6 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from nncourse.report.changes import Regrade
 from nncourse.report.collect import Cohort
 from nncourse.report.stats import Failure, Incident, RubricLine, Summary
 
@@ -55,6 +56,7 @@ class PageData:
     images: dict[str, str]
     generated: str
     has_grades_csv: bool
+    regrade: Regrade | None = None
 
 
 def _e(value: object) -> str:
@@ -157,6 +159,23 @@ def _students(data: PageData) -> str:
     return _table(["student", "score", "max", "status", "time (s)"], rows, {1, 2, 4})
 
 
+def _changes(data: PageData) -> str:
+    """The last regrade round: whose scores changed, from what to what, on which rubric lines."""
+    regrade = data.regrade
+    if regrade is None:
+        return ""
+    head = (f"<h2 id=changes>Changed scores</h2><p>{regrade.regraded} already graded submission(s) "
+            f"regraded since {_e(regrade.started)}; {len(regrade.changes)} score(s) changed. The old "
+            "results are kept next to the new ones as <code>results.previous.json</code>.</p>")
+    if not regrade.changes:
+        return head
+    rows = [[f"<a href='{_href(f'{c.student}/{data.cohort.assignment}/feedback.html')}'>{_e(c.student)}</a>",
+             f"{c.old:g}", f"{c.new:g}", f"{c.new - c.old:+g}",
+             "<br>".join(f"{_e(line.name)}: {_num(line.old)} → {_num(line.new)}" for line in c.lines),
+             _e(", ".join(c.reasons))] for c in regrade.changes]
+    return head + _table(["student", "old", "new", "change", "rubric lines changed", "why"], rows, {1, 2, 3})
+
+
 def _times(data: PageData) -> str:
     times = sorted(r.execution_time for r in data.cohort.submissions)
     if not times:
@@ -183,7 +202,7 @@ def render_page(data: PageData) -> str:
         f"<title>{_e(title)}</title><style>{_STYLE}</style></head><body>",
         f"<h1>{_e(title)}</h1>",
         f"<p class=meta>{data.summary.students} submissions · generated {_e(data.generated)}{csv}</p>",
-        _cards(data.summary), _notes(data),
+        _cards(data.summary), _notes(data), _changes(data),
         "<h2 id=scores>Score distribution</h2>",
         _img(data, "scores", "histogram of total scores") or "<p class=empty>No scores.</p>",
         "<h2 id=rubric>Pass rate per rubric line</h2>", _pass_rates(data),
