@@ -10,6 +10,7 @@ toy course's array line is marked `@pytest.mark.visibility("after_due_date")`: g
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -29,8 +30,9 @@ ARRAY_LINE = "doubles an array elementwise"
 
 
 def _nbgrader(*args: str, cwd: Path, exchange: Path, cache: Path) -> None:
+    env = dict(os.environ, PATH=f"{REPO / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")  # alembic
     proc = subprocess.run([NBGRADER, *args, f"--Exchange.root={exchange}", f"--Exchange.cache={cache}"],
-                          cwd=cwd, capture_output=True, text=True, timeout=300, check=False)
+                          cwd=cwd, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0, f"nbgrader {args[0]} failed:\n{proc.stdout}\n{proc.stderr}"
 
 
