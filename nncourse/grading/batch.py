@@ -2,14 +2,15 @@
 
 Layout in: ``SUBMITTED/<student>/<assignment>/*.ipynb`` (nbgrader's). Out: ``OUT/journal.jsonl``
 (append-only, fsync per record: the source of truth for resuming), ``OUT/<student>/<assignment>/
-results.json`` and ``feedback.html``, ``OUT/grades.csv``, and the nbgrader gradebook. Symbolic links
-in SUBMITTED are never followed, and a folder named like one of OUT's own files is not a student.
+results.json`` and ``feedback.html`` (also in nbgrader's ``feedback/`` tree), ``OUT/grades.csv``,
+and the nbgrader gradebook; after a regrade, ``results.previous.json`` and ``OUT/regrades.json``.
+Symbolic links in SUBMITTED are never followed, and a folder named like one of OUT's own files is
+not a student. What is graded again, and why: :mod:`nncourse.grading.regrade`.
 """
 
 from __future__ import annotations
 
 import csv
-import json
 import multiprocessing
 import os
 import sys
@@ -18,17 +19,17 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import ExitStack
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from nncourse.config import GradingLimits
-from nncourse.grading.delivery import FeedbackTarget, deliver
+from nncourse.grading.delivery import FeedbackTarget
 from nncourse.grading.digest import file_sha256
 from nncourse.grading.entry import choose_notebook, open_grader
+from nncourse.grading.recorder import JOURNAL, Recorder, read_journal
 from nncourse.grading.regrade import MANIFEST, NEW, RegradeRound, why_grade
 from nncourse.grading.results import SubmissionResult, error_result, visible
 
-JOURNAL = "journal.jsonl"
 # OUT's own top-level entries; students can never be called like them (nor start with ".", which is
 # how every transient file of ours at OUT's top level is named: .grades.csv.tmp, .report.html.tmp).
 OWN_NAMES = frozenset({JOURNAL, MANIFEST, "grades.csv", "report.html", "report"})
@@ -97,31 +98,6 @@ def _in_student_folder(student_dir: Path, assignment: str, notebook_name: str) -
         return [Submission(student, None, f"the notebook {choice.notebook.name} is a symbolic link, not "
                                           "a regular file; submit the notebook itself")]
     return [Submission(student, choice.notebook, choice.note)]
-
-
-def read_journal(out: Path) -> dict[str, dict]:
-    """Latest record per student; a torn last line (grader killed mid-write) is ignored."""
-    records: dict[str, dict] = {}
-    path = out / JOURNAL
-    if not path.is_file():
-        return records
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        try:
-            record = json.loads(line)
-            records[record["student"]] = record
-        except (ValueError, KeyError, TypeError):
-            continue
-    return records
-
-
-def _append_journal(out: Path, record: dict) -> None:
-    path = out / JOURNAL
-    # A torn line from a killed run must not swallow this record: start on a fresh line.
-    needs_newline = path.is_file() and path.stat().st_size and not path.read_bytes().endswith(b"\n")
-    with open(path, "a", encoding="utf-8") as handle:
-        handle.write(("\n" if needs_newline else "") + json.dumps(record) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
 
 
 # ------------------------------------------------------------------------------ slot processes
@@ -195,33 +171,17 @@ def grade_batch(*, root: Path, submitted: Path, assignment: str, notebook_name: 
     if set(reasons) - {NEW}:
         progress("  why: " + ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items())))
     regrading = [s for s, _ in todo if s.recordable and s.student in journal]
-    round_ = RegradeRound.open(out, assignment, fingerprint=fingerprint, forced=regrade) if regrading else None
-    unreleasable: list[str] = []
-
-    def page(result: SubmissionResult, submission: Submission) -> None:
-        notebook_id = (submission.notebook.name if submission.notebook else notebook_name).removesuffix(".ipynb")
-        if not deliver(result, out=out, target=feedback, submission=submitted / submission.student / assignment,
-                       notebook_id=notebook_id):
-            unreleasable.append(result.student)
-
-    def finish(result: SubmissionResult, submission: Submission, reason: str) -> None:
-        result = replace(result, fingerprint=fingerprint or None)
-        if submission.recordable:  # else not a student: only the journal (hence grades.csv) and the progress say why
-            if round_ is not None and submission.student in journal:
-                round_.keep_previous(submission.student, reason)
-            result.write(out / result.student / assignment / "results.json")
-            page(result, submission)
-            if on_result:
-                on_result(result)
-        _append_journal(out, {"student": result.student, "sha256": result.sha256, "fingerprint": fingerprint,
-                              "score": result.score, "result": result.to_json()})
+    regrades = RegradeRound.open(out, assignment, fingerprint=fingerprint, forced=regrade) if regrading else None
+    recorder = Recorder(out=out, assignment=assignment, submitted=submitted, notebook_name=notebook_name,
+                        fingerprint=fingerprint, feedback=feedback, on_result=on_result, regrades=regrades,
+                        graded_before=frozenset(journal))
 
     count, total = 0, len(todo)
     for submission, reason in [(s, r) for s, r in todo if s.notebook is None]:
-        finish(error_result(student=submission.student, assignment=assignment, max_score=max_score,
-                            error=f"not graded: {submission.note}"), submission, reason)
+        recorder.record(error_result(student=submission.student, assignment=assignment, max_score=max_score,
+                                     error=f"not graded: {submission.note}"), submission, reason)
         count += 1
-        progress(f"[{count}/{total}] {submission.student}: not graded: {visible(submission.note)}")
+        progress(f"[{count}/{total}] {submission.student}: not graded: {visible(submission.note)} ({reason})")
     gradable = [(s, r) for s, r in todo if s.notebook is not None]
     if gradable:
         context = multiprocessing.get_context("spawn")
@@ -240,7 +200,7 @@ def grade_batch(*, root: Path, submitted: Path, assignment: str, notebook_name: 
                                               max_score=max_score, sha256=file_sha256(submission.notebook),
                                               error=f"grader error: {type(exc).__name__}: {exc}"[:500])
                     try:
-                        finish(result, submission, reason)
+                        recorder.record(result, submission, reason)
                     except BaseException:  # e.g. OUT is full: stop at once instead of grading the rest for nothing
                         pool.shutdown(wait=False, cancel_futures=True)
                         raise
@@ -248,17 +208,14 @@ def grade_batch(*, root: Path, submitted: Path, assignment: str, notebook_name: 
                     elapsed = time.monotonic() - started
                     progress(f"[{count}/{total}] {result.student}: {result.score:g}/{result.max_score:g}"
                              f" ({reason}; {result.execution_time:.1f} s; {elapsed:.0f} s elapsed)")
-    if round_ is not None:
-        round_.save(complete=True)
+    if recorder.regrades is not None:
+        recorder.regrades.save(complete=True)
     records = read_journal(out)
-    graded_now = {s.student for s, _ in todo}
-    for submission in submissions:  # pages of earlier runs: the deadline may have passed since
-        if submission.recordable and submission.student not in graded_now and submission.student in records:
-            page(SubmissionResult.from_json(records[submission.student]["result"]), submission)
-    if unreleasable and feedback.folder is not None:
-        progress(f"feedback: {len(unreleasable)} student(s) without submission_secret.txt (not submitted "
-                 f"through nbgrader's exchange); nbgrader release_feedback needs it next to their page in "
-                 f"{feedback.folder}")
+    recorder.refresh_pages(submissions, records, graded_now={s.student for s, _ in todo})
+    if recorder.unreleasable and feedback.folder is not None:
+        progress(f"feedback: {len(recorder.unreleasable)} student(s) without submission_secret.txt (not "
+                 "submitted through nbgrader's exchange); nbgrader release_feedback needs it next to their "
+                 f"page in {feedback.folder}")
     results = [SubmissionResult.from_json(r["result"]) for r in records.values()]
     write_csv(out / "grades.csv", sorted(results, key=lambda r: r.student))
     return BatchSummary(graded=count, skipped=skipped, results=results, seconds=time.monotonic() - started,
