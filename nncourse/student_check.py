@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from nncourse import notebook_conventions as conventions
 from nncourse.config import GradingLimits
 from nncourse.grading.entry import sandbox_slot
 from nncourse.intake import read_notebook
@@ -111,7 +112,7 @@ def run_public_checks(notebook: Path, *, public: dict[str, str], venv: Path, slo
         entry = outcomes.get(cell.index)
         error = entry.get("error") if entry else None
         if cell.kind == "check":
-            item = (cell.grade_id or "").removeprefix("test_")
+            item = conventions.checked_item(cell.grade_id) or ""
             if entry is None:
                 message = "did not run (an earlier cell hung or crashed)"
                 if run.timed_out_cell is not None:

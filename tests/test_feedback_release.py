@@ -2,8 +2,8 @@
 
 The real flow, with a local exchange folder: a student runs `nbgrader submit`, the instructor
 `nbgrader collect`, then `nncourse grade` writes the pages into the course's `feedback/` tree,
-`nbgrader release_feedback` publishes them and the student's `nbgrader fetch_feedback` gets them. The
-toy course's array line is marked `@pytest.mark.visibility("after_due_date")`: graded with
+`nbgrader release_feedback` publishes them and the student's `nbgrader fetch_feedback` gets them.
+The toy course's array line is marked `@pytest.mark.visibility("after_due_date")`: graded with
 `before_deadline`, the student's page leaves it out; the rerun after the deadline shows it.
 """
 
@@ -30,9 +30,18 @@ ARRAY_LINE = "doubles an array elementwise"
 
 
 def _nbgrader(*args: str, cwd: Path, exchange: Path, cache: Path) -> None:
-    env = dict(os.environ, PATH=f"{REPO / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")  # alembic
-    proc = subprocess.run([NBGRADER, *args, f"--Exchange.root={exchange}", f"--Exchange.cache={cache}"],
-                          cwd=cwd, env=env, capture_output=True, text=True, timeout=300, check=False)
+    env = dict(
+        os.environ, PATH=f"{REPO / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
+    )  # alembic
+    proc = subprocess.run(
+        [NBGRADER, *args, f"--Exchange.root={exchange}", f"--Exchange.cache={cache}"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert proc.returncode == 0, f"nbgrader {args[0]} failed:\n{proc.stdout}\n{proc.stderr}"
 
 
@@ -51,31 +60,62 @@ def delivered(tmp_path_factory):
     (root / ".venv").symlink_to(REPO / ".venv")
     (root / ".nncourse-secret").write_text("toy-secret")
     tests = root / "autograders" / A / "test_double.py"
-    tests.write_text(tests.read_text().replace(
-        "@pytest.mark.points(2)", '@pytest.mark.points(2)\n@pytest.mark.visibility("after_due_date")'))
+    tests.write_text(
+        tests.read_text().replace(
+            "@pytest.mark.points(2)",
+            '@pytest.mark.points(2)\n@pytest.mark.visibility("after_due_date")',
+        )
+    )
     exchange, cache = tmp / "exchange", tmp / "cache"
     (exchange / "toy" / "inbound").mkdir(parents=True)
     (exchange / "toy" / "outbound" / A).mkdir(parents=True)
-    toy_notebook(exchange / "toy" / "outbound" / A / "toy.ipynb", body="    raise NotImplementedError()")
+    toy_notebook(
+        exchange / "toy" / "outbound" / A / "toy.ipynb", body="    raise NotImplementedError()"
+    )
     homes = {"alice": None, "bob": "    return x + 2"}
     for student, body in homes.items():
         home = tmp / "home" / student
         toy_notebook(home / A / "toy.ipynb", body=body)
-        _nbgrader("submit", A, "--course=toy", f"--student={student}", f"--Exchange.assignment_dir={home}",
-                  cwd=home, exchange=exchange, cache=cache / student)
+        _nbgrader(
+            "submit",
+            A,
+            "--course=toy",
+            f"--student={student}",
+            f"--Exchange.assignment_dir={home}",
+            cwd=home,
+            exchange=exchange,
+            cache=cache / student,
+        )
     _nbgrader("collect", A, cwd=root, exchange=exchange, cache=cache / "staff")
     out, db = tmp / "out", tmp / "gradebook.db"
     pages = {}
     for phase, before in (("before", True), ("after", False)):
-        grade(root / "submitted", layout=CourseLayout(root), assignment=A, out=out, jobs=2, limits=FAST,
-              db_url=f"sqlite:///{db}", progress=lambda _: None, before_deadline=before)
+        grade(
+            root / "submitted",
+            layout=CourseLayout(root),
+            assignment=A,
+            out=out,
+            jobs=2,
+            limits=FAST,
+            db_url=f"sqlite:///{db}",
+            progress=lambda _: None,
+            before_deadline=before,
+        )
         _nbgrader("release_feedback", A, cwd=root, exchange=exchange, cache=cache / "staff")
         pages[phase] = {}
         for student in homes:
             home = tmp / "home" / student
             shutil.rmtree(home / A / "feedback", ignore_errors=True)
-            _nbgrader("fetch_feedback", A, "--course=toy", f"--student={student}",
-                      f"--Exchange.assignment_dir={home}", cwd=home, exchange=exchange, cache=cache / student)
+            _nbgrader(
+                "fetch_feedback",
+                A,
+                "--course=toy",
+                f"--student={student}",
+                f"--Exchange.assignment_dir={home}",
+                cwd=home,
+                exchange=exchange,
+                cache=cache / student,
+            )
             pages[phase][student] = _fetched(home)
     return pages["before"], pages["after"], out, db, root
 
@@ -113,7 +153,13 @@ def test_results_and_gradebook_keep_every_line_and_score(delivered):
     alice = json.loads((out / "alice" / A / "results.json").read_text())
     assert alice["score"] == 3.0
     with sqlite3.connect(db) as connection:
-        scores = dict(connection.execute(
-            "select s.student_id, g.auto_score from grade g join submitted_notebook n on g.notebook_id = n.id "
-            "join submitted_assignment s on n.assignment_id = s.id"))
-    assert scores == {"alice": 3.0, "bob": 1.0}, "the gradebook counts lines students cannot see yet"
+        scores = dict(
+            connection.execute(
+                "select s.student_id, g.auto_score from grade g "
+                "join submitted_notebook n on g.notebook_id = n.id "
+                "join submitted_assignment s on n.assignment_id = s.id"
+            )
+        )
+    assert scores == {"alice": 3.0, "bob": 1.0}, (
+        "the gradebook counts lines students cannot see yet"
+    )

@@ -1,4 +1,4 @@
-"""Visibility stages of rubric lines: what a student's page shows now, and a clear error for a typo."""
+"""Visibility stages of rubric lines: what a student's page shows now; a clear error for a typo."""
 
 from __future__ import annotations
 
@@ -16,14 +16,32 @@ from nncourse.grading.visibility import page_result
 
 def _result() -> SubmissionResult:
     def line(number: str, name: str, score: float, visibility: str) -> Line:
-        return Line(name=name, number=number, item="double", score=score, max_score=2.0,
-                          status="passed" if score else "failed",
-                          output="" if score else f"{name}: wrong", visibility=visibility)
+        return Line(
+            name=name,
+            number=number,
+            item="double",
+            score=score,
+            max_score=2.0,
+            status="passed" if score else "failed",
+            output="" if score else f"{name}: wrong",
+            visibility=visibility,
+        )
 
-    return SubmissionResult(student="bob", assignment="01-toy", score=4.0, max_score=8.0, execution_time=1.0,
-                            status="graded", error=None,
-                            tests=(line("1.1", "scalar", 2.0, "visible"), line("1.2", "array", 0.0, "after_due_date"),
-                                   line("1.3", "dtype", 2.0, "after_published"), line("1.4", "secret", 0.0, "hidden")))
+    return SubmissionResult(
+        student="bob",
+        assignment="01-toy",
+        score=4.0,
+        max_score=8.0,
+        execution_time=1.0,
+        status="graded",
+        error=None,
+        tests=(
+            line("1.1", "scalar", 2.0, "visible"),
+            line("1.2", "array", 0.0, "after_due_date"),
+            line("1.3", "dtype", 2.0, "after_published"),
+            line("1.4", "secret", 0.0, "hidden"),
+        ),
+    )
 
 
 def test_before_the_deadline_a_page_shows_only_visible_lines_and_says_so():
@@ -40,21 +58,46 @@ def test_after_the_deadline_every_line_but_hidden_ones_is_shown():
     page = page_result(_result(), before_deadline=False)
     assert [t.name for t in page.tests] == ["scalar", "array", "dtype"]
     assert "only to the course staff" in page.notes[-1]
-    full = SubmissionResult.from_json({**_result().to_json(), "tests": [
-        t for t in _result().to_json()["tests"] if t["visibility"] != "hidden"]})
-    assert page_result(full, before_deadline=False) is full, "nothing held back: the page is the result"
+    full = SubmissionResult.from_json(
+        {
+            **_result().to_json(),
+            "tests": [t for t in _result().to_json()["tests"] if t["visibility"] != "hidden"],
+        }
+    )
+    assert page_result(full, before_deadline=False) is full, (
+        "nothing held back: the page is the result"
+    )
 
 
 def test_an_unknown_visibility_stage_is_a_clear_collection_error(tmp_path):
     (tmp_path / "test_typo.py").write_text(
         "import pytest\n\n@pytest.mark.points(1)\n@pytest.mark.visibility('after_deadline')\n"
-        "def test_x(student):\n    '''a line'''\n")
-    plugin = GradingPlugin(open_session=lambda seed: None, reference=None, secret=b"", sha256="",
-                           call_seconds=1.0, deadline=0.0)
+        "def test_x(student):\n    '''a line'''\n"
+    )
+    plugin = GradingPlugin(
+        open_session=lambda seed: None,
+        reference=None,
+        secret=b"",
+        sha256="",
+        call_seconds=1.0,
+        deadline=0.0,
+    )
     with redirect_stdout(io.StringIO()):
-        pytest.main([str(tmp_path), "--collect-only", "-q", "-p", "no:cacheprovider", "--rootdir", str(tmp_path)],
-                    plugins=[plugin])
+        pytest.main(
+            [
+                str(tmp_path),
+                "--collect-only",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "--rootdir",
+                str(tmp_path),
+            ],
+            plugins=[plugin],
+        )
     assert len(plugin.collection_errors) == 1
-    assert "visibility must be one of visible, hidden, after_due_date, after_published, not " \
-           "'after_deadline'" in plugin.collection_errors[0]
+    assert (
+        "visibility must be one of visible, hidden, after_due_date, after_published, not "
+        "'after_deadline'" in plugin.collection_errors[0]
+    )
     assert not plugin.outcomes

@@ -35,9 +35,10 @@ class FeedbackTarget:
     before_deadline: bool = False
 
     @classmethod
-    def for_course(cls, layout: CourseLayout, folder: Path | None = None, *,
-                   before_deadline: bool = False) -> FeedbackTarget:
-        """``folder``, else the course's ``CourseDirectory.feedback_directory`` (nbgrader_config.py)."""
+    def for_course(
+        cls, layout: CourseLayout, folder: Path | None = None, *, before_deadline: bool = False
+    ) -> FeedbackTarget:
+        """``folder``, else the course's ``CourseDirectory.feedback_directory`` (nbgrader_config)."""
         if folder is None:
             from nncourse.nbgrader_env import load_nbgrader_config
 
@@ -47,8 +48,14 @@ class FeedbackTarget:
         return cls(folder=folder, before_deadline=before_deadline)
 
 
-def deliver(result: SubmissionResult, *, out: Path, target: FeedbackTarget,
-            submission: Path | None, notebook_id: str) -> bool:
+def deliver(
+    result: SubmissionResult,
+    *,
+    out: Path,
+    target: FeedbackTarget,
+    submission: Path | None,
+    notebook_id: str,
+) -> bool:
     """Write one student's page to OUT and to nbgrader's feedback tree.
 
     Args:

@@ -8,6 +8,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from nncourse import __version__
+from nncourse import notebook_conventions as conventions
 from nncourse.config import GradingLimits
 from nncourse.layout import CourseLayout
 
@@ -19,14 +20,15 @@ def file_sha256(path: Path | None) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def grading_fingerprint(layout: CourseLayout, assignment: str, *, secret: bytes,
-                        limits: GradingLimits) -> str:
+def grading_fingerprint(
+    layout: CourseLayout, assignment: str, *, secret: bytes, limits: GradingLimits
+) -> str:
     """Digest of everything but the notebook that decides a score.
 
     The assignment's hidden tests and helpers (every file of ``autograders/<id>/`` and
-    ``autograders/pytest.ini``), the reference solution and the rubric (the source notebook's code
-    cells and nbgrader metadata), the course secret's digest (never the secret), the engine's version
-    and the limits. A different fingerprint means an earlier grade may be out of date.
+    ``autograders/pytest.ini``), the reference solution and the rubric (the source notebook's
+    code cells and nbgrader metadata), the course secret's digest (never the secret), the engine's
+    version and the limits. A different fingerprint means an earlier grade may be out of date.
     """
     digest = hashlib.sha256()
 
@@ -51,9 +53,12 @@ def _generated(path: Path) -> bool:
 
 
 def _reference_and_rubric(source: Path) -> bytes:
-    """The source notebook's code and cell metadata; its prose does not decide a score."""
-    cells = json.loads(source.read_text(encoding="utf-8"))["cells"]
-    kept = [(cell.get("cell_type"), cell.get("source"), cell.get("metadata", {}).get("nbgrader"))
-            for cell in cells if cell.get("cell_type") == "code"
-            or cell.get("metadata", {}).get("nbgrader")]
-    return json.dumps(kept, sort_keys=True).encode()
+    """The source notebook's code cells with their nbgrader metadata, and its rubric."""
+    notebook = json.loads(source.read_text(encoding="utf-8"))
+    code = [
+        (conventions.source_text(c), conventions.nbgrader(c))
+        for c in conventions.code_cells(notebook)
+    ]
+    return json.dumps(
+        {"code": code, "rubric": conventions.rubric(notebook)}, sort_keys=True
+    ).encode()

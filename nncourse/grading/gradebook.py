@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from nncourse import notebook_conventions as conventions
 from nncourse.grading.results import SubmissionResult
 from nncourse.layout import CourseLayout
 from nncourse.nbgrader_env import load_nbgrader_config, nbgrader_tools_on_path
@@ -93,7 +94,7 @@ def ensure_assignment(db_url: str, *, course_id: str, assignment: str, notebook:
         gradebook.update_or_create_assignment(assignment)
         gradebook.update_or_create_notebook(notebook, assignment)
         for item, max_score in points.items():
-            gradebook.update_or_create_grade_cell(f"test_{item}", notebook, assignment, max_score=max_score,
+            gradebook.update_or_create_grade_cell(conventions.check_id(item), notebook, assignment, max_score=max_score,
                                                   cell_type="code")
             # the item's answer cell: formgrader keeps a TA's comment on it (a regrade never touches it)
             gradebook.update_or_create_solution_cell(item, notebook, assignment)
@@ -113,7 +114,7 @@ def record_result(db_url: str, *, course_id: str, notebook: str, result: Submiss
                                               timestamp=timestamp or datetime.now(UTC))
         submission = gradebook.find_submission_notebook(notebook, result.assignment, result.student)
         for grade in submission.grades:
-            item = grade.name.removeprefix("test_")
+            item = conventions.checked_item(grade.name) or grade.name
             grade.auto_score = float(scores.get(item, 0.0))
             grade.needs_manual_grade = grade.manual_score is not None and grade.manual_score != grade.auto_score
         gradebook.db.commit()

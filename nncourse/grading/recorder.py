@@ -79,28 +79,48 @@ class Recorder:
     def record(self, result: SubmissionResult, submission: Submission, reason: str) -> None:
         """Write a new result everywhere; the old one is kept first when this is a regrade."""
         result = replace(result, fingerprint=self.fingerprint or None)
-        if submission.recordable:  # else not a student: only the journal (hence grades.csv) and the progress say why
+        if (
+            submission.recordable
+        ):  # else not a student: only the journal (hence grades.csv) and the progress say why
             if self.regrades is not None and submission.student in self.graded_before:
                 self.regrades.keep_previous(submission.student, reason)
             result.write(self.out / result.student / self.assignment / "results.json")
             self.page(result, submission)
             if self.on_result:
                 self.on_result(result)
-        append_journal(self.out, {"student": result.student, "sha256": result.sha256,
-                                  "fingerprint": self.fingerprint, "score": result.score,
-                                  "result": result.to_json()})
+        append_journal(
+            self.out,
+            {
+                "student": result.student,
+                "sha256": result.sha256,
+                "fingerprint": self.fingerprint,
+                "score": result.score,
+                "result": result.to_json(),
+            },
+        )
 
     def page(self, result: SubmissionResult, submission: Submission) -> None:
         """Write the student's feedback page (OUT and nbgrader's feedback folder)."""
         name = submission.notebook.name if submission.notebook else self.notebook_name
-        if not deliver(result, out=self.out, target=self.feedback,
-                       submission=self.submitted / submission.student / self.assignment,
-                       notebook_id=name.removesuffix(".ipynb")):
+        if not deliver(
+            result,
+            out=self.out,
+            target=self.feedback,
+            submission=self.submitted / submission.student / self.assignment,
+            notebook_id=name.removesuffix(".ipynb"),
+        ):
             self.unreleasable.append(result.student)
 
-    def refresh_pages(self, submissions: Iterable[Submission], records: dict[str, dict],
-                      graded_now: set[str]) -> None:
-        """Rewrite the pages of students graded in earlier runs: the deadline may have passed since."""
+    def refresh_pages(
+        self, submissions: Iterable[Submission], records: dict[str, dict], graded_now: set[str]
+    ) -> None:
+        """Rewrite the pages of students graded in earlier runs (the deadline may have passed)."""
         for submission in submissions:
-            if submission.recordable and submission.student not in graded_now and submission.student in records:
-                self.page(SubmissionResult.from_json(records[submission.student]["result"]), submission)
+            if (
+                submission.recordable
+                and submission.student not in graded_now
+                and submission.student in records
+            ):
+                self.page(
+                    SubmissionResult.from_json(records[submission.student]["result"]), submission
+                )

@@ -66,16 +66,28 @@ class RegradeRound:
     def open(cls, out: Path, assignment: str, *, fingerprint: str, forced: bool) -> RegradeRound:
         """Continue the round of this fingerprint, or start a new one (removing the old results)."""
         old = read_manifest(out)
-        continuing = (old.get("fingerprint") == fingerprint and old.get("assignment") == assignment
-                      and not (forced and old.get("complete", True)))
+        continuing = (
+            old.get("fingerprint") == fingerprint
+            and old.get("assignment") == assignment
+            and not (forced and old.get("complete", True))
+        )
         if continuing:
-            return cls(out, assignment, fingerprint, old.get("started", ""), bool(old.get("forced")),
-                       False, {str(k): list(v) for k, v in old.get("students", {}).items()})
+            return cls(
+                out,
+                assignment,
+                fingerprint,
+                old.get("started", ""),
+                bool(old.get("forced")),
+                False,
+                {str(k): list(v) for k, v in old.get("students", {}).items()},
+            )
         for student in old.get("students", {}):
             previous = out / str(student) / str(old.get("assignment", assignment)) / PREVIOUS
             if previous.is_file() and not previous.is_symlink():
                 previous.unlink()
-        return cls(out, assignment, fingerprint, datetime.now(UTC).isoformat(timespec="seconds"), forced)
+        return cls(
+            out, assignment, fingerprint, datetime.now(UTC).isoformat(timespec="seconds"), forced
+        )
 
     def keep_previous(self, student: str, reason: str) -> None:
         """Before a graded student's results are replaced: keep the old ones (once per round)."""
@@ -94,8 +106,14 @@ class RegradeRound:
     def save(self, *, complete: bool = False) -> None:
         """Write the manifest atomically (a killed run leaves the old or the new one)."""
         self.complete = complete
-        data = {"assignment": self.assignment, "fingerprint": self.fingerprint, "started": self.started,
-                "forced": self.forced, "complete": complete, "students": self.students}
+        data = {
+            "assignment": self.assignment,
+            "fingerprint": self.fingerprint,
+            "started": self.started,
+            "forced": self.forced,
+            "complete": complete,
+            "students": self.students,
+        }
         tmp = self.out / f".{MANIFEST}.tmp"
         with open(tmp, "w", encoding="utf-8") as handle:
             json.dump(data, handle, indent=1)

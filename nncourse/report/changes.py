@@ -57,12 +57,21 @@ def regrade_changes(out: Path, assignment: str) -> Regrade | None:
             continue
         lines = _line_changes(old, new)
         if lines or old.get("score") != new.get("score"):
-            changes.append(ScoreChange(student=visible(student), old=float(old.get("score", 0)),
-                                       new=float(new.get("score", 0)),
-                                       max_score=float(new.get("max_score", 0)),
-                                       reasons=tuple(visible(str(r)) for r in reasons), lines=lines))
-    return Regrade(started=visible(str(manifest.get("started", ""))),
-                   regraded=len(manifest["students"]), changes=tuple(changes))
+            changes.append(
+                ScoreChange(
+                    student=visible(student),
+                    old=float(old.get("score", 0)),
+                    new=float(new.get("score", 0)),
+                    max_score=float(new.get("max_score", 0)),
+                    reasons=tuple(visible(str(r)) for r in reasons),
+                    lines=lines,
+                )
+            )
+    return Regrade(
+        started=visible(str(manifest.get("started", ""))),
+        regraded=len(manifest["students"]),
+        changes=tuple(changes),
+    )
 
 
 def _read(path: Path) -> dict | None:
@@ -75,11 +84,18 @@ def _read(path: Path) -> dict | None:
 
 def _line_changes(old: dict, new: dict) -> tuple[LineChange, ...]:
     """Rubric lines (by title) whose points differ between two results."""
+
     def points(result: dict) -> dict[str, float]:
-        return {visible(str(t.get("name", ""))): float(t.get("score", 0))
-                for t in result.get("tests", []) if isinstance(t, dict)}
+        return {
+            visible(str(t.get("name", ""))): float(t.get("score", 0))
+            for t in result.get("tests", [])
+            if isinstance(t, dict)
+        }
 
     before, after = points(old), points(new)
     names = list(after) + [name for name in before if name not in after]
-    return tuple(LineChange(name, before.get(name), after.get(name)) for name in names
-                 if before.get(name) != after.get(name))
+    return tuple(
+        LineChange(name, before.get(name), after.get(name))
+        for name in names
+        if before.get(name) != after.get(name)
+    )
