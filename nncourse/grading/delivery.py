@@ -38,7 +38,7 @@ class FeedbackTarget:
     def for_course(
         cls, layout: CourseLayout, folder: Path | None = None, *, before_deadline: bool = False
     ) -> FeedbackTarget:
-        """``folder``, else the course's ``CourseDirectory.feedback_directory`` (nbgrader_config)."""
+        """``folder``, else the course's ``CourseDirectory.feedback_directory``."""
         if folder is None:
             from nncourse.nbgrader_env import load_nbgrader_config
 
