@@ -184,3 +184,47 @@ def test_manual_scores_and_comments_from_formgrader_survive_every_regrade(runs):
             "the TA's score counts in the gradebook"
         )
         assert gradebook.find_submission(A, "alice").score == 4.0
+
+
+def test_the_changed_scores_table_escapes_names_and_lists_only_changed_lines(tmp_path):
+    from nncourse.grading.regrade import RegradeRound
+    from nncourse.grading.results import SubmissionResult, TestResult
+    from nncourse.report.build import build_report
+
+    student, line = "<img src=x onerror=alert(1)>", "double: <script>alert(2)</script>"
+
+    def result(scores: tuple[float, float]) -> SubmissionResult:
+        tests = tuple(
+            TestResult(
+                name=name,
+                number=f"1.{i}",
+                item="double",
+                score=score,
+                max_score=2.0,
+                status="passed" if score else "failed",
+                output="",
+            )
+            for i, (name, score) in enumerate(zip((line, "double: same"), scores), 1)
+        )
+        return SubmissionResult(
+            student=student,
+            assignment=A,
+            score=sum(scores),
+            max_score=4.0,
+            execution_time=1.0,
+            status="graded",
+            error=None,
+            tests=tests,
+        )
+
+    result((2.0, 2.0)).write(tmp_path / student / A / "results.json")
+    regrades = RegradeRound.open(tmp_path, A, fingerprint="f2", forced=False)
+    regrades.keep_previous(student, "autograder changed")
+    result((0.0, 2.0)).write(tmp_path / student / A / "results.json")
+    regrades.save(complete=True)
+    page = build_report(tmp_path, assignment=A).read_text(encoding="utf-8")
+    section = page.split("id=changes>")[1].split("<h2")[0]
+    assert "<script>" not in section and "<img src=x" not in section
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;: 2 → 0" in section
+    assert "double: same" not in section, "an unchanged line is not listed"
+    assert "<td class=num>4</td><td class=num>2</td><td class=num>-2</td>" in section
