@@ -14,6 +14,8 @@ from pathlib import Path
 
 from nncourse.config import GradingLimits
 from nncourse.grading.batch import BatchSummary, grade_batch
+from nncourse.grading.delivery import FeedbackTarget
+from nncourse.grading.digest import grading_fingerprint
 from nncourse.grading.entry import choose_notebook, open_grader
 from nncourse.grading.gradebook import (
     GradebookTarget,
@@ -34,11 +36,17 @@ __all__ = ["grade", "grade_one", "check_notebook", "CheckReport", "open_grader",
 
 def grade(submitted: Path, *, layout: CourseLayout, assignment: str, out: Path, jobs: int = 1,
           db_url: str | None = None, insecure: bool = False, limits: GradingLimits = GradingLimits(),
-          progress: Callable[[str], None] | None = None, cohort: str | None = None) -> BatchSummary:
+          progress: Callable[[str], None] | None = None, cohort: str | None = None,
+          regrade: bool = False, feedback_dir: Path | None = None,
+          before_deadline: bool = False) -> BatchSummary:
     """Grade ``SUBMITTED/<student>/<assignment>/*.ipynb`` into OUT and the gradebook; write the report.
 
     ``cohort`` picks that cohort's gradebook (default: the released cohort, ``release/cohort.txt``);
     the first progress line names the cohort and the gradebook written.
+    A rerun grades again what is new, whose notebook changed, or everything when the grading
+    fingerprint changed (hidden tests, reference, rubric, secret, engine, limits) or ``regrade`` is
+    given. Feedback pages also go to nbgrader's feedback folder (``feedback_dir``, by default the
+    course's ``feedback/``); with ``before_deadline`` they show only the ``visible`` rubric lines.
 
     Raises:
         SandboxUnavailable: the sandbox cannot be built and ``insecure`` was not given.
@@ -64,11 +72,16 @@ def grade(submitted: Path, *, layout: CourseLayout, assignment: str, out: Path, 
             gradebook.result()  # raises what went wrong creating the gradebook: the batch stops there
             record_result(target.db_url, course_id=target.course_id, notebook=notebook_id, result=result)
 
+        secret = load_secret(layout.secret_file)
         summary = grade_batch(root=layout.root, submitted=submitted, assignment=assignment,
                               notebook_name=layout.notebook_name(assignment), out=out,
-                              secret=load_secret(layout.secret_file), max_score=sum(points.values()),
+                              secret=secret, max_score=sum(points.values()),
                               jobs=jobs, limits=limits, insecure=insecure, on_result=record, progress=progress,
-                              reserved=gradebook_files_in(out, target.db_url))
+                              reserved=gradebook_files_in(out, target.db_url),
+                              fingerprint=grading_fingerprint(layout, assignment, secret=secret, limits=limits),
+                              regrade=regrade,
+                              feedback=FeedbackTarget.for_course(layout, feedback_dir,
+                                                                 before_deadline=before_deadline))
         gradebook.result()
     from nncourse.report.build import build_report  # matplotlib: only where a report is written
 

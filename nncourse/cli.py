@@ -68,8 +68,14 @@ def release_cli(assignments: tuple[str, ...], cohort: str | None, check: bool) -
 @click.option("--cohort", default=None, help="Cohort whose gradebook receives the scores (default: the "
               "released one, release/cohort.txt).")
 @click.option("--insecure", is_flag=True, help="Grade without the sandbox (only if it cannot be built).")
+@click.option("--regrade", is_flag=True, help="Grade every submission again, even unchanged ones.")
+@click.option("--feedback-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="nbgrader's feedback folder for the pages (default: the course's feedback/).")
+@click.option("--before-deadline", is_flag=True,
+              help="Feedback pages show only rubric lines marked visible (scores are never hidden).")
 def grade_cli(submitted: Path, assignment: str, out: Path, jobs: int, db_url: str | None,
-              cohort: str | None, insecure: bool) -> None:
+              cohort: str | None, insecure: bool,
+              regrade: bool, feedback_dir: Path | None, before_deadline: bool) -> None:
     """Grade SUBMITTED/<student>/<assignment>/*.ipynb into OUT, the gradebook and a report."""
     from nncourse.api import grade
     from nncourse.grading.console import eprint, score_table
@@ -80,7 +86,8 @@ def grade_cli(submitted: Path, assignment: str, out: Path, jobs: int, db_url: st
         eprint("WARNING: --insecure: students' code runs WITHOUT namespaces; use only for trusted notebooks")
     try:
         summary = grade(submitted, layout=_layout(), assignment=assignment, out=out, jobs=jobs, db_url=db_url,
-                        insecure=insecure, progress=eprint, cohort=cohort)
+                        insecure=insecure, progress=eprint, cohort=cohort, regrade=regrade,
+                        feedback_dir=feedback_dir, before_deadline=before_deadline)
     except SandboxUnavailable as exc:
         eprint(f"cannot grade safely: {exc}")
         sys.exit(2)

@@ -10,8 +10,11 @@ from pathlib import Path
 import pytest
 from conftest import toy_notebook
 
+from nncourse.config import GradingLimits
 from nncourse.gradescope.build import build_autograder_zip
+from nncourse.grading.digest import grading_fingerprint
 from nncourse.grading.results import RESULTS_SCHEMA
+from nncourse.secret import load_secret
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -72,7 +75,7 @@ def test_the_zip_holds_what_grading_needs_and_nothing_else(autograder_zip):
     assert zipfile.ZipFile(autograder_zip).getinfo("run_autograder").external_attr >> 16 & 0o111
 
 
-def test_simulated_gradescope_run_grades_solution_stub_and_hostile(autograder_zip, tmp_path):
+def test_simulated_gradescope_run_grades_solution_stub_and_hostile(autograder_zip, toy, tmp_path):
     solution = toy_notebook(tmp_path / "subs" / "toy.ipynb")
     stub = toy_notebook(tmp_path / "stub" / "toy.ipynb", body="    raise NotImplementedError()")
     hostile = toy_notebook(tmp_path / "hostile" / "toy.ipynb", extra_cells=[
@@ -87,6 +90,8 @@ def test_simulated_gradescope_run_grades_solution_stub_and_hostile(autograder_zi
     assert results["stub"]["score"] == 0.0
     assert all("not implemented yet" in t["output"] for t in results["stub"]["tests"])
     assert results["hostile"]["score"] == 0.0 and results["hostile"]["status"] == "graded"
+    local = grading_fingerprint(toy, "01-toy", secret=load_secret(toy.secret_file), limits=GradingLimits())
+    assert results["solution"]["fingerprint"] == local, "Gradescope grades with the same autograder"
 
 
 def test_a_crash_of_the_engine_still_leaves_a_results_file(autograder_zip, tmp_path):

@@ -20,6 +20,8 @@ def _fallback(message: str) -> dict:
 
 def run_autograder(root: Path, *, venv: Path | None = None) -> dict:
     """Grade ``root/submission/*.ipynb`` with the course in ``root/source``; returns results.json's content."""
+    from nncourse.config import GradingLimits
+    from nncourse.grading.digest import grading_fingerprint
     from nncourse.grading.entry import choose_notebook, open_grader
     from nncourse.layout import CourseLayout
     from nncourse.sandbox.launcher import SandboxUnavailable, check_sandbox
@@ -45,12 +47,14 @@ def run_autograder(root: Path, *, venv: Path | None = None) -> dict:
         insecure = True
         os.chmod(layout.root, 0o700)
         notes.append(f"sandbox: unprivileged uid and rlimits only ({exc})")
-    with open_grader(layout, assignment, secret=load_secret(layout.secret_file), insecure=insecure,
-                     venv=venv) as grader:
+    secret = load_secret(layout.secret_file)
+    with open_grader(layout, assignment, secret=secret, insecure=insecure, venv=venv) as grader:
         result = grader.grade(choice.notebook, student="submission")
     if notes:
         result = SubmissionResult.from_json({**result.to_json(), "notes": [*notes, *result.notes]})
     data = result.to_json()
+    # the same digest as a local `nncourse grade`: both graded with the same autograder
+    data["fingerprint"] = grading_fingerprint(layout, assignment, secret=secret, limits=GradingLimits())
     data["output"] = data["output"] or f"{result.score:g} / {result.max_score:g} points"
     return data
 

@@ -2,34 +2,37 @@
 
 Layout in: ``SUBMITTED/<student>/<assignment>/*.ipynb`` (nbgrader's). Out: ``OUT/journal.jsonl``
 (append-only, fsync per record: the source of truth for resuming), ``OUT/<student>/<assignment>/
-results.json`` and ``feedback.html``, ``OUT/grades.csv``, and the nbgrader gradebook. Symbolic links
-in SUBMITTED are never followed, and a folder named like one of OUT's own files is not a student.
+results.json`` and ``feedback.html`` (also in nbgrader's ``feedback/`` tree), ``OUT/grades.csv``,
+and the nbgrader gradebook; after a regrade, ``results.previous.json`` and ``OUT/regrades.json``.
+Symbolic links in SUBMITTED are never followed, and a folder named like one of OUT's own files is
+not a student. What is graded again, and why: :mod:`nncourse.grading.regrade`.
 """
 
 from __future__ import annotations
 
 import csv
-import json
 import multiprocessing
 import os
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from nncourse.config import GradingLimits
+from nncourse.grading.delivery import FeedbackTarget
 from nncourse.grading.digest import file_sha256
 from nncourse.grading.entry import choose_notebook, open_grader
-from nncourse.grading.feedback import render_feedback
+from nncourse.grading.recorder import JOURNAL, Recorder, read_journal
+from nncourse.grading.regrade import MANIFEST, NEW, RegradeRound, why_grade
 from nncourse.grading.results import SubmissionResult, error_result, visible
 
-JOURNAL = "journal.jsonl"
 # OUT's own top-level entries; students can never be called like them (nor start with ".", which is
 # how every transient file of ours at OUT's top level is named: .grades.csv.tmp, .report.html.tmp).
-OWN_NAMES = frozenset({JOURNAL, "grades.csv", "report.html", "report"})
+OWN_NAMES = frozenset({JOURNAL, MANIFEST, "grades.csv", "report.html", "report"})
 SYMLINKED_FOLDER = "the submission folder is a symbolic link; submit the notebook itself"
 _CSV_FORMULA = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
@@ -97,31 +100,6 @@ def _in_student_folder(student_dir: Path, assignment: str, notebook_name: str) -
     return [Submission(student, choice.notebook, choice.note)]
 
 
-def read_journal(out: Path) -> dict[str, dict]:
-    """Latest record per student; a torn last line (grader killed mid-write) is ignored."""
-    records: dict[str, dict] = {}
-    path = out / JOURNAL
-    if not path.is_file():
-        return records
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        try:
-            record = json.loads(line)
-            records[record["student"]] = record
-        except (ValueError, KeyError, TypeError):
-            continue
-    return records
-
-
-def _append_journal(out: Path, record: dict) -> None:
-    path = out / JOURNAL
-    # A torn line from a killed run must not swallow this record: start on a fresh line.
-    needs_newline = path.is_file() and path.stat().st_size and not path.read_bytes().endswith(b"\n")
-    with open(path, "a", encoding="utf-8") as handle:
-        handle.write(("\n" if needs_newline else "") + json.dumps(record) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
 # ------------------------------------------------------------------------------ slot processes
 _SLOT: dict = {}  # per slot process: its Grader and what releases it (set once)
 
@@ -151,60 +129,70 @@ class BatchSummary:
     skipped: int
     results: list[SubmissionResult]
     seconds: float
+    reasons: dict[str, int] = field(default_factory=dict)  # why they were graded: "new": 3, ...
+
+
+def plan(submissions: list[Submission], journal: dict[str, dict], *, fingerprint: str,
+         regrade: bool) -> list[tuple[Submission, str]]:
+    """The submissions to grade, each with why (see :func:`regrade.why_grade`)."""
+    todo = []
+    for submission in submissions:
+        reason = why_grade(journal.get(submission.student), sha256=file_sha256(submission.notebook),
+                           fingerprint=fingerprint, regrade=regrade)
+        if reason:
+            todo.append((submission, reason))
+    return todo
 
 
 def grade_batch(*, root: Path, submitted: Path, assignment: str, notebook_name: str, out: Path,
                 secret: bytes, max_score: float, jobs: int = 1, limits: GradingLimits = GradingLimits(),
                 insecure: bool = False, on_result: Callable[[SubmissionResult], None] | None = None,
-                progress: Callable[[str], None] | None = None, reserved: frozenset[str] = frozenset()) -> BatchSummary:
-    """Grade every submission that is not already in the journal with the same notebook hash.
+                progress: Callable[[str], None] | None = None, reserved: frozenset[str] = frozenset(),
+                fingerprint: str = "", regrade: bool = False,
+                feedback: FeedbackTarget = FeedbackTarget()) -> BatchSummary:
+    """Grade every submission whose notebook or grading fingerprint changed since the journal's record.
 
     ``reserved``: more names OUT uses itself (e.g. a gradebook file inside OUT); with :data:`OWN_NAMES`
     and every file already at OUT's top level, no student folder may be called like them.
+    ``fingerprint``: the grading fingerprint (``digest.grading_fingerprint``); ``regrade``: grade all
+    again. ``feedback``: nbgrader's feedback folder and the visibility mode of the pages.
     """
     started = time.monotonic()
     out.mkdir(parents=True, exist_ok=True)
     progress = progress or (lambda line: print(line, file=sys.stderr))
     journal = read_journal(out)
     taken = {e.name for e in os.scandir(out) if e.is_symlink() or not e.is_dir(follow_symlinks=False)}
-    todo, skipped = [], 0
-    for submission in find_submissions(submitted, assignment, notebook_name,
-                                       reserved=OWN_NAMES | reserved | taken):
-        done = journal.get(submission.student)
-        grader_failed = str((done or {}).get("result", {}).get("error") or "").startswith("grader error")
-        if done and done.get("sha256") == file_sha256(submission.notebook) and not grader_failed:  # else: retry
-            skipped += 1
-            continue
-        todo.append(submission)
+    submissions = find_submissions(submitted, assignment, notebook_name,
+                                   reserved=OWN_NAMES | reserved | taken)
+    todo = plan(submissions, journal, fingerprint=fingerprint, regrade=regrade)
+    reasons = dict(Counter(reason for _, reason in todo))
+    skipped = len(submissions) - len(todo)
     progress(f"{assignment}: {len(todo)} to grade, {skipped} already graded, {jobs} parallel job(s)")
-
-    def finish(result: SubmissionResult, recordable: bool = True) -> None:
-        if recordable:  # else not a student: only the journal (hence grades.csv) and the progress say why
-            folder = out / result.student / assignment
-            result.write(folder / "results.json")
-            (folder / "feedback.html").write_text(render_feedback(result), encoding="utf-8")
-            if on_result:
-                on_result(result)
-        _append_journal(out, {"student": result.student, "sha256": result.sha256, "score": result.score,
-                              "result": result.to_json()})
+    if set(reasons) - {NEW}:
+        progress("  why: " + ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items())))
+    regrading = [s for s, _ in todo if s.recordable and s.student in journal]
+    regrades = RegradeRound.open(out, assignment, fingerprint=fingerprint, forced=regrade) if regrading else None
+    recorder = Recorder(out=out, assignment=assignment, submitted=submitted, notebook_name=notebook_name,
+                        fingerprint=fingerprint, feedback=feedback, on_result=on_result, regrades=regrades,
+                        graded_before=frozenset(journal))
 
     count, total = 0, len(todo)
-    for submission in [s for s in todo if s.notebook is None]:
-        finish(error_result(student=submission.student, assignment=assignment, max_score=max_score,
-                            error=f"not graded: {submission.note}"), submission.recordable)
+    for submission, reason in [(s, r) for s, r in todo if s.notebook is None]:
+        recorder.record(error_result(student=submission.student, assignment=assignment, max_score=max_score,
+                                     error=f"not graded: {submission.note}"), submission, reason)
         count += 1
-        progress(f"[{count}/{total}] {submission.student}: not graded: {visible(submission.note)}")
-    gradable = [s for s in todo if s.notebook is not None]
+        progress(f"[{count}/{total}] {submission.student}: not graded: {visible(submission.note)} ({reason})")
+    gradable = [(s, r) for s, r in todo if s.notebook is not None]
     if gradable:
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(gradable))), mp_context=context,
                                  initializer=_init_slot,
                                  initargs=(str(root), assignment, secret, limits, insecure)) as pool:
-            pending = {pool.submit(_grade_in_slot, s.student, str(s.notebook), s.note): s for s in gradable}
+            pending = {pool.submit(_grade_in_slot, s.student, str(s.notebook), s.note): (s, r) for s, r in gradable}
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
-                    submission = pending.pop(future)
+                    submission, reason = pending.pop(future)
                     try:
                         result = SubmissionResult.from_json(future.result())
                     except Exception as exc:  # a broken slot process: record it, never lose the batch
@@ -212,17 +200,26 @@ def grade_batch(*, root: Path, submitted: Path, assignment: str, notebook_name: 
                                               max_score=max_score, sha256=file_sha256(submission.notebook),
                                               error=f"grader error: {type(exc).__name__}: {exc}"[:500])
                     try:
-                        finish(result)
+                        recorder.record(result, submission, reason)
                     except BaseException:  # e.g. OUT is full: stop at once instead of grading the rest for nothing
                         pool.shutdown(wait=False, cancel_futures=True)
                         raise
                     count += 1
                     elapsed = time.monotonic() - started
                     progress(f"[{count}/{total}] {result.student}: {result.score:g}/{result.max_score:g}"
-                             f" ({result.execution_time:.1f} s; {elapsed:.0f} s elapsed)")
-    results = [SubmissionResult.from_json(r["result"]) for r in read_journal(out).values()]
+                             f" ({reason}; {result.execution_time:.1f} s; {elapsed:.0f} s elapsed)")
+    if recorder.regrades is not None:
+        recorder.regrades.save(complete=True)
+    records = read_journal(out)
+    recorder.refresh_pages(submissions, records, graded_now={s.student for s, _ in todo})
+    if recorder.unreleasable and feedback.folder is not None:
+        progress(f"feedback: {len(recorder.unreleasable)} student(s) without submission_secret.txt (not "
+                 "submitted through nbgrader's exchange); nbgrader release_feedback needs it next to their "
+                 f"page in {feedback.folder}")
+    results = [SubmissionResult.from_json(r["result"]) for r in records.values()]
     write_csv(out / "grades.csv", sorted(results, key=lambda r: r.student))
-    return BatchSummary(graded=count, skipped=skipped, results=results, seconds=time.monotonic() - started)
+    return BatchSummary(graded=count, skipped=skipped, results=results, seconds=time.monotonic() - started,
+                        reasons=reasons)
 
 
 def write_csv(path: Path, results: list[SubmissionResult]) -> None:

@@ -10,11 +10,13 @@ from nncourse.grading.results import SubmissionResult
 def format_result(result: SubmissionResult) -> str:
     """A readable plain-text report of one graded submission.
 
-    A result's texts come with control characters escaped (``SubmissionResult``); continuation lines of
-    a message are marked with ``|`` here, so a message cannot pass for a rubric line.
+    A result's texts come with control characters escaped (``SubmissionResult``); continuation
+    lines of a message are marked with ``|`` here, so a message cannot pass for a rubric line.
     """
-    lines = [f"{result.assignment} — {result.student}: {result.score:g} / "
-             f"{result.max_score:g} points ({result.status}, {result.execution_time:.1f} s)"]
+    lines = [
+        f"{result.assignment} — {result.student}: {result.score:g} / "
+        f"{result.max_score:g} points ({result.status}, {result.execution_time:.1f} s)"
+    ]
     if result.error:
         lines += _block("  error: ", result.error)
     for test in result.tests:
@@ -41,8 +43,10 @@ def score_table(results: list[SubmissionResult]) -> str:
     lines = [f"{'student':<{width}}  score   status"]
     for r in sorted(results, key=lambda r: r.student):
         error = " ".join((r.error or "").split())
-        lines.append(f"{r.student:<{width}}  {r.score:5g}/{r.max_score:<4g} {r.status}"
-                     + (f"  ({error[:100]})" if error else ""))
+        lines.append(
+            f"{r.student:<{width}}  {r.score:5g}/{r.max_score:<4g} {r.status}"
+            + (f"  ({error[:100]})" if error else "")
+        )
     return "\n".join(lines)
 
 

@@ -32,9 +32,15 @@ def sandbox_slot() -> Iterator[int]:
 
 
 @contextmanager
-def open_grader(layout: CourseLayout, assignment: str, *, secret: bytes,
-                limits: GradingLimits = GradingLimits(), insecure: bool = False,
-                venv: Path | None = None) -> Iterator[Grader]:
+def open_grader(
+    layout: CourseLayout,
+    assignment: str,
+    *,
+    secret: bytes,
+    limits: GradingLimits = GradingLimits(),
+    insecure: bool = False,
+    venv: Path | None = None,
+) -> Iterator[Grader]:
     """A :class:`Grader` of ``assignment`` on a slot of its own; both are released on exit.
 
     Args:
@@ -48,8 +54,15 @@ def open_grader(layout: CourseLayout, assignment: str, *, secret: bytes,
     from nncourse.grading.grader import Grader  # torch and pytest: only where something is graded
 
     with sandbox_slot() as slot:
-        grader = Grader(layout=layout, assignment=assignment, secret=secret, slot=slot,
-                        limits=limits, insecure=insecure, venv=venv)
+        grader = Grader(
+            layout=layout,
+            assignment=assignment,
+            secret=secret,
+            slot=slot,
+            limits=limits,
+            insecure=insecure,
+            venv=venv,
+        )
         try:
             yield grader
         finally:

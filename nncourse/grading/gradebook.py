@@ -91,13 +91,19 @@ def open_gradebook(db_url: str, *, course_id: str):
 
 def ensure_assignment(db_url: str, *, course_id: str, assignment: str, notebook: str,
                       points: dict[str, float]) -> None:
-    """Create the assignment, its notebook and one grade cell ``test_<item>`` per graded item."""
+    """Create the assignment, its notebook, and per item a grade cell and a solution cell.
+
+    The grade cell ``test_<item>`` holds the item's score; the solution cell ``<item>`` is where
+    formgrader keeps a TA's comment.
+    """
     with open_gradebook(db_url, course_id=course_id) as gradebook:
         gradebook.update_or_create_assignment(assignment)
         gradebook.update_or_create_notebook(notebook, assignment)
         for item, max_score in points.items():
             gradebook.update_or_create_grade_cell(conventions.check_id(item), notebook, assignment, max_score=max_score,
                                                   cell_type="code")
+            # the item's answer cell: formgrader keeps a TA's comment on it (a regrade never touches it)
+            gradebook.update_or_create_solution_cell(item, notebook, assignment)
 
 
 def record_result(db_url: str, *, course_id: str, notebook: str, result: SubmissionResult,

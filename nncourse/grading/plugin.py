@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 from nncourse.grading.student import Student, StudentError
+from nncourse.grading.visibility import VISIBILITIES
 from nncourse.sandbox.client import WorkerDied
 
 
@@ -112,6 +113,8 @@ class GradingPlugin:
     # --------------------------------------------------------------------------------------- hooks
     def pytest_configure(self, config) -> None:
         config.addinivalue_line("markers", "points(n): points of this rubric line")
+        config.addinivalue_line("markers", "visibility(stage): when students see this line "
+                                "(visible, hidden, after_due_date, after_published)")
 
     def pytest_collectreport(self, report) -> None:
         if report.failed:
@@ -130,11 +133,16 @@ class GradingPlugin:
             if len(markers) != 1:
                 self.collection_errors.append(f"{item.nodeid}: needs exactly one @pytest.mark.points(n)")
                 continue
-            visibility = item.get_closest_marker("visibility")
+            marker = item.get_closest_marker("visibility")
+            visibility = marker.args[0] if marker and marker.args else "visible"
+            if visibility not in VISIBILITIES:
+                self.collection_errors.append(f"{item.nodeid}: @pytest.mark.visibility must be one of "
+                                              f"{', '.join(VISIBILITIES)}, not {visibility!r}")
+                continue
             self.outcomes[item.nodeid] = TestOutcome(
                 nodeid=item.nodeid, item=path.stem.removeprefix("test_"), name=_title(item),
                 number=f"{file_number}.{counts[path.name]}", points=float(markers[0].args[0]),
-                visibility=visibility.args[0] if visibility else "visible")
+                visibility=visibility)
 
     def pytest_runtest_setup(self, item) -> None:
         if time.monotonic() > self.deadline:

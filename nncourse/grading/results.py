@@ -65,6 +65,7 @@ class SubmissionResult:
     cell_errors: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     sha256: str = ""
+    fingerprint: str | None = None  # the grading fingerprint (grading/digest.py) this was graded under
 
     def __post_init__(self) -> None:
         # everything below may quote the student's code, output, file or folder names

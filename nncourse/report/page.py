@@ -10,6 +10,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
+from nncourse.report.changes import Regrade
 from nncourse.report.collect import Cohort
 from nncourse.report.stats import Failure, Incident, RubricLine, Summary
 from nncourse.templating import render
@@ -30,6 +31,7 @@ class PageData:
     images: dict[str, str]
     generated: str
     has_grades_csv: bool
+    regrade: Regrade | None = None  # the last regrade round: whose scores changed
 
 
 def _num(value: float | None, digits: int = 2) -> str:

@@ -264,7 +264,8 @@ def run_hostile(workdir: Path, *, cases: tuple[Case, ...] = CASES, jobs: int = 2
         started = time.monotonic()
         with ProcessWatch() as watch:
             grade(submitted, layout=layout, assignment="01-toy", out=out, jobs=jobs, db_url=f"sqlite:///{db}",
-                  limits=limits, progress=progress or (lambda line: None))
+                  limits=limits, progress=progress or (lambda line: None),
+                  feedback_dir=workdir / "feedback")  # the grader's own writes, outside the watched course
             seconds = time.monotonic() - started
             deadline = time.monotonic() + 3.0
             while watch.alive() and time.monotonic() < deadline:
