@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from nncourse.config import GradingLimits
 from nncourse.grading.student import Student, StudentError
 from nncourse.sandbox.client import WorkerDied
 
@@ -47,6 +48,7 @@ class GradingPlugin:
         sha256: hash of the submitted notebook.
         call_seconds: per-call timeout.
         deadline: monotonic time after which remaining tests fail without running.
+        reply_budget_bytes: data one test may receive from the student's code in all.
     """
 
     open_session: Callable
@@ -55,6 +57,7 @@ class GradingPlugin:
     sha256: str
     call_seconds: float
     deadline: float
+    reply_budget_bytes: int = GradingLimits.reply_budget_bytes
     outcomes: dict[str, TestOutcome] = field(default_factory=dict)
     collection_errors: list[str] = field(default_factory=list)
     shared_results: dict[str, tuple[bool, object]] = field(default_factory=dict)
@@ -67,7 +70,8 @@ class GradingPlugin:
     @pytest.fixture
     def student(self, request):
         seed = self.seed_for(request.node.nodeid)
-        client = Student(lambda: self.open_session(seed), call_seconds=self.call_seconds)
+        client = Student(lambda: self.open_session(seed), call_seconds=self.call_seconds,
+                         budget_bytes=self.reply_budget_bytes)
         yield client
         client.close()
 

@@ -491,7 +491,7 @@ CASES: tuple[Case, ...] = (
     Case("patch-builtins", "tampering", 0, pattern=r"replaced Python built-ins \(.*isinstance", cells=(PATCH_BUILTINS,),
          body=WRONG),
     Case("patch-builtins-fn", "tampering", 0, pattern=WRONG_VALUES, body=PATCH_BUILTINS_FN),
-    Case("lying-eq-array", "tampering", 0, pattern=r"double: the result could not be checked \(TypeError",
+    Case("lying-eq-array", "tampering", 0, pattern=r"double returned a Liar object, not numbers",
          body=LYING_EQ_FN),
     Case("ndarray-subclass", "tampering", 0, pattern=WRONG_VALUES,
          body=NDARRAY_SUBCLASS_FN),
