@@ -13,7 +13,7 @@ import json
 import pytest
 from catalog.harness import Catalog, describe
 
-from nncourse.grading.job import Grader
+from nncourse.grading.grader import Grader
 from nncourse.sandbox.launcher import acquire_slot, check_sandbox
 
 TORCH_GRADIENT = '''

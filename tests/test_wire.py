@@ -75,7 +75,7 @@ def test_a_tensor_subclass_is_encoded_without_running_its_own_code():
 
 def test_the_grader_refuses_a_handle_where_numbers_are_due_without_calling_it():
     """as_array and numpy refuse a Remote handle at once: nothing of the student's runs or is pulled."""
-    from nncourse.grading.checks import as_array
+    from nncourse.grading.asserts import as_array
     from nncourse.grading.student import Remote
 
     class Recording:  # in place of the student fixture: records each request a handle would send

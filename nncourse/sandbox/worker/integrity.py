@@ -13,7 +13,7 @@ this process, so what this protects is the spies (no torch, no optimizer, backwa
 unchanged, eval mode, what was logged), not the comparison of numbers.
 
 It is a tripwire for Python-level changes, not a wall: code that edits memory through ``ctypes`` can
-get past it, which is why the grader also flags such notebooks for a TA's review (``job.py``).
+get past it, which is why the grader flags such notebooks for a TA's review (``grading/review.py``).
 """
 
 import sys
