@@ -95,7 +95,7 @@ def graded(tmp_path_factory):
     for assignment, notebooks in (("01-gradient-descent", NOTEBOOKS_01),
                                   ("02-backpropagation", {"standin_as_answer_key": {
                                       "Linear": STANDIN_KEY.format(name="Linear")}})):
-        catalog = Catalog(assignment, rubric={}, regrade_mistake="")
+        catalog = Catalog(assignment, regrade_mistake="")
         check_sandbox(catalog.layout.venv)
         paths = {f"{assignment}/solution": catalog.source}
         for name, replacements in notebooks.items():
