@@ -25,6 +25,9 @@ class GradingLimits:
         tmp_bytes: size of the sandbox's private /tmp.
         output_bytes: stdout/stderr kept from the worker (the rest is drained and dropped).
         max_restarts: worker restarts after a hanging cell, each skipping the cell that hung.
+        reply_budget_bytes: data one hidden test may receive from the student's code in all (each
+            reply is also capped at 256 MiB by the wire).
+        grader_memory_bytes: RLIMIT_DATA of the trusted grader process that runs the hidden tests.
     """
 
     notebook_bytes: int = 20 << 20
@@ -40,6 +43,8 @@ class GradingLimits:
     tmp_bytes: int = 256 << 20
     output_bytes: int = 64 << 10
     max_restarts: int = 2
+    reply_budget_bytes: int = 512 << 20
+    grader_memory_bytes: int = 3 << 30
 
     def worker_rlimits(self) -> dict[str, int]:
         """The rlimits the worker applies to itself before student code runs."""

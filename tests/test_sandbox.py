@@ -152,3 +152,41 @@ def test_a_closed_test_session_has_ended_before_the_next_one_starts(slot):
         assert previous not in running, "the previous test's process has ended before the next test runs"
         assert len(running) <= 5, ("only init, the server, the job, this test's process and the one forked for "
                                    f"the next test run: {running}")
+
+
+def test_the_no_torch_guard_stays_on_for_the_rest_of_a_test(slot):
+    """A numpy-only result whose torch work runs only when the test reads it later is still refused."""
+    spec = SandboxSpec(venv=REPO / ".venv", slot=slot, limits=GradingLimits())
+    source = ("class Lazy:\n    def numpy(self):\n        import torch\n        return torch.ones(2).numpy()\n"
+              "def gradient():\n    return Lazy()\n")
+
+    def handle(reply):
+        return reply["value"]["handle"]["id"]
+
+    with Worker([{"index": 0, "source": source}], spec) as worker:
+        assert worker.run_cells(timeout=30).cells[0]["status"] == "ok"
+        session = worker.open_session(seed=1)
+        function, _ = session.request({"op": "global", "name": "gradient"}, [], timeout=10)
+        lazy, _ = session.request({"op": "call", "handle": handle(function), "guard": {"no_torch": True}}, [],
+                                  timeout=10)
+        method, _ = session.request({"op": "getattr", "handle": handle(lazy), "name": "numpy"}, [], timeout=10)
+        reply, _ = session.request({"op": "call", "handle": handle(method)}, [], timeout=10)
+        session.close()
+    assert not reply["ok"] and reply["error"]["type"] == "ForbiddenOperation", reply
+
+
+def test_a_test_receives_no_more_than_its_budget_from_the_students_code(slot):
+    """Results are bytes under a budget per test: past it the grader stops reading, with a clear message."""
+    from nncourse.grading.student import Student, StudentError
+
+    spec = SandboxSpec(venv=REPO / ".venv", slot=slot, limits=GradingLimits())
+    source = "import numpy as np\ndef big():\n    return np.zeros(100_000)\n"  # 800 kB per call
+    with Worker([{"index": 0, "source": source}], spec) as worker:
+        assert worker.run_cells(timeout=30).cells[0]["status"] == "ok"
+        student = Student(lambda: worker.open_session(seed=1), call_seconds=10, budget_bytes=2 << 20)
+        try:
+            assert student.big().shape == (100_000,) and student.big().shape == (100_000,)
+            with pytest.raises(StudentError, match="more data than a test accepts"):
+                student.big()
+        finally:
+            student.close()

@@ -51,3 +51,45 @@ def test_an_object_array_in_a_reply_is_refused_without_unpickling():
     np.save(buffer, np.array([{"a": 1}], dtype=object), allow_pickle=True)
     with pytest.raises(wire.WireError, match="malformed array"):
         wire.npy_to_array(buffer.getvalue())
+
+
+def test_a_tensor_subclass_is_encoded_without_running_its_own_code():
+    """Converting a result runs no code of its class: a lazy tensor cannot do its work unguarded."""
+    import torch
+
+    calls = []
+
+    class Lazy(torch.Tensor):
+        @classmethod
+        def __torch_function__(cls, func, types, args=(), kwargs=None):
+            calls.append(getattr(func, "__name__", str(func)))
+            return super().__torch_function__(func, types, args, kwargs or {})
+
+    value = torch.arange(3.0).as_subclass(Lazy)
+    calls.clear()
+    encoder = wire.Encoder(lambda obj: {"id": 1, "type": type(obj).__name__}, torch)
+    node = encoder.encode(value)
+    assert calls == [] and "tensor" in node, (calls, node)
+    assert np.array_equal(wire.npy_to_array(encoder.blobs[0]), [0.0, 1.0, 2.0])
+
+
+def test_the_grader_refuses_a_handle_where_numbers_are_due_without_calling_it():
+    """as_array and numpy refuse a Remote handle at once: nothing of the student's runs or is pulled."""
+    from nncourse.grading.asserts import as_array
+    from nncourse.grading.student import Remote
+
+    class Recording:  # in place of the student fixture: records each request a handle would send
+        def __init__(self):
+            self.requests = []
+
+        def _request(self, header, label, **kwargs):
+            self.requests.append(header)
+            raise AssertionError("no request expected")
+
+    student = Recording()
+    remote = Remote(student, 7, "Lazy", "mse_gradient")
+    with pytest.raises(AssertionError, match="mse_gradient returned a Lazy object, not numbers"):
+        as_array(remote, "mse_gradient")
+    with pytest.raises(AssertionError, match="returned a Lazy object, not numbers"):
+        np.asarray([remote, remote], dtype=float)
+    assert student.requests == []

@@ -8,11 +8,20 @@ test allows it. They never broadcast.
 from __future__ import annotations
 
 import numpy as np
+import torch
+
+from nncourse.grading.student import Remote, not_numbers
 
 
 def as_array(value, what: str) -> np.ndarray:
-    """Convert a student's result to a float64 array, or fail with a clear message."""
-    if hasattr(value, "detach") and hasattr(value, "numpy"):  # a torch tensor that came back
+    """Convert a student's result to a float64 array, or fail with a clear message.
+
+    Only plain data is converted (it came back from the worker as numbers): a ``Remote`` handle on an
+    object of the student's is refused without a single call into it.
+    """
+    if isinstance(value, Remote):
+        raise AssertionError(not_numbers(what, value.type_name))
+    if isinstance(value, torch.Tensor):  # rebuilt from bytes by the student fixture: plain data
         value = value.detach().numpy()
     try:
         array = np.asarray(value, dtype=np.float64)

@@ -14,6 +14,7 @@ import pytest
 from nncourse.config import GradingLimits
 from nncourse.given_cells import GivenCells
 from nncourse.grading.digest import file_sha256
+from nncourse.grading.grader_memory import cap_grader_memory
 from nncourse.grading.plugin import GradingPlugin
 from nncourse.grading.reference import load_reference
 from nncourse.grading.results import SubmissionResult, TestResult, error_result
@@ -62,6 +63,7 @@ class Grader:
         self.secret = secret
         self.limits = limits
         self.spec = SandboxSpec(venv=venv or layout.venv, slot=slot, limits=limits, insecure=insecure)
+        cap_grader_memory(limits.grader_memory_bytes)  # the hidden tests run in this process
         source = layout.source_notebook(assignment)
         self.points = rubric_points(source)
         self.given = GivenCells.load(layout, self.assignment)
@@ -178,7 +180,8 @@ class Grader:
                                reference=self.reference, secret=self.secret, sha256=sha,
                                call_seconds=self.limits.call_seconds,
                                deadline=started + self.limits.job_seconds,
-                               item_order=tuple(self.points))
+                               item_order=tuple(self.points),
+                               reply_budget_bytes=self.limits.reply_budget_bytes)
         args = [str(self.layout.autograder_dir(self.assignment)), "-q", "-p", "no:cacheprovider",
                 "-p", "no:randomly", "--assert=plain", "--import-mode=importlib", "-o", "addopts=",
                 # these two run gc.collect() at exit: about 0.5 s each in a process that holds torch

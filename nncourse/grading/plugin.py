@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from nncourse.config import GradingLimits
 from nncourse.grading.student import Student, StudentError
 from nncourse.grading.visibility import VISIBILITIES
 from nncourse.sandbox.client import WorkerDied
@@ -50,6 +51,7 @@ class GradingPlugin:
         deadline: monotonic time after which remaining tests fail without running.
         item_order: the graded items in the notebook's order; rubric lines are numbered and
             reported in it (the tests still run in pytest's order).
+        reply_budget_bytes: data one test may receive from the student's code in all.
     """
 
     open_session: Callable
@@ -59,6 +61,7 @@ class GradingPlugin:
     call_seconds: float
     deadline: float
     item_order: tuple[str, ...] = ()
+    reply_budget_bytes: int = GradingLimits.reply_budget_bytes
     outcomes: dict[str, TestOutcome] = field(default_factory=dict)
     collection_errors: list[str] = field(default_factory=list)
     shared_results: dict[str, tuple[bool, object]] = field(default_factory=dict)
@@ -71,7 +74,8 @@ class GradingPlugin:
     @pytest.fixture
     def student(self, request):
         seed = self.seed_for(request.node.nodeid)
-        client = Student(lambda: self.open_session(seed), call_seconds=self.call_seconds)
+        client = Student(lambda: self.open_session(seed), call_seconds=self.call_seconds,
+                         budget_bytes=self.reply_budget_bytes)
         yield client
         client.close()
 

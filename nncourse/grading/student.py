@@ -37,7 +37,7 @@ class StudentError(Exception):
         where = f" ({self.where})" if self.where else ""
         if self.type == "NotImplementedError":
             return f"{self.label} is not implemented yet (it raised NotImplementedError{where})"
-        if self.type == "ForbiddenOperation":
+        if self.type in ("ForbiddenOperation", "ResultTooLarge"):
             return f"{self.label}: {self.message}"
         return f"{self.label} raised {self.type}{where}: {self.message}"
 
@@ -45,11 +45,12 @@ class StudentError(Exception):
 class Student:
     """Entry point of the fixture; attributes are the notebook's global names."""
 
-    def __init__(self, open_session, *, call_seconds: float):
+    def __init__(self, open_session, *, call_seconds: float, budget_bytes: int = 512 << 20):
         self._open_session = open_session
         self._session: Session | None = None
         self._call_seconds = call_seconds
         self._guard: dict | None = None
+        self._budget = budget_bytes  # what this test may still receive from the student's code
 
     # --------------------------------------------------------------------------------- plumbing
     def _request(self, header: dict, label: str, *, args: object = None, kwargs: object = None):
@@ -63,10 +64,15 @@ class Student:
             header["guard"] = self._guard
         if "value" in header:
             header["value"] = encoder.encode(header["value"])
+        if self._budget < 0:
+            raise StudentError(label, {"type": "ResultTooLarge", "message": _OVER_BUDGET})
         try:
             reply, blobs = self._session.request(header, encoder.blobs, timeout=self._call_seconds)
         except WorkerDied as exc:
             raise WorkerDied(f"{label}: {exc}") from None
+        self._budget -= sum(len(blob) for blob in blobs)  # at most wire.MAX_MESSAGE_BYTES per reply
+        if self._budget < 0:
+            raise StudentError(label, {"type": "ResultTooLarge", "message": _OVER_BUDGET})
         if not reply.get("ok"):
             raise StudentError(label, reply.get("error") if isinstance(reply.get("error"), dict) else {})
         try:
@@ -117,6 +123,10 @@ class Student:
             self._guard = previous
 
 
+_OVER_BUDGET = ("your code's results in this test add up to more data than a test accepts; "
+                "return arrays of the size asked for")
+
+
 def _tensor_from(array: np.ndarray, info: dict) -> torch.Tensor:
     return torch.from_numpy(np.array(array, copy=True))
 
@@ -155,6 +165,11 @@ class Remote:
         return self._student._request({"op": "getattr", "handle": self._id, "name": name},
                                       f"{self._type}.{name}")(*args, **kwargs)
 
+    def __array__(self, dtype=None, copy=None):
+        """Never converted here: numpy would pull it element by element, running the student's code
+        unguarded; only plain data (arrays, tensors, lists of numbers) is compared."""
+        raise AssertionError(not_numbers(self._label, self._type))
+
     def __len__(self) -> int:
         return int(self.call_method("__len__"))
 
@@ -163,3 +178,9 @@ class Remote:
 
     def __repr__(self) -> str:
         return f"<student {self._type} object>"
+
+
+def not_numbers(label: str, type_name: str) -> str:
+    """The message for a result that is an object of the student's instead of numbers."""
+    return (f"{label} returned a {type_name} object, not numbers (an array, tensor or list); "
+            "it was not converted")

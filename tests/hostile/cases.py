@@ -347,6 +347,74 @@ def _deep() -> bytes:
 
 
 # -------------------------------------------------------------------------------------- the set
+
+# ------------------------------------------- issue 23: plain data, the no-torch and no-optimizer rules
+# The toy's test_array calls double under student.forbid_torch() and test_scalar after the
+# forbid_optimizers instrument, so that both rules can be attacked here.
+HUGE_SEQUENCE_FN = r'''    class _Huge:  # np.asarray on its handle would pull 8 MiB per element, 10**6 times
+        def detach(self):
+            return self
+        def numpy(self):
+            return self
+        def __len__(self):
+            return 10**6
+        def __getitem__(self, index):
+            return np.full(1 << 20, 4.0)
+    return _Huge()
+'''
+LAZY_TORCH = r'''
+import torch
+_pending = {}
+class _Lazy(torch.Tensor):  # autograd runs when the result is converted, after the guarded call
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        if "x" not in _pending:
+            return False
+        x = torch.tensor(_pending["x"], requires_grad=True)
+        (x * x).sum().backward()
+        return x.grad.detach() if getattr(func, "__name__", "") == "detach" else False
+_carrier = torch.zeros(5, dtype=torch.float64).as_subclass(_Lazy)
+'''
+FORK_HOOK_THREAD = r'''
+import os, queue, threading
+def _start_helper():  # runs in every forked test process: a thread the no-torch guard did not watch
+    global _jobs, _results
+    _jobs, _results = queue.Queue(), queue.Queue()
+    def _work():
+        import torch
+        while True:
+            _results.put((torch.as_tensor(_jobs.get()) * 2).numpy())
+    threading.Thread(target=_work, daemon=True).start()
+os.register_at_fork(after_in_child=_start_helper)
+'''
+CAPTURED_OPTIMIZER_INIT = r'''
+import torch
+_probe = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
+_init = vars(type(_probe).__mro__[1])["__init__"]  # taken before the ban replaces it
+_defaults = dict(_probe.defaults)
+'''
+CAPTURED_INIT_FN = r'''    import torch
+    p = torch.zeros(np.shape(x), dtype=torch.float64, requires_grad=True)
+    opt = object.__new__(torch.optim.SGD)
+    _init(opt, [p], _defaults)
+    (-(2 * torch.as_tensor(np.asarray(x, dtype=float)) * p).sum()).backward()
+    opt.step()  # SGD with lr 1 from 0: p = 2 x
+    return p.detach().numpy()
+'''
+OPTIMIZER_FROM_A_CELL = r'''
+import torch
+_p = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+_opt = torch.optim.SGD([_p], lr=1.0)  # built before the ban
+'''
+OPTIMIZER_FROM_A_CELL_FN = r'''    import torch
+    with torch.no_grad():
+        _p.zero_()
+    _opt.zero_grad()
+    (-(2 * float(np.asarray(x, dtype=float).reshape(-1)[0])) * _p).sum().backward()
+    _opt.step()
+    return float(_p.detach()[0])
+'''
+
 CASES: tuple[Case, ...] = (
     # ---- endless work, waiting, memory, processes, output
     Case("loop-top", "resources", 3, pattern=r"cell 1: did not finish within 8 s", wall=CELL_HANG, min_score=3,
@@ -423,11 +491,12 @@ CASES: tuple[Case, ...] = (
     Case("patch-builtins", "tampering", 0, pattern=r"replaced Python built-ins \(.*isinstance", cells=(PATCH_BUILTINS,),
          body=WRONG),
     Case("patch-builtins-fn", "tampering", 0, pattern=WRONG_VALUES, body=PATCH_BUILTINS_FN),
-    Case("lying-eq-array", "tampering", 0, pattern=r"double: the result could not be checked \(TypeError",
+    Case("lying-eq-array", "tampering", 0, pattern=r"double returned a Liar object, not numbers",
          body=LYING_EQ_FN),
     Case("ndarray-subclass", "tampering", 0, pattern=WRONG_VALUES,
          body=NDARRAY_SUBCLASS_FN),
-    Case("tensor-subclass", "tampering", 0, pattern=WRONG_VALUES,
+    Case("tensor-subclass", "tampering", 0,
+         pattern=r"double\(2\) should be 4(.|\n)*double: torch is not allowed here",
          body=TENSOR_SUBCLASS_FN),
     Case("pickle-return", "tampering", 0, pattern=r"could not be checked(.|\n)*double should keep the shape",
          body=PICKLE_FN),
@@ -482,6 +551,18 @@ CASES: tuple[Case, ...] = (
     Case("recursion-fn", "crash", 0, pattern=r"segmentation fault|RecursionError|did not return",
          body="    import sys\n    sys.setrecursionlimit(10**7)\n    def f(n):\n        return f(n + 1) + 1\n"
               "    return f(0)\n"),
+    # ---- issue 23: only plain data reaches the grader; the no-torch and no-optimizer rules hold
+    Case("huge-sequence-result", "tampering", 0, pattern=r"double returned a _Huge object, not numbers",
+         body=HUGE_SEQUENCE_FN),
+    Case("lazy-torch-result", "tampering", 1, pattern=WRONG_VALUES, cells=(LAZY_TORCH,),
+         body="    _pending['x'] = np.asarray(x, dtype=float)\n    return _carrier\n"),
+    Case("torch-in-a-fork-hook-thread", "tampering", 1, pattern=r"double: .*other threads",
+         cells=(FORK_HOOK_THREAD,),
+         body="    _jobs.put(np.asarray(x, dtype=float))\n    return _results.get()\n"),
+    Case("optimizer-init-captured", "tampering", 0, pattern=r"torch\.optim is not allowed",
+         cells=(CAPTURED_OPTIMIZER_INIT,), body=CAPTURED_INIT_FN),
+    Case("optimizer-built-in-a-cell", "tampering", 0, pattern=r"torch\.optim is not allowed",
+         cells=(OPTIMIZER_FROM_A_CELL,), body=OPTIMIZER_FROM_A_CELL_FN),
 )
 
 CONTROLS = ("aa-control", "zz-control")  # graded first and last, next to the hostile set: 3/3 each

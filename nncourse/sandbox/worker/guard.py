@@ -5,6 +5,7 @@
 """
 
 import contextlib
+import os
 import sys
 
 import registry
@@ -28,6 +29,11 @@ registry.rely_on(
 )
 
 
+# Bound before any student code runs: a cell may replace the ``sys`` functions, not these names.
+_current_frames, _getprofile, _setprofile = sys._current_frames, sys.getprofile, sys.setprofile
+_ESCAPES = (sys.setprofile, sys.settrace, os.fork, os.system)  # C functions: seen as "c_call" events
+
+
 class ForbiddenOperation(RuntimeError):
     """Raised inside the worker when the code under test uses something the item forbids."""
 
@@ -38,9 +44,25 @@ def guard(spec):
     spec = spec or {}
     with contextlib.ExitStack() as stack:
         if spec.get("no_torch") and "torch" in sys.modules:
+            _refuse_other_threads()
             stack.enter_context(_no_torch_mode())
             stack.enter_context(_torch_watch())
         yield
+
+
+def _refuse_other_threads() -> None:
+    """The mode and the profiler watch the calling thread only: no other Python thread may run.
+
+    A test's process starts with one thread (it is forked); a second one was started by the
+    student's code, e.g. from an ``os.register_at_fork`` hook, and could do the torch work unseen.
+    Native threads that never run Python (a BLAS pool) have no frame and do not count.
+    """
+    others = len(_current_frames()) - 1
+    if others > 0:
+        raise ForbiddenOperation(
+            "torch is not allowed here, and this numpy-only call cannot be watched while other "
+            f"threads of your code are running ({others} started, e.g. at fork or in an earlier call)"
+        )
 
 
 @contextlib.contextmanager
@@ -50,17 +72,10 @@ def _torch_watch():
     The TorchFunctionMode above can be stepped out of from inside the call (popping the mode, a
     thread, a child process); the profiler sees those moves and any torch function, Python or C.
     """
-    import os
-
     import torch
 
     torch_dir = os.path.dirname(torch.__file__) + os.sep
-    escapes = {
-        sys.setprofile,
-        sys.settrace,
-        os.fork,
-        os.system,
-    }  # C functions: seen as "c_call" events
+    escapes = set(_ESCAPES)
     for module, names in (
         ("_thread", ("start_new_thread", "start_joinable_thread")),
         ("_posixsubprocess", ("fork_exec",)),
@@ -87,12 +102,13 @@ def _torch_watch():
         except Exception:
             seen.append("something the profiler could not inspect")
 
-    sys.setprofile(profile)
+    previous = _getprofile()  # an outer guard's profiler (a checked call inside a guarded session)
+    _setprofile(profile)
     try:
         yield
     finally:
         active[0] = False
-        sys.setprofile(None)
+        _setprofile(previous)
     if seen:
         raise ForbiddenOperation(f"torch is not allowed here (used {seen[0]})")
 

@@ -29,8 +29,21 @@ REGISTRY_TABLES = ("INSTRUMENTS", "RELIANCES")
 _MISSING = object()
 
 
+_OWNERS: dict = {}  # dotted path -> module or class, as first found (before any student code ran)
+
+
 def _resolve(path: str):
     """The module or class at a dotted path, or None (torch or tensorboard not imported)."""
+    if path not in _OWNERS:
+        found = _find(path)
+        if found is not None:
+            _OWNERS[path] = found
+    return _OWNERS.get(path)
+
+
+def _find(path: str):
+    if path in sys.modules:  # a submodule its package does not expose (torch.optim.optimizer)
+        return sys.modules[path]
     head, *rest = path.split(".")
     node = sys.modules.get(head)
     for part in rest:
@@ -67,6 +80,7 @@ class Baseline:
             # a dict the instruments rely on (torch's global optimizer hooks) is watched by its contents
             self.containers += [(f"{path}.{n}", value, dict(value)) for n, value in saved.items()
                                 if isinstance(value, dict)]
+        self.containers.append(("integrity._OWNERS", _OWNERS, dict(_OWNERS)))
 
     def _watch(self, label, owner, saved, *, exact):
         self.namespaces.append((label, owner, saved, exact))

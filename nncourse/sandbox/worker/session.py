@@ -17,8 +17,12 @@ from basics import seed_everything
 from guard import guard
 
 # The tensor encoding and decoding of the replies and requests (wire.Encoder, decode below).
-registry.rely_on("session", "torch.from_numpy", "torch.Tensor", "torch.Tensor.detach", "torch.Tensor.numpy",
-                 "torch.Tensor.cpu")
+registry.rely_on(
+    "session", "torch.from_numpy", "torch.Tensor", "torch.Tensor.detach", "torch.Tensor.numpy",
+    "torch.Tensor.cpu", "torch.Tensor.resolve_conj", "torch.Tensor.is_complex", "torch.Tensor.float",
+    "torch.Tensor.requires_grad", "torch._C.DisableTorchFunction", "torch._C._DisableTorchDispatch",
+)
+_type_name = type.__dict__["__name__"].__get__  # a metaclass cannot answer with its own code
 
 _BUILTINS = dict(builtins.__dict__)  # imported before any student cell runs
 
@@ -44,7 +48,7 @@ class Objects:
     def put(self, value) -> dict:
         handle_id = len(self._items) + 1
         self._items[handle_id] = value
-        return {"id": handle_id, "type": type(value).__name__}
+        return {"id": handle_id, "type": _type_name(type(value))}
 
     def get(self, handle_id):
         if handle_id not in self._items:
@@ -62,8 +66,12 @@ def serve(sock, namespace: dict, seed: int, *, tripwire=None, retake=None) -> in
         tripwire: puts back the grader's code and names what changed (``integrity``); after every
             request that ran student code, a change fails the request.
         retake: a new tripwire from the current state, taken after instruments that install hooks.
+
+    Once a call asked for the no-torch guard, every later call, attribute read or write of this
+    session runs under it too: a lazy result cannot do its torch work after the guarded call.
     """
     objects = Objects()
+    sticky = None  # the no-torch guard, once asked for
     torch = sys.modules.get("torch")
     seed_everything(seed)
 
@@ -87,11 +95,14 @@ def serve(sock, namespace: dict, seed: int, *, tripwire=None, retake=None) -> in
             return 0
         # an instrument that runs no student code installs hooks: they become the new baseline
         installs = op == "instrument" and not registry.calls_student(request.get("name"))
+        spec = request.get("guard")
+        if isinstance(spec, dict) and spec.get("no_torch"):
+            sticky = {"no_torch": True}
         try:
             if installs and tripwire is not None:  # nothing changed since the last check becomes the baseline
                 _refuse(tripwire())
             try:
-                value = _perform(op, request, blobs, namespace, objects, decode)
+                value = _perform(op, request, blobs, namespace, objects, decode, spec=sticky or spec)
             finally:
                 _restore_builtins()
                 tampered = tripwire() if tripwire is not None and not installs else []
@@ -116,22 +127,28 @@ def _refuse(tampered: list) -> None:
                               + ", ".join(tampered[:4]) + "); this test cannot trust its result")
 
 
-def _perform(op, request, blobs, namespace, objects, decode):
+def _perform(op, request, blobs, namespace, objects, decode, *, spec=None):
+    """Carry out one request; ``spec`` (default: the request's own) guards code of the student."""
+    spec = request.get("guard") if spec is None else spec
     if op == "global":
         name = request["name"]
         if name not in namespace:
             raise NameError(f"name '{name}' is not defined in the notebook")
         return namespace[name]
-    if op == "getattr":
-        return getattr(objects.get(request["handle"]), request["name"])
+    if op == "getattr":  # a property is the student's code too
+        target = objects.get(request["handle"])
+        with guard(spec):
+            return getattr(target, request["name"])
     if op == "setattr":
-        setattr(objects.get(request["handle"]), request["name"], decode(request["value"], blobs))
+        target, value = objects.get(request["handle"]), decode(request["value"], blobs)
+        with guard(spec):
+            setattr(target, request["name"], value)
         return None
     if op == "call":
         target = objects.get(request["handle"])
         args = decode(request.get("args", []), blobs)
         kwargs = decode(request.get("kwargs", {"dict": []}), blobs)
-        with guard(request.get("guard")):
+        with guard(spec):
             return target(*args, **kwargs)
     if op == "import":
         __import__(request["module"])

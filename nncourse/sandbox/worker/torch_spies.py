@@ -1,5 +1,7 @@
 """Spies on torch inside the worker: backward() and optimizer calls, forward calls of a module."""
 
+import sys
+
 from guard import ForbiddenOperation
 from registry import Recorder, instrument
 
@@ -28,6 +30,11 @@ def instrument_count_backward():
     return recorder
 
 
+# torch's optimizers; each one's step() is made to pass through torch's step hooks.
+_OPTIMIZERS = ("Adafactor", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "ASGD", "LBFGS", "Muon",
+               "NAdam", "RAdam", "RMSprop", "Rprop", "SGD", "SparseAdam")
+
+
 @instrument(
     "forbid_optimizers",
     relies_on=(
@@ -35,15 +42,47 @@ def instrument_count_backward():
         "torch.optim.Optimizer.__init__",
         "torch.optim.Optimizer.step",
         "torch.optim.Optimizer.zero_grad",
+        "torch.optim.Optimizer.profile_hook_step",
+        "torch.optim.optimizer.register_optimizer_step_pre_hook",
+        "torch.optim.optimizer._global_optimizer_pre_hooks",
+        *(f"torch.optim.{name}.step" for name in _OPTIMIZERS),
     ),
 )
 def instrument_forbid_optimizers():
+    """torch.optim is refused: building an optimizer, and any step() of one however it was built
+    (in an earlier cell, or with an ``__init__`` captured before the ban): a global step pre-hook
+    that raises, watched by the integrity check like the rest."""
     import torch
 
-    def refuse(self, *args, **kwargs):
+    def refuse(*args, **kwargs):
         raise ForbiddenOperation("torch.optim is not allowed here: update the parameters by hand")
 
+    optimizer_module = sys.modules["torch.optim.optimizer"]
     torch.optim.Optimizer.__init__ = refuse
+    optimizer_module.register_optimizer_step_pre_hook(refuse)
+    _hook_optimizer_steps(torch)
+
+
+def _hook_optimizer_steps(torch) -> None:
+    """Make every optimizer class's step() pass through torch's step hooks now.
+
+    torch does this for a class when its first instance is built; done for all of them before the
+    integrity baseline is taken, building an Adam during a test changes nothing that is watched,
+    and an optimizer built any other way still meets the global step pre-hook of the ban.
+    """
+    classes, seen = [torch.optim.Optimizer], set()
+    while classes:
+        cls = classes.pop()
+        seen.add(cls)
+        classes += [c for c in cls.__subclasses__() if c not in seen]
+        step = vars(cls).get("step")
+        if cls is not torch.optim.Optimizer and step is not None and not getattr(step, "hooked", False):
+            cls.step = torch.optim.Optimizer.profile_hook_step(step)
+            cls.step.hooked = True
+
+
+if "torch" in sys.modules:  # imported by the job before any student code runs (and the baseline)
+    _hook_optimizer_steps(sys.modules["torch"])
 
 
 @instrument(

