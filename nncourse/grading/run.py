@@ -67,6 +67,10 @@ def grade(submitted: Path, *, layout: CourseLayout, assignment: str, out: Path, 
                               jobs=jobs, limits=limits, insecure=insecure, on_result=record, progress=progress,
                               reserved=gradebook_files_in(out, target.db_url))
         gradebook.result()
+    from nncourse.similarity.review import review_after_batch
+
+    review_after_batch(out, submitted=submitted, layout=layout, assignment=assignment,
+                       progress=progress or eprint)
     try:
         from nncourse.report.build import build_report
     except ImportError:  # the report is optional until its module exists

@@ -9,6 +9,7 @@ from nncourse.report import plots
 from nncourse.report.collect import collect
 from nncourse.report.page import PageData, render_page
 from nncourse.report.stats import common_failures, incidents, rubric_lines, summarise
+from nncourse.similarity.record import load_review
 
 CHARTS = {"scores": "scores.png", "passrate": "passrate.png", "times": "times.png"}
 IMAGE_DIR = "report"
@@ -58,7 +59,8 @@ def build_report(out: Path, *, assignment: str | None = None) -> Path:
     generated = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     page = render_page(PageData(cohort=cohort, summary=summary, lines=lines, failures=common_failures(cohort),
                                 incidents=found, images=images, generated=generated,
-                                has_grades_csv=(out / "grades.csv").is_file()))
+                                has_grades_csv=(out / "grades.csv").is_file(),
+                                similarity=load_review(out, cohort.assignment)))
     target = out / "report.html"
     tmp = target.with_name(".report.html.tmp")  # "." : never the name of a student's folder
     tmp.write_text(page, encoding="utf-8")

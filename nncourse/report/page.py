@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from nncourse.report.collect import Cohort
 from nncourse.report.stats import Failure, Incident, RubricLine, Summary
+from nncourse.similarity.record import SimilarityReview
 from nncourse.templating import render
 
 MESSAGE_CHARS = 600
@@ -30,6 +31,7 @@ class PageData:
     images: dict[str, str]
     generated: str
     has_grades_csv: bool
+    similarity: SimilarityReview | None = None  # the last `nncourse similarity` of this assignment
 
 
 def _num(value: float | None, digits: int = 2) -> str:
