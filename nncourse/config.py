@@ -64,7 +64,7 @@ class SimilaritySettings:
     """
 
     noise_tokens: int = 25
-    window: int = 1
+    window: int = 4
     threshold: float = 0.6
     min_tokens: int = 150
     pairs_shown: int = 50

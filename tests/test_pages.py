@@ -13,8 +13,13 @@ from nncourse.grading.results import SubmissionResult
 from nncourse.report import build_report
 from nncourse.templating import TEMPLATES, render
 
-LATE = {"submitted_at": "2027-03-02T10:30:00+01:00", "due_at": "2027-03-01T23:59:00+01:00",
-        "seconds_late": 37860.0, "raw_score": 8.0, "penalty": 2.0}
+LATE = {
+    "submitted_at": "2027-03-02T10:30:00+01:00",
+    "due_at": "2027-03-01T23:59:00+01:00",
+    "seconds_late": 37860.0,
+    "raw_score": 8.0,
+    "penalty": 2.0,
+}
 
 
 @dataclass(frozen=True)
@@ -58,10 +63,26 @@ def _report_context() -> dict:
     from nncourse.report.stats import summarise
 
     cohort = Cohort(assignment=A, submissions=())
-    data = PageData(cohort=cohort, summary=summarise(cohort, incidents=0), lines=[], failures=[],
-                    incidents=[], images={}, generated="now", has_grades_csv=False)
-    return dict(data=data, title="t", cards=[], times=None, message_chars=MESSAGE_CHARS,
-                students_shown=6, with_lateness=False, late_count=0)
+    data = PageData(
+        cohort=cohort,
+        summary=summarise(cohort, incidents=0),
+        lines=[],
+        failures=[],
+        incidents=[],
+        images={},
+        generated="now",
+        has_grades_csv=False,
+    )
+    return dict(
+        data=data,
+        title="t",
+        cards=[],
+        times=None,
+        message_chars=MESSAGE_CHARS,
+        students_shown=6,
+        with_lateness=False,
+        late_count=0,
+    )
 
 
 def test_feedback_of_a_late_submission_shows_raw_score_lateness_penalty_and_final_score():

@@ -7,51 +7,31 @@ in (``tests/catalog/``), so every notebook is one a student could hand in.
 from __future__ import annotations
 
 import ast
-import copy
 import csv
 import difflib
-import io
 import itertools
 import json
 import re
-import tokenize
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from catalog.disguise import disguise, paste
+from catalog.disguise import solution_sources as _solutions
 from catalog.harness import REPO, load_module
 from click.testing import CliRunner
+from copydetect import compare_files
 
 from nncourse.cli import main
 from nncourse.config import SimilaritySettings
 from nncourse.layout import CourseLayout
 from nncourse.report import build_report
-from nncourse.similarity.compare import compare_all
+from nncourse.similarity.compare import Cohort, similarities
 from nncourse.similarity.extract import Skipped, document, given_code, normalise
 from nncourse.similarity.review import flagged, review_similarity
 
 LAYOUT = CourseLayout(REPO)
 A = "02-backpropagation"
-RENAMES = {
-    "x": "inputs",
-    "grad_out": "upstream",
-    "probs": "p_hat",
-    "y": "labels",
-    "rng": "gen",
-    "n_in": "fan_in",
-    "n_out": "fan_out",
-    "grad": "g",
-    "layer": "stage",
-    "layers": "stages",
-    "eps": "tiny",
-    "p": "q",
-    "z": "pre",
-    "mask": "keep",
-    "out": "result",
-    "s": "sig",
-}
-
-
 OWN_HELPERS = """
 def helper(v):
     return [v * i for i in range(10) if i % 3]
@@ -84,66 +64,14 @@ def catalog(assignment: str):
 
 
 def solution_sources(assignment: str) -> dict[str, str]:
-    cells = json.loads(LAYOUT.source_notebook(assignment).read_text(encoding="utf-8"))["cells"]
-    return {
-        c["metadata"]["nbgrader"]["grade_id"]: "".join(c["source"])
-        for c in cells
-        if c["metadata"].get("nbgrader", {}).get("solution")
-    }
+    return _solutions(LAYOUT.source_notebook(assignment))
 
 
 def notebook(
     path: Path, assignment: str, answers: dict[str, str], extra: tuple[str, ...] = ()
 ) -> Path:
     """The release notebook with ``answers`` (grade_id -> source) pasted in, and own cells added."""
-    data = copy.deepcopy(
-        json.loads(LAYOUT.release_notebook(assignment).read_text(encoding="utf-8"))
-    )
-    for cell in data["cells"]:
-        grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id")
-        if grade_id in answers:
-            cell["source"] = answers[grade_id].strip("\n") + "\n"
-    data["cells"] += [
-        {
-            "cell_type": "code",
-            "metadata": {},
-            "execution_count": None,
-            "outputs": [],
-            "source": source,
-            "id": f"own{i}",
-        }
-        for i, source in enumerate(extra)
-    ]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data), encoding="utf-8")
-    return path
-
-
-def disguise(source: str) -> str:
-    """What a student hiding a copy does: rename the variables, reverse the order of the functions
-    and methods, rewrite the layout and add comments of their own."""
-    tokens, previous = [], None
-    for tok in tokenize.generate_tokens(io.StringIO(source.strip() + "\n").readline):
-        string = (
-            RENAMES.get(tok.string, tok.string)
-            if tok.type == tokenize.NAME and previous != "."
-            else tok.string
-        )
-        tokens.append((tok.type, string))
-        previous = tok.string
-    tree = ast.parse(tokenize.untokenize(tokens))
-    tree.body.reverse()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ClassDef):
-            node.body.reverse()
-    lines = []
-    for line in ast.unparse(tree).splitlines():
-        if line.lstrip().startswith(("def ", "class ")):
-            lines.append(
-                " " * (len(line) - len(line.lstrip())) + "# my own approach, worked out alone"
-            )
-        lines.append(line + ("  # step" if line.endswith(")") else ""))
-    return "\n".join(lines) + "\n"
+    return paste(LAYOUT.release_notebook(assignment), answers, path, extra)
 
 
 def answers_from(assignment: str, index: int) -> dict[str, str]:
@@ -312,10 +240,29 @@ def _derived(source: str, other: str) -> bool:
     return difflib.SequenceMatcher(None, _text(source), _text(other)).ratio() > 0.8
 
 
+def same_as_copydetect(cohort: Cohort, matches: dict) -> int:
+    """Every pair's figures equal ``copydetect.compare_files``'s; returns the pairs checked."""
+    for a, b in itertools.combinations(range(len(cohort.documents)), 2):
+        overlap, (sim_a, sim_b), _ = compare_files(cohort.prints[a], cohort.prints[b])
+        key = frozenset((cohort.documents[a].student, cohort.documents[b].student))
+        mine = matches.get(key)
+        if not overlap:
+            assert mine is None, key
+            continue
+        first = mine.a.student == cohort.documents[a].student
+        assert (mine.similarity_a, mine.similarity_b) == pytest.approx(
+            (sim_a, sim_b) if first else (sim_b, sim_a)
+        ), key
+        assert mine.overlap == (
+            overlap if first else compare_files(cohort.prints[b], cohort.prints[a])[0]
+        )
+    return len(cohort.documents) * (len(cohort.documents) - 1) // 2
+
+
 def test_the_catalogs_independent_correct_solutions_are_not_flagged_at_the_default_threshold(
     tmp_path,
 ):
-    settings, measured, derived_pairs = SimilaritySettings(), [], []
+    settings, measured, derived_pairs, checked = SimilaritySettings(), [], [], 0
     for assignment in LAYOUT.assignments():
         given, stubs = given_code(LAYOUT.release_notebook(assignment), max_bytes=1 << 30)
         solutions = solution_sources(assignment)
@@ -329,12 +276,9 @@ def test_the_catalogs_independent_correct_solutions_are_not_flagged_at_the_defau
                 path = notebook(tmp_path / assignment / f"{name}.ipynb", assignment, {item: source})
                 docs.append(document(name, path, stubs=stubs, max_bytes=1 << 30, max_chars=200_000))
             assert not [d for d in docs if isinstance(d, Skipped)]
-            matches = {
-                frozenset((m.a.student, m.b.student)): m
-                for m in compare_all(
-                    docs, given=given, k=settings.noise_tokens, window=settings.window
-                )
-            }
+            cohort = Cohort(docs, given=given, k=settings.noise_tokens, window=settings.window)
+            matches = {frozenset((m.a.student, m.b.student)): m for m in similarities(cohort)}
+            checked += same_as_copydetect(cohort, matches)
             shown = {
                 frozenset((m.a.student, m.b.student))
                 for m in flagged(list(matches.values()), settings)
@@ -356,7 +300,7 @@ def test_the_catalogs_independent_correct_solutions_are_not_flagged_at_the_defau
                     measured.append((key in shown, row))
     flagged_independent = [row for shown, row in measured if shown]
     assert not flagged_independent, flagged_independent
-    assert len(measured) > 100
+    assert len(measured) > 100 and checked == len(measured) + len(derived_pairs)
     top = max(row for _, row in measured)
     assert top[0] < settings.threshold or top[1] < settings.min_tokens
     assert len(derived_pairs) >= 3 and all(ok for ok, _ in derived_pairs), (
@@ -364,3 +308,33 @@ def test_the_catalogs_independent_correct_solutions_are_not_flagged_at_the_defau
         derived_pairs,
     )
     print("highest independent pairs:", sorted((row for _, row in measured), reverse=True)[:5])
+
+
+def test_grading_a_cohort_reviews_it_and_the_report_shows_the_copy_first(toy, tmp_path):
+    from catalog.harness import stub_source
+    from conftest import toy_notebook
+    from test_batch import FAST
+
+    from nncourse.grading.run import grade
+
+    data = json.loads(toy.source_notebook("01-toy").read_text(encoding="utf-8"))
+    for cell in data["cells"]:
+        cell["source"] = stub_source("".join(cell["source"]))
+    toy.release_notebook("01-toy").parent.mkdir(parents=True)
+    toy.release_notebook("01-toy").write_text(json.dumps(data), encoding="utf-8")
+    root = tmp_path / "submitted"
+    toy_notebook(root / "alice" / "01-toy" / "toy.ipynb", extra_cells=[OWN_HELPERS], before=False)
+    toy_notebook(root / "zoe" / "01-toy" / "toy.ipynb", extra_cells=[disguise(OWN_HELPERS)],
+                 before=False)
+    toy_notebook(root / "bob" / "01-toy" / "toy.ipynb", body="    return x + x\n")
+    toy_notebook(root / "carol" / "01-toy" / "toy.ipynb", body="    raise NotImplementedError()\n")
+    out, lines = tmp_path / "out", []
+    grade(root, layout=toy, assignment="01-toy", out=out, limits=FAST,
+          db_url=f"sqlite:///{tmp_path / 'g.db'}", progress=lines.append)
+    assert any(line.startswith("similarity: 3 notebooks compared") for line in lines), lines
+    page = (out / "report.html").read_text(encoding="utf-8")
+    section = page[page.index("<h2 id=similar>"):page.index("<h2 id=students>")]
+    first = re.search(r"<tr><td class=num>1</td><td>(.*?)</td><td>(.*?)</td>", section)
+    assert first and {first.group(1), first.group(2)} == {"alice", "zoe"}, section
+    assert "1 untouched stubs" in " ".join(section.split())
+    assert (out / "similarity.csv").is_file() and (out / "report" / "similar" / "001.html").is_file()

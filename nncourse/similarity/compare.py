@@ -1,15 +1,17 @@
 """Pairwise similarity of students' documents with copydetect (winnowed fingerprints, as MOSS).
 
 copydetect tokenises each text with Pygments (names become ``V``/``F``/``O``, strings ``S``,
-comments and whitespace go) and never runs it. The release notebook's code is boilerplate: its
-fingerprints are removed from every document, so stubs and given helpers never match.
+comments and whitespace go; nothing is run), fingerprints it and removes the boilerplate (the
+release notebook's code), so stubs and given helpers never match. Its figures for a pair are the
+matching code's length (the union of the shared k-grams) over each side's fingerprinted code;
+:func:`similarities` computes exactly those for every pair at once with numpy (calling
+``copydetect.compare_files`` 125,000 times for 500 students would take minutes), and
+:meth:`Cohort.slices` asks copydetect itself for the regions shown side by side.
 """
 
 from __future__ import annotations
 
 import io
-import itertools
-from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,10 +24,10 @@ LANGUAGE = "python"
 
 @dataclass(frozen=True)
 class Match:
-    """Two documents that share fingerprints.
+    """Two documents that share code.
 
-    ``similarity_a``: share of a's fingerprinted code found in b; ``similarity_b`` the other way.
-    ``slices_a``/``slices_b``: the matching (start, end) character ranges in each text.
+    ``similarity_a``: share of a's fingerprinted code found in b; ``similarity_b`` the other way;
+    ``overlap``: length of the matching code on a's side, in copydetect's tokenised characters.
     """
 
     a: Document
@@ -33,19 +35,12 @@ class Match:
     similarity_a: float
     similarity_b: float
     overlap: int
-    slices_a: tuple[tuple[int, int], ...]
-    slices_b: tuple[tuple[int, int], ...]
+    items: tuple[str, ...]
 
     @property
     def similarity(self) -> float:
         """The pair's rank: the larger direction (one student's code found in the other's)."""
         return max(self.similarity_a, self.similarity_b)
-
-    @property
-    def items(self) -> list[str]:
-        """The parts (graded items, own cells) where the two match, in a's order then b's."""
-        found = self.a.parts_in(list(self.slices_a)) + self.b.parts_in(list(self.slices_b))
-        return list(dict.fromkeys(found))
 
 
 def _fingerprint(text: str, *, k: int, window: int, boilerplate: np.ndarray) -> CodeFingerprint:
@@ -60,46 +55,102 @@ def _fingerprint(text: str, *, k: int, window: int, boilerplate: np.ndarray) -> 
     )
 
 
-def boilerplate_hashes(given: str, *, k: int) -> np.ndarray:
-    """Every k-gram hash of the given code (window 1: all of them, as copydetect does)."""
-    return np.unique(
-        np.array(list(_fingerprint(given, k=k, window=1, boilerplate=np.array([])).hashes))
-    )
+def _raw_offsets(print_: CodeFingerprint, positions: np.ndarray) -> np.ndarray:
+    """Positions in the tokenised text -> positions in the text (copydetect's own mapping)."""
+    offsets = print_.offsets
+    if len(offsets) == 0:
+        return positions
+    at = np.clip(np.searchsorted(offsets[:, 0], positions), 0, offsets.shape[0] - 1)
+    return positions + offsets[:, 1][at]
 
 
-def _slices(array: np.ndarray) -> tuple[tuple[int, int], ...]:
-    if array.size == 0:
-        return ()
-    return tuple((int(s), int(e)) for s, e in zip(array[0], array[1], strict=True))
+class Cohort:
+    """The fingerprints of a cohort's documents, the given code removed."""
+
+    def __init__(self, documents: list[Document], *, given: str, k: int, window: int) -> None:
+        empty = np.array([], dtype=np.int64)
+        given_hashes = _fingerprint(given, k=k, window=1, boilerplate=empty).hashes
+        boilerplate = np.unique(np.array(sorted(given_hashes), dtype=np.int64))
+        self.documents, self.k = documents, k
+        self.prints = [
+            _fingerprint(d.text, k=k, window=window, boilerplate=boilerplate) for d in documents
+        ]
+
+    def slices(self, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
+        """copydetect's matching (start, end) ranges in the texts of documents ``a`` and ``b``."""
+        _, _, (slices_a, slices_b) = compare_files(self.prints[a], self.prints[b])
+        return slices_a, slices_b
 
 
-def compare_all(documents: list[Document], *, given: str, k: int, window: int) -> list[Match]:
-    """Every pair of documents that shares at least one fingerprint, most similar first.
+def _positions(cohort: Cohort) -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray]:
+    """Per document its fingerprint positions (sorted) with each one's hash id, and which
+    documents hold each hash id (a dense boolean matrix: hashes held by one document only share
+    id 0, which nobody holds, so the matrix stays as small as what is shared)."""
+    holders: dict[int, list[int]] = {}
+    for index, print_ in enumerate(cohort.prints):
+        for value in print_.hash_idx:
+            holders.setdefault(value, []).append(index)
+    ids = {value: n + 1 for n, value in enumerate(v for v, who in holders.items() if len(who) > 1)}
+    holds = np.zeros((len(cohort.prints), len(ids) + 1), dtype=bool)
+    for value, column in ids.items():
+        holds[holders[value], column] = True
+    found = []
+    for print_ in cohort.prints:
+        pairs = sorted((p, ids.get(h, 0)) for h, at in print_.hash_idx.items() for p in at)
+        array = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+        found.append((array[:, 0], array[:, 1]))
+    return found, holds
 
-    Pairs without a shared fingerprint are never compared in detail (an index from fingerprint to
-    documents finds the candidates), which keeps a cohort of hundreds well under a minute.
-    """
-    boilerplate = boilerplate_hashes(given, k=k)
-    prints = [_fingerprint(d.text, k=k, window=window, boilerplate=boilerplate) for d in documents]
-    holders: dict[int, list[int]] = defaultdict(list)
-    for index, fingerprint in enumerate(prints):
-        for value in fingerprint.hashes:
-            holders[value].append(index)
-    candidates = {pair for group in holders.values() for pair in itertools.combinations(group, 2)}
+
+def _parts_of(document: Document, print_: CodeFingerprint, positions: np.ndarray) -> np.ndarray:
+    """The part (graded item or own cells) index of each fingerprint position."""
+    starts = np.array([p.start for p in document.parts], dtype=np.int64)
+    raw = _raw_offsets(print_, positions)
+    return np.clip(np.searchsorted(starts, raw, side="right") - 1, 0, max(len(starts) - 1, 0))
+
+
+def _overlaps(pos: np.ndarray, shared: np.ndarray, k: int) -> np.ndarray:
+    """Per row of ``shared`` (which of the sorted positions ``pos`` it shares): the length of the
+    union of those k-grams [p, p + k), as copydetect's ``get_copied_slices`` measures it."""
+    beyond = pos[-1] + k + 1
+    chosen = np.where(shared, pos, beyond)
+    following = np.empty_like(chosen)
+    following[:, -1] = beyond
+    # next chosen position after each one: a running minimum from the right
+    following[:, :-1] = np.minimum.accumulate(chosen[:, :0:-1], axis=1)[:, ::-1]
+    return np.where(shared, np.minimum(following - pos, k), 0).sum(axis=1)
+
+
+def similarities(cohort: Cohort) -> list[Match]:
+    """Every pair of documents that shares code, most similar first (copydetect's figures)."""
+    positions, holds = _positions(cohort)
+    n = len(cohort.documents)
+    overlap = np.zeros((n, n), dtype=np.int64)
+    involved = np.zeros((n, n), dtype=np.int64)  # [i, j]: bit q set when i's part q matches j
+    for i, (pos, ids) in enumerate(positions):
+        keep = ids > 0  # positions whose k-gram some other document holds too
+        pos, ids = pos[keep].astype(np.int32), ids[keep]
+        if not len(pos):
+            continue
+        shared = holds[:, ids]  # [j, t]: document j holds the k-gram at pos[t] (a copy)
+        shared[i] = False
+        rows = np.nonzero(shared.any(axis=1))[0]
+        shared = shared[rows]
+        overlap[i, rows] = _overlaps(pos, shared, cohort.k)
+        parts = _parts_of(cohort.documents[i], cohort.prints[i], pos)
+        for q in np.unique(parts):
+            involved[i, rows] |= shared[:, parts == q].any(axis=1).astype(np.int64) << int(q)
+    coverage = np.array([max(p.token_coverage, 1) for p in cohort.prints], dtype=float)
+    names = [[p.name for p in d.parts] for d in cohort.documents]
+
+    def items(i: int, bits: int) -> list[str]:
+        return [name for q, name in enumerate(names[i]) if bits >> q & 1]
+
     matches = []
-    for i, j in sorted(candidates):
-        overlap, (sim_i, sim_j), (slices_i, slices_j) = compare_files(prints[i], prints[j])
-        if overlap:
-            matches.append(
-                Match(
-                    documents[i],
-                    documents[j],
-                    float(sim_i),
-                    float(sim_j),
-                    int(overlap),
-                    _slices(slices_i),
-                    _slices(slices_j),
-                )
-            )
+    for i, j in zip(*np.nonzero(np.triu(overlap, 1)), strict=True):
+        found = items(i, int(involved[i, j])) + items(j, int(involved[j, i]))
+        matches.append(Match(cohort.documents[i], cohort.documents[j],
+                             float(overlap[i, j] / coverage[i]), float(overlap[j, i] / coverage[j]),
+                             int(overlap[i, j]), tuple(dict.fromkeys(found))))
     matches.sort(key=lambda m: (-m.similarity, -m.overlap, m.a.student, m.b.student))
     return matches

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from nncourse.config import GradingLimits, SimilaritySettings
 from nncourse.layout import CourseLayout
-from nncourse.similarity.compare import Match, compare_all
+from nncourse.similarity.compare import Cohort, Match, similarities
 from nncourse.similarity.extract import Document, Skipped, document, given_code
 from nncourse.similarity.pages import write_pair_pages
 from nncourse.similarity.record import DATA, Pair, SimilarityReview, load_review_any
@@ -118,11 +118,12 @@ def review_similarity(
             "the given code must be known to leave it out"
         )
     documents, left_out, given = _documents(submitted, layout, assignment, settings)
-    matches = compare_all(documents, given=given, k=settings.noise_tokens, window=settings.window)
+    cohort = Cohort(documents, given=given, k=settings.noise_tokens, window=settings.window)
+    matches = similarities(cohort)
     out.mkdir(parents=True, exist_ok=True)
     _write_csv(out / CSV_NAME, matches)
     shown = flagged(matches, settings)
-    pages = write_pair_pages(out / PAGES, shown, assignment=assignment)
+    pages = write_pair_pages(out / PAGES, cohort, shown, assignment=assignment)
     pairs = [
         Pair(
             rank=rank,
@@ -131,7 +132,7 @@ def review_similarity(
             similarity_a=round(m.similarity_a, 4),
             similarity_b=round(m.similarity_b, 4),
             tokens=m.overlap,
-            items=m.items,
+            items=list(m.items),
             page=f"{PAGES}/{page}",
         )
         for rank, (m, page) in enumerate(zip(shown, pages), 1)
