@@ -56,6 +56,8 @@ class SimilaritySettings:
     Attributes:
         noise_tokens: shortest run of matching tokens that counts (copydetect's noise threshold).
         window: winnowing window; every match of ``noise_tokens + window - 1`` tokens is found.
+            1 (copydetect's default) keeps every k-gram: winnowing a larger window picks k-grams
+            by Python's per-process string hash, so figures would change from run to run.
         threshold: a pair is shown in report.html when this share of one student's compared
             code is found in the other's (chosen above the catalogs' independent solutions).
         min_tokens: ... and the matching code spans at least this many tokens.
@@ -64,7 +66,7 @@ class SimilaritySettings:
     """
 
     noise_tokens: int = 25
-    window: int = 4
+    window: int = 1
     threshold: float = 0.6
     min_tokens: int = 150
     pairs_shown: int = 50

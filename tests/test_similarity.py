@@ -307,6 +307,7 @@ def test_the_catalogs_independent_correct_solutions_are_not_flagged_at_the_defau
         "a long entry that is a small edit of another is found",
         derived_pairs,
     )
+    print("independent pairs:", len(measured), "derived:", derived_pairs)
     print("highest independent pairs:", sorted((row for _, row in measured), reverse=True)[:5])
 
 
@@ -324,17 +325,59 @@ def test_grading_a_cohort_reviews_it_and_the_report_shows_the_copy_first(toy, tm
     toy.release_notebook("01-toy").write_text(json.dumps(data), encoding="utf-8")
     root = tmp_path / "submitted"
     toy_notebook(root / "alice" / "01-toy" / "toy.ipynb", extra_cells=[OWN_HELPERS], before=False)
-    toy_notebook(root / "zoe" / "01-toy" / "toy.ipynb", extra_cells=[disguise(OWN_HELPERS)],
-                 before=False)
+    toy_notebook(
+        root / "zoe" / "01-toy" / "toy.ipynb", extra_cells=[disguise(OWN_HELPERS)], before=False
+    )
     toy_notebook(root / "bob" / "01-toy" / "toy.ipynb", body="    return x + x\n")
     toy_notebook(root / "carol" / "01-toy" / "toy.ipynb", body="    raise NotImplementedError()\n")
     out, lines = tmp_path / "out", []
-    grade(root, layout=toy, assignment="01-toy", out=out, limits=FAST,
-          db_url=f"sqlite:///{tmp_path / 'g.db'}", progress=lines.append)
+    grade(
+        root,
+        layout=toy,
+        assignment="01-toy",
+        out=out,
+        limits=FAST,
+        db_url=f"sqlite:///{tmp_path / 'g.db'}",
+        progress=lines.append,
+    )
     assert any(line.startswith("similarity: 3 notebooks compared") for line in lines), lines
     page = (out / "report.html").read_text(encoding="utf-8")
-    section = page[page.index("<h2 id=similar>"):page.index("<h2 id=students>")]
+    section = page[page.index("<h2 id=similar>") : page.index("<h2 id=students>")]
     first = re.search(r"<tr><td class=num>1</td><td>(.*?)</td><td>(.*?)</td>", section)
     assert first and {first.group(1), first.group(2)} == {"alice", "zoe"}, section
     assert "1 untouched stubs" in " ".join(section.split())
-    assert (out / "similarity.csv").is_file() and (out / "report" / "similar" / "001.html").is_file()
+    assert (out / "similarity.csv").is_file() and (
+        out / "report" / "similar" / "001.html"
+    ).is_file()
+
+
+def test_the_figures_are_the_same_in_every_process(cohort, tmp_path):
+    """Python salts its string hash per process; the figures must not depend on it."""
+    import os
+    import subprocess
+    import sys
+
+    tables = []
+    for seed in ("1", "2"):
+        out = tmp_path / seed
+        out.mkdir()
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "nncourse.cli",
+                "similarity",
+                str(out),
+                "--submitted",
+                str(cohort),
+                "-a",
+                A,
+            ],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        tables.append((out / "similarity.csv").read_text(encoding="utf-8"))
+    assert tables[0] == tables[1] and tables[0].count("\n") > 3
