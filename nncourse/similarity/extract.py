@@ -11,7 +11,6 @@ class) sorted by their shape with names blanked, so reordering or renaming them 
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +20,6 @@ from nncourse.intake import IntakeError, read_notebook
 OWN_CELLS = "own cells"  # the part holding every cell the student added
 COMPARED_KINDS = ("solution", "student")
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 
 
 @dataclass(frozen=True)
@@ -56,8 +54,12 @@ class Skipped:
 
 
 def _shape(node: ast.AST) -> str:
-    """A sort key that ignores every name and string: the node's structure only."""
-    return _QUOTED.sub("_", ast.dump(node, include_attributes=False))
+    """A sort key that ignores every name and string: the node types and numbers only."""
+    return " ".join(
+        type(n).__name__
+        + (repr(n.value) if isinstance(n, ast.Constant) and not isinstance(n.value, str) else "")
+        for n in ast.walk(node)
+    )
 
 
 def _strip_docstring(body: list[ast.stmt]) -> list[ast.stmt]:
