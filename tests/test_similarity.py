@@ -156,7 +156,7 @@ def test_stubs_empty_and_broken_notebooks_are_left_out_and_counted(reviewed):
     named = {r["student_a"] for r in _csv(out)} | {r["student_b"] for r in _csv(out)}
     assert not named & {"stan", "stu", "emma", "bob"}, "stubs never pair"
     text = " ".join(page.split())
-    assert "left out: 2 untouched stubs, 1 empty, 1 could not be read" in text
+    assert "left out: 2 untouched stubs, 1 empty notebook, 1 unreadable notebook" in text
 
 
 def test_the_report_lists_the_pair_first_and_links_its_side_by_side_page(reviewed):
@@ -345,7 +345,7 @@ def test_grading_a_cohort_reviews_it_and_the_report_shows_the_copy_first(toy, tm
     section = page[page.index("<h2 id=similar>") : page.index("<h2 id=students>")]
     first = re.search(r"<tr><td class=num>1</td><td>(.*?)</td><td>(.*?)</td>", section)
     assert first and {first.group(1), first.group(2)} == {"alice", "zoe"}, section
-    assert "1 untouched stubs" in " ".join(section.split())
+    assert "left out: 1 untouched stub." in " ".join(section.split())
     assert (out / "similarity.csv").is_file() and (
         out / "report" / "similar" / "001.html"
     ).is_file()

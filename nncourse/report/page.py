@@ -17,6 +17,11 @@ from nncourse.templating import render
 
 MESSAGE_CHARS = 600
 STUDENTS_SHOWN = 6
+# why a notebook was left out of the similarity review: (one, several)
+LEFT_OUT_NAMES = {"stub": ("untouched stub", "untouched stubs"),
+                  "empty": ("empty notebook", "empty notebooks"),
+                  "unreadable": ("unreadable notebook", "unreadable notebooks"),
+                  "no notebook": ("folder without a notebook", "folders without a notebook")}
 
 
 @dataclass(frozen=True)
@@ -69,5 +74,6 @@ def render_page(data: PageData) -> str:
     title = f"Grading report: {data.cohort.assignment or 'no results'}"
     return render("report.html", data=data, title=title, cards=_cards(data.summary),
                   times=_times(data), message_chars=MESSAGE_CHARS, students_shown=STUDENTS_SHOWN,
+                  left_out_names=LEFT_OUT_NAMES,
                   with_lateness=any(r.seconds_late is not None for r in rows),
                   late_count=sum(1 for r in rows if r.seconds_late))

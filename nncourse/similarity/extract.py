@@ -134,10 +134,12 @@ def document(
         reason = "empty" if "no code cells" in str(exc) else "unreadable"
         return Skipped(student, reason, str(exc))
     sources: dict[str, list[str]] = {}
+    budget = max_chars  # a huge notebook costs no more than a large one: the rest is not compared
     for cell in cells:
-        if cell.kind in COMPARED_KINDS and cell.source.strip():
+        if cell.kind in COMPARED_KINDS and cell.source.strip() and budget > 0:
             name = cell.grade_id if cell.kind == "solution" else OWN_CELLS
-            sources.setdefault(name or OWN_CELLS, []).append(cell.source)
+            sources.setdefault(name or OWN_CELLS, []).append(cell.source[:budget])
+            budget -= len(cell.source)
     if not sources:
         return Skipped(student, "empty")
     chunks = {}
