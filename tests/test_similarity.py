@@ -22,6 +22,7 @@ from catalog.harness import REPO, load_module
 from click.testing import CliRunner
 from copydetect import compare_files
 
+from nncourse import notebook_conventions as conventions
 from nncourse.cli import main
 from nncourse.config import SimilaritySettings
 from nncourse.layout import CourseLayout
@@ -312,15 +313,14 @@ def test_the_catalogs_independent_correct_solutions_are_not_flagged_at_the_defau
 
 
 def test_grading_a_cohort_reviews_it_and_the_report_shows_the_copy_first(toy, tmp_path):
-    from catalog.harness import stub_source
     from conftest import toy_notebook
     from test_batch import FAST
 
-    from nncourse.grading.run import grade
+    from nncourse.api import grade
 
     data = json.loads(toy.source_notebook("01-toy").read_text(encoding="utf-8"))
     for cell in data["cells"]:
-        cell["source"] = stub_source("".join(cell["source"]))
+        cell["source"] = conventions.stubbed("".join(cell["source"]))
     toy.release_notebook("01-toy").parent.mkdir(parents=True)
     toy.release_notebook("01-toy").write_text(json.dumps(data), encoding="utf-8")
     root = tmp_path / "submitted"

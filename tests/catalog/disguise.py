@@ -15,6 +15,8 @@ import random
 import tokenize
 from pathlib import Path
 
+from nncourse import notebook_conventions as conventions
+
 RENAMES = {
     "x": "inputs",
     "grad_out": "upstream",
@@ -60,7 +62,7 @@ def _rename(source: str, names: dict[str, str]) -> str:
 
 
 def disguise(source: str, rng: random.Random | None = None) -> str:
-    """``source`` renamed, reordered (reversed, or shuffled with ``rng``), laid out anew, commented."""
+    """``source`` renamed, reordered (reversed, or shuffled by ``rng``), re-laid, commented."""
     names = RENAMES if rng is None else {k: v for k, v in RENAMES.items() if rng.random() < 0.7}
     tree = ast.parse(_rename(source, names))
     for node in [tree, *ast.walk(tree)]:
@@ -76,13 +78,10 @@ def disguise(source: str, rng: random.Random | None = None) -> str:
 
 
 def solution_sources(source_notebook: Path) -> dict[str, str]:
-    """grade_id -> source of every solution cell of an instructor's notebook."""
-    cells = json.loads(source_notebook.read_text(encoding="utf-8"))["cells"]
-    return {
-        c["metadata"]["nbgrader"]["grade_id"]: "".join(c["source"])
-        for c in cells
-        if c["metadata"].get("nbgrader", {}).get("solution")
-    }
+    """grade_id -> source of every solution cell of an instructor's notebook (markers kept)."""
+    data = json.loads(source_notebook.read_text(encoding="utf-8"))
+    return {conventions.grade_id(c): conventions.source_text(c)
+            for c in conventions.solution_cells(data)}
 
 
 def paste(
@@ -91,9 +90,8 @@ def paste(
     """Write the release notebook with ``answers`` (grade_id -> source) and own cells at the end."""
     data = copy.deepcopy(json.loads(release_notebook.read_text(encoding="utf-8")))
     for cell in data["cells"]:
-        grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id")
-        if grade_id in answers:
-            cell["source"] = answers[grade_id].strip("\n") + "\n"
+        if conventions.grade_id(cell) in answers:
+            cell["source"] = answers[conventions.grade_id(cell)].strip("\n") + "\n"
     data["cells"] += [
         {
             "cell_type": "code",
