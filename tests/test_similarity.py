@@ -381,3 +381,16 @@ def test_the_figures_are_the_same_in_every_process(cohort, tmp_path):
         assert done.returncode == 0, done.stderr
         tables.append((out / "similarity.csv").read_text(encoding="utf-8"))
     assert tables[0] == tables[1] and tables[0].count("\n") > 3
+
+
+def test_the_pages_render_in_headless_chromium_and_hostile_code_stays_text(reviewed, tmp_path):
+    from browser import dump_dom, ensure_chromium
+
+    out, review, _ = reviewed
+    browser = ensure_chromium()
+    report = dump_dom(browser, out / "report.html", profile=tmp_path / "profile")
+    assert "Similar submissions" in report and "report/similar/001.html" in report
+    hostile = next(p for p in review.pairs if "mallory" in (p.a, p.b))
+    dom = dump_dom(browser, out / hostile.page, profile=tmp_path / "profile")
+    assert dom.count("<pre>") == 2 and "<script" not in dom and "<img" not in dom
+    assert "&lt;/pre&gt;&lt;/td&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in dom
