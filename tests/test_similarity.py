@@ -265,7 +265,7 @@ def test_the_catalogs_independent_correct_solutions_are_not_flagged_at_the_defau
 ):
     settings, measured, derived_pairs, checked = SimilaritySettings(), [], [], 0
     for assignment in LAYOUT.assignments():
-        given, stubs = given_code(LAYOUT.release_notebook(assignment), max_bytes=1 << 30)
+        given = given_code(LAYOUT.release_notebook(assignment), max_bytes=1 << 30)
         solutions = solution_sources(assignment)
         for item in sorted({e["item"] for e in catalog(assignment).CORRECT}):
             variants = {
@@ -275,9 +275,9 @@ def test_the_catalogs_independent_correct_solutions_are_not_flagged_at_the_defau
             docs = []
             for name, source in variants.items():
                 path = notebook(tmp_path / assignment / f"{name}.ipynb", assignment, {item: source})
-                docs.append(document(name, path, stubs=stubs, max_bytes=1 << 30, max_chars=200_000))
+                docs.append(document(name, path, given=given, max_bytes=1 << 30, max_chars=200_000))
             assert not [d for d in docs if isinstance(d, Skipped)]
-            cohort = Cohort(docs, given=given, k=settings.noise_tokens, window=settings.window)
+            cohort = Cohort(docs, given=given.code, k=settings.noise_tokens, window=settings.window)
             matches = {frozenset((m.a.student, m.b.student)): m for m in similarities(cohort)}
             checked += same_as_copydetect(cohort, matches)
             shown = {
@@ -394,3 +394,16 @@ def test_the_pages_render_in_headless_chromium_and_hostile_code_stays_text(revie
     dom = dump_dom(browser, out / hostile.page, profile=tmp_path / "profile")
     assert dom.count("<pre>") == 2 and "<script" not in dom and "<img" not in dom
     assert "&lt;/pre&gt;&lt;/td&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in dom
+
+
+def test_a_cell_claiming_to_be_given_or_an_unknown_item_is_the_students_own(tmp_path):
+    """Only the release's cells are given: a copy in a cell labelled ``setup_...`` still counts."""
+    path = notebook(tmp_path / "sly.ipynb", A, {}, extra=(OWN_HELPERS, OWN_HELPERS))
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["cells"][-2]["metadata"] = {"nbgrader": {"grade_id": "setup_given_helpers"}}
+    data["cells"][-1]["metadata"] = {"nbgrader": {"grade_id": "Linear2", "solution": True}}
+    path.write_text(json.dumps(data), encoding="utf-8")
+    given = given_code(LAYOUT.release_notebook(A), max_bytes=1 << 30)
+    found = document("sly", path, given=given, max_bytes=1 << 30, max_chars=200_000)
+    assert not isinstance(found, Skipped) and [p.name for p in found.parts] == ["own cells"]
+    assert found.text.count("def running_mean") == 2

@@ -14,11 +14,11 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
+from nncourse import notebook_conventions as conventions
 from nncourse.grading.results import visible
-from nncourse.intake import IntakeError, read_notebook
+from nncourse.intake import Cell, IntakeError, read_notebook
 
 OWN_CELLS = "own cells"  # the part holding every cell the student added
-COMPARED_KINDS = ("solution", "student")
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
@@ -113,15 +113,39 @@ def _squash(source: str) -> str:
     return " ".join(source.split())
 
 
-def given_code(release_notebook: Path, *, max_bytes: int) -> tuple[str, dict[str, str]]:
-    """The release notebook's code (the boilerplate) and each graded item's stub, normalised."""
+@dataclass(frozen=True)
+class Given:
+    """What the release notebook gives: its code (the boilerplate), each graded item's stub
+    (normalised) and the grade_ids of its cells."""
+
+    code: str
+    stubs: dict[str, str]
+    grade_ids: frozenset[str]
+
+
+def given_code(release_notebook: Path, *, max_bytes: int) -> Given:
+    """The release notebook's given code, stubs and cell ids."""
     cells = read_notebook(release_notebook, max_bytes=max_bytes).cells
     stubs = {c.grade_id: normalise(c.source) for c in cells if c.kind == "solution" and c.grade_id}
-    return "\n\n".join(normalise(c.source) for c in cells), stubs
+    return Given(code="\n\n".join(normalise(c.source) for c in cells), stubs=stubs,
+                 grade_ids=frozenset(c.grade_id for c in cells if c.grade_id))
+
+
+def _part(cell: Cell, given: Given) -> str | None:
+    """The part a cell's code belongs to: its graded item, the own cells, or None (not compared).
+
+    Given cells (a grade_id of the release) and cells the grader does not run (demos, checks) are
+    not compared; a cell with any other grade_id is the student's own, whatever it claims to be.
+    """
+    if cell.kind == "solution" and cell.grade_id in given.stubs:
+        return cell.grade_id
+    if cell.grade_id in given.grade_ids or not conventions.runs_when_grading(cell.kind):
+        return None
+    return OWN_CELLS
 
 
 def document(
-    student: str, notebook: Path, *, stubs: dict[str, str], max_bytes: int, max_chars: int
+    student: str, notebook: Path, *, given: Given, max_bytes: int, max_chars: int
 ) -> Document | Skipped:
     """The student's compared code, or why the notebook is left out.
 
@@ -136,16 +160,16 @@ def document(
     sources: dict[str, list[str]] = {}
     budget = max_chars  # a huge notebook costs no more than a large one: the rest is not compared
     for cell in cells:
-        if cell.kind in COMPARED_KINDS and cell.source.strip() and budget > 0:
-            name = cell.grade_id if cell.kind == "solution" else OWN_CELLS
-            sources.setdefault(name or OWN_CELLS, []).append(cell.source[:budget])
+        name = _part(cell, given)
+        if name is not None and cell.source.strip() and budget > 0:
+            sources.setdefault(name, []).append(cell.source[:budget])
             budget -= len(cell.source)
     if not sources:
         return Skipped(student, "empty")
     chunks = {}
     for name, cell_sources in sources.items():
         code = normalise(*cell_sources)
-        if code and not (name in stubs and _squash(code) == _squash(stubs[name])):
+        if code and not (name in given.stubs and _squash(code) == _squash(given.stubs[name])):
             chunks[name] = code  # an untouched stub is not the student's code
     if not chunks:
         return Skipped(student, "stub")

@@ -20,7 +20,7 @@ _PAGE = re.compile(r"^\d+\.html$")
 
 
 def highlighted(text: str, slices: np.ndarray) -> Markup:
-    """``text`` escaped for HTML, with each (start, end) range of ``slices`` (2 x N) in ``<mark>``."""
+    """``text`` escaped for HTML, each (start, end) range of ``slices`` (2 x N) in ``<mark>``."""
     if slices.size == 0:
         return Markup.escape(text)
     marked, _ = highlight_overlap(text, slices, "<mark>", "</mark>", escape_html=True)

@@ -33,7 +33,7 @@ def _documents(
     from nncourse.grading.batch import find_submissions
 
     max_bytes = GradingLimits().notebook_bytes
-    given, stubs = given_code(layout.release_notebook(assignment), max_bytes=max_bytes)
+    given = given_code(layout.release_notebook(assignment), max_bytes=max_bytes)
     documents, left_out = [], {"stub": [], "empty": [], "unreadable": [], "no notebook": []}
     for submission in find_submissions(submitted, assignment, layout.notebook_name(assignment)):
         if submission.notebook is None or not submission.recordable:
@@ -43,7 +43,7 @@ def _documents(
             found = document(
                 submission.student,
                 submission.notebook,
-                stubs=stubs,
+                given=given,
                 max_bytes=max_bytes,
                 max_chars=settings.max_chars,
             )
@@ -53,7 +53,7 @@ def _documents(
             left_out[found.reason].append(submission.student)
         else:
             documents.append(found)
-    return documents, left_out, given
+    return documents, left_out, given.code
 
 
 def _write_csv(path: Path, matches: list[Match]) -> None:
