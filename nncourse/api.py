@@ -14,6 +14,7 @@ from pathlib import Path
 
 from nncourse.config import GradingLimits
 from nncourse.grading.batch import BatchSummary, grade_batch
+from nncourse.grading.console import eprint
 from nncourse.grading.delivery import FeedbackTarget
 from nncourse.grading.digest import grading_fingerprint
 from nncourse.grading.entry import choose_notebook, open_grader
@@ -84,6 +85,10 @@ def grade(submitted: Path, *, layout: CourseLayout, assignment: str, out: Path, 
                                                                  before_deadline=before_deadline))
         gradebook.result()
     from nncourse.report.build import build_report  # matplotlib: only where a report is written
+    from nncourse.similarity.review import review_after_batch
+
+    review_after_batch(out, submitted=submitted, layout=layout, assignment=assignment,
+                       progress=progress or eprint)
 
     build_report(out, assignment=assignment)
     return summary

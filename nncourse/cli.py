@@ -159,6 +159,26 @@ def report_cli(out: Path, assignment: str | None) -> None:
         sys.exit(2)
 
 
+@main.command("similarity")
+@click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--submitted", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=None, help="SUBMITTED folder (default: the one OUT's last review used).")
+@click.option("--assignment", "-a", default=None, help="Default: the one OUT's last review used.")
+def similarity_cli(out: Path, submitted: Path | None, assignment: str | None) -> None:
+    """Compare the students' code: OUT/similarity.csv and report.html's "Similar submissions"."""
+    from nncourse.grading.console import eprint
+    from nncourse.report.build import build_report
+    from nncourse.similarity.review import review_cohort
+
+    try:
+        review = review_cohort(out, layout=_layout(), submitted=submitted, assignment=assignment,
+                               progress=eprint)
+    except ValueError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    click.echo(build_report(out, assignment=review.assignment))
+
+
 @main.command("gradescope")
 @click.argument("assignment")
 @click.option("--out", "-o", default="dist", show_default=True, type=click.Path(file_okay=False, path_type=Path))

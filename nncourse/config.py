@@ -51,3 +51,27 @@ class GradingLimits:
         return {"cpu_seconds": self.cpu_seconds, "address_space_bytes": self.address_space_bytes,
                 "processes": self.processes, "file_size_bytes": self.file_size_bytes,
                 "open_files": self.open_files}
+
+
+@dataclass(frozen=True)
+class SimilaritySettings:
+    """How a cohort's code is compared (``nncourse similarity``; copydetect's winnowing).
+
+    Attributes:
+        noise_tokens: shortest run of matching tokens that counts (copydetect's noise threshold).
+        window: winnowing window; every match of ``noise_tokens + window - 1`` tokens is found.
+            1 (copydetect's default) keeps every k-gram: winnowing a larger window picks k-grams
+            by Python's per-process string hash, so figures would change from run to run.
+        threshold: a pair is shown in report.html when this share of one student's compared
+            code is found in the other's (chosen above the catalogs' independent solutions).
+        min_tokens: ... and the matching code spans at least this many tokens.
+        pairs_shown: at most this many pairs in report.html (similarity.csv lists every pair).
+        max_chars: a notebook's compared code is cut after this many characters.
+    """
+
+    noise_tokens: int = 25
+    window: int = 1
+    threshold: float = 0.6
+    min_tokens: int = 150
+    pairs_shown: int = 50
+    max_chars: int = 200_000

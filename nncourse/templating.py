@@ -54,9 +54,15 @@ def _duration(seconds: float | None) -> str:
 @functools.cache
 def environment() -> Environment:
     """The one template environment: autoescaping on, undefined names are errors."""
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, finalize=_escape,
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                      keep_trailing_newline=True)
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        finalize=_escape,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
     env.filters.update(points=_points, rounded=_rounded, href=_href, duration=_duration)
     css = (TEMPLATES / STYLESHEET).read_text(encoding="utf-8")
     env.globals["stylesheet"] = Markup(css)

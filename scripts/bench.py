@@ -10,7 +10,8 @@
    nbgrader does) in a temporary nbgrader course whose grade cells run the same hidden test files
    inside the kernel (:mod:`benchmarks.stock`, :mod:`benchmarks.kernel_shim`). Per-notebook
    wall = the interval between students in nbgrader's timestamped log.
-5. Prints medians, p95, throughput and their ratio; the last line is
+5. Times the similarity review of 500 generated notebooks (``scripts/bench_similarity.py``).
+6. Prints medians, p95, throughput and their ratio; the last line is
    ``speedup_vs_nbgrader=<ratio> median_s=<our per-notebook median>``.
 
 Throughput is notebooks per minute of end-to-end wall time (CLI start-up, slot start and report
@@ -120,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--assignments", nargs="*", help="default: every assignment with hidden tests")
     parser.add_argument("--no-release", action="store_true", help="skip timing the release")
     parser.add_argument("--course", type=Path, default=REPO, help="course checkout (default: this repository)")
+    parser.add_argument("--similarity-notebooks", type=int, default=500,
+                        help="notebooks for the similarity review's timing (0 = skip)")
     parser.add_argument("--keep", type=Path, help="keep the cohort, outputs and nbgrader course in this folder")
     args = parser.parse_args(argv)
 
@@ -216,6 +219,11 @@ def main(argv: list[str] | None = None) -> int:
                 log(f"  {'':<22} load average {loadavg()}")
                 if run.returncode or len(per) < len(subset):
                     log("  nbgrader log (tail):\n" + "\n".join("    " + line for line in run.log_tail.splitlines()[-15:]))
+        if args.similarity_notebooks:
+            log(f"\n== nncourse similarity: {args.similarity_notebooks} generated notebooks")
+            import bench_similarity  # scripts/, next to this file
+
+            bench_similarity.main(["--notebooks", str(args.similarity_notebooks)])
         return report(ready, students, ours, stock_runs, n, k, args.jobs, release_wall, solutions,
                       time.monotonic() - bench_started)
     finally:

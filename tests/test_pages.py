@@ -11,10 +11,15 @@ from test_report import A, parse, result, small_cohort, write
 from nncourse.grading.feedback import render_feedback
 from nncourse.grading.results import SubmissionResult
 from nncourse.report import build_report
-from nncourse.templating import TEMPLATES, render
+from nncourse.templating import TEMPLATES
 
-LATE = {"submitted_at": "2027-03-02T10:30:00+01:00", "due_at": "2027-03-01T23:59:00+01:00",
-        "seconds_late": 37860.0, "raw_score": 8.0, "penalty": 2.0}
+LATE = {
+    "submitted_at": "2027-03-02T10:30:00+01:00",
+    "due_at": "2027-03-01T23:59:00+01:00",
+    "seconds_late": 37860.0,
+    "raw_score": 8.0,
+    "penalty": 2.0,
+}
 
 
 @dataclass(frozen=True)
@@ -46,22 +51,21 @@ def text_of(page: str) -> str:
 def test_both_pages_inline_the_one_shared_stylesheet_and_forbid_scripts():
     css = (TEMPLATES / "style.css").read_text(encoding="utf-8")
     feedback = render_feedback(result("alice"))
-    report = render("report.html", **_report_context())
+    report = _empty_report()
     for page in (feedback, report):
         assert css in page and page.count("<style>") == 1
         assert "script-src 'none'" in page and "<link" not in page
 
 
-def _report_context() -> dict:
+def _empty_report() -> str:
     from nncourse.report.collect import Cohort
-    from nncourse.report.page import MESSAGE_CHARS, PageData
+    from nncourse.report.page import PageData, render_page
     from nncourse.report.stats import summarise
 
     cohort = Cohort(assignment=A, submissions=())
-    data = PageData(cohort=cohort, summary=summarise(cohort, incidents=0), lines=[], failures=[],
-                    incidents=[], images={}, generated="now", has_grades_csv=False)
-    return dict(data=data, title="t", cards=[], times=None, message_chars=MESSAGE_CHARS,
-                students_shown=6, with_lateness=False, late_count=0)
+    return render_page(PageData(cohort=cohort, summary=summarise(cohort, incidents=0), lines=[],
+                                failures=[], incidents=[], images={}, generated="now",
+                                has_grades_csv=False))
 
 
 def test_feedback_of_a_late_submission_shows_raw_score_lateness_penalty_and_final_score():

@@ -32,7 +32,7 @@ from nncourse.grading.results import SubmissionResult, error_result, visible
 
 # OUT's own top-level entries; students can never be called like them (nor start with ".", which is
 # how every transient file of ours at OUT's top level is named: .grades.csv.tmp, .report.html.tmp).
-OWN_NAMES = frozenset({JOURNAL, MANIFEST, "grades.csv", "report.html", "report"})
+OWN_NAMES = frozenset({JOURNAL, MANIFEST, "grades.csv", "report.html", "report", "similarity.csv"})
 SYMLINKED_FOLDER = "the submission folder is a symbolic link; submit the notebook itself"
 _CSV_FORMULA = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 

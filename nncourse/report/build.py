@@ -10,6 +10,7 @@ from nncourse.report.changes import regrade_changes
 from nncourse.report.collect import collect
 from nncourse.report.page import PageData, render_page
 from nncourse.report.stats import common_failures, incidents, rubric_lines, summarise
+from nncourse.similarity.record import load_review
 
 CHARTS = {"scores": "scores.png", "passrate": "passrate.png", "times": "times.png"}
 IMAGE_DIR = "report"
@@ -60,7 +61,8 @@ def build_report(out: Path, *, assignment: str | None = None) -> Path:
     page = render_page(PageData(cohort=cohort, summary=summary, lines=lines, failures=common_failures(cohort),
                                 incidents=found, images=images, generated=generated,
                                 has_grades_csv=(out / "grades.csv").is_file(),
-                                regrade=regrade_changes(out, cohort.assignment)))
+                                regrade=regrade_changes(out, cohort.assignment),
+                                similarity=load_review(out, cohort.assignment)))
     target = out / "report.html"
     tmp = target.with_name(".report.html.tmp")  # "." : never the name of a student's folder
     tmp.write_text(page, encoding="utf-8")

@@ -13,10 +13,16 @@ from dataclasses import dataclass
 from nncourse.report.changes import Regrade
 from nncourse.report.collect import Cohort
 from nncourse.report.stats import Failure, Incident, RubricLine, Summary
+from nncourse.similarity.record import SimilarityReview
 from nncourse.templating import render
 
 MESSAGE_CHARS = 600
 STUDENTS_SHOWN = 6
+# why a notebook was left out of the similarity review: (one, several)
+LEFT_OUT_NAMES = {"stub": ("untouched stub", "untouched stubs"),
+                  "empty": ("empty notebook", "empty notebooks"),
+                  "unreadable": ("unreadable notebook", "unreadable notebooks"),
+                  "no notebook": ("folder without a notebook", "folders without a notebook")}
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,7 @@ class PageData:
     generated: str
     has_grades_csv: bool
     regrade: Regrade | None = None  # the last regrade round: whose scores changed
+    similarity: SimilarityReview | None = None  # the last `nncourse similarity` of this assignment
 
 
 def _num(value: float | None, digits: int = 2) -> str:
@@ -69,5 +76,6 @@ def render_page(data: PageData) -> str:
     title = f"Grading report: {data.cohort.assignment or 'no results'}"
     return render("report.html", data=data, title=title, cards=_cards(data.summary),
                   times=_times(data), message_chars=MESSAGE_CHARS, students_shown=STUDENTS_SHOWN,
+                  left_out_names=LEFT_OUT_NAMES,
                   with_lateness=any(r.seconds_late is not None for r in rows),
                   late_count=sum(1 for r in rows if r.seconds_late))

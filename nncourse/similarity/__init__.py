@@ -1,0 +1,1 @@
+"""Which submissions look copied (``nncourse similarity``): copydetect on what students wrote."""
