@@ -15,7 +15,7 @@ import pytest
 from nncourse.config import GradingLimits
 from nncourse.grading.plugin import GradingPlugin
 from nncourse.grading.reference import load_reference
-from nncourse.grading.results import SubmissionResult, TestResult, error_result
+from nncourse.grading.results import NAME_CHARS, SubmissionResult, TestResult, clip, error_result
 from nncourse.grading.rubric import rubric_points
 from nncourse.intake import IntakeError, read_notebook
 from nncourse.layout import CourseLayout
@@ -211,8 +211,9 @@ class Grader:
             if cell.get("status") == "error" and isinstance(cell.get("error"), dict):
                 error = cell["error"]
                 where = f" at line {str(error.get('where', '')).rsplit('line ', 1)[-1]}" if error.get("where") else ""
-                message = str(error.get("message", ""))[:300]
-                lines.append(f"{_cell_label(cell.get('index'), kinds)}: {error.get('type')}{where}: {message}")
+                message = clip(error.get("message", ""), 300)
+                lines.append(f"{_cell_label(cell.get('index'), kinds)}: {clip(error.get('type'), NAME_CHARS)}"
+                             f"{clip(where, NAME_CHARS)}: {message}")
         return lines
 
 

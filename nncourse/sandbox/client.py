@@ -108,7 +108,7 @@ class SlotServer:
             return
         try:
             hello = _recv(self._control, time.monotonic() + 60)
-            self.notes = [str(n) for n in hello.get("notes", [])][:10]
+            self.notes = [str(n)[:300] for n in hello.get("notes", [])][:10]
             self.server_pid = hello.get("pid")
         except (OSError, wire.WireError):
             self.close()
@@ -217,8 +217,9 @@ class Job:
                     current = message.get("index")
                 elif message.get("type") == "ready":
                     run.cells = message.get("cells", [])
-                    run.replaced_builtins = [str(n) for n in message.get("replaced_builtins", [])][:50]
-                    run.replaced_grader = [str(n) for n in message.get("replaced_grader", [])][:20]
+                    # names from a process that ran student code: capped like any student text
+                    run.replaced_builtins = [str(n)[:100] for n in message.get("replaced_builtins", [])][:50]
+                    run.replaced_grader = [str(n)[:100] for n in message.get("replaced_grader", [])][:20]
                     break
         except TimeoutError:
             run.timed_out_cell = current if isinstance(current, int) else -1

@@ -485,3 +485,11 @@ CASES: tuple[Case, ...] = (
 )
 
 CONTROLS = ("aa-control", "zz-control")  # graded first and last, next to the hostile set: 3/3 each
+
+# ---- issue 23: texts of any size from a student are capped where they enter (item 6)
+_LONG = '"<cell " + "w" * 7_000_000 + ">"'  # a 7 MB "file name" that looks like a cell's
+CASES += (
+    Case("long-texts", "malformed", 0, pattern=r"double raised ValueError \(cell w+…\)",
+         cells=("Huge = type('E' * 7_000_000, (Exception,), {})\nraise Huge('m' * 7_000_000)\n",),
+         body="    exec(compile('raise ValueError(\"x\" * 7_000_000)', " + _LONG + ", 'exec'), {})\n"),
+)

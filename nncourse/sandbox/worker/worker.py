@@ -160,8 +160,8 @@ def _describe(exc: BaseException, cell_index=None) -> dict:
         message = str(exc)
     except BaseException:
         message = "<unprintable message>"
-    return {"type": type(exc).__name__, "message": message[:2000],
-            "where": f"{line[0][1:-1]}, line {line[1]}" if line else None}
+    return {"type": type(exc).__name__[:1000], "message": message[:2000],
+            "where": f"{line[0][1:-1][:1000]}, line {line[1]}" if line else None}
 
 
 def replaced_builtins() -> list:
