@@ -2,8 +2,9 @@
 
 The slot server (bubblewrap + slot uid + rlimits + seccomp) imports numpy and torch once. Each
 submission runs in a fresh process it forks; when the job ends the server kills every other process
-of the slot uid and wipes /tmp and SysV IPC, and reports how many processes resisted (the grader
-then tears the whole sandbox down instead of reusing it).
+of the slot uid and wipes /tmp and SysV IPC, and reports how many processes resisted and whether /tmp
+is proven empty (otherwise the grader tears the whole sandbox down, and the next submission gets a
+new one with a new tmpfs).
 """
 
 from __future__ import annotations
@@ -158,8 +159,8 @@ class SlotServer:
         except (OSError, wire.WireError):
             self.close()
             return {}
-        if message.get("left") or set(processes_of(self.spec.uid)) - self._server_pids():
-            self.close()  # something resisted the cleanup: never reuse this sandbox
+        if message.get("left") or message.get("unclean") or set(processes_of(self.spec.uid)) - self._server_pids():
+            self.close()  # something resisted the cleanup or /tmp is not proven empty: never reuse this sandbox
         return message
 
     def _server_pids(self) -> set[int]:

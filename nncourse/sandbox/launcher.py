@@ -83,7 +83,7 @@ def worker_command(spec: SandboxSpec, *, job_in: Path, fd: int) -> list[str]:
         fd: number of the control socket inherited by the worker.
     """
     worker_args = json.dumps({"fd": fd, "limits": spec.limits.worker_rlimits(), "seccomp": not spec.insecure,
-                              "slot_uid": spec.uid})
+                              "slot_uid": spec.uid, "private_tmp": True})
     if spec.insecure:
         return _insecure_command(spec, job_in=job_in, fd=fd)
     env = {"HOME": "/tmp", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "MPLBACKEND": "Agg",
