@@ -26,6 +26,10 @@ class GradingLimits:
         tmp_bytes: size of the sandbox's private /tmp.
         output_bytes: stdout/stderr kept from the worker (the rest is drained and dropped).
         max_restarts: worker restarts after a hanging cell, each skipping the cell that hung.
+        slot_memory_bytes: memory of a whole slot (every process of its sandbox and its /tmp), in a
+            cgroup per slot where cgroups are writable (nncourse/sandbox/cgroups.py).
+        slot_tasks: processes and threads of a whole slot (the cgroup's pids limit).
+        slot_cgroup: whether to make that cgroup (False only to measure what it changes).
     """
 
     notebook_bytes: int = 20 << 20
@@ -41,6 +45,9 @@ class GradingLimits:
     tmp_bytes: int = 256 << 20
     output_bytes: int = 64 << 10
     max_restarts: int = 2
+    slot_memory_bytes: int = 3 << 30
+    slot_tasks: int = 128
+    slot_cgroup: bool = True
 
     def worker_rlimits(self) -> dict[str, int]:
         """The rlimits the worker applies to itself before student code runs."""

@@ -21,6 +21,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nncourse.sandbox import cgroups
 from nncourse.sandbox.launcher import SandboxSpec, processes_of, reap_uid, worker_command
 from nncourse.sandbox.worker import wire
 
@@ -91,9 +92,13 @@ class SlotServer:
         self.output = bytearray()
         self.notes: list[str] = []
         command = worker_command(spec, job_in=self._dir, fd=child_end.fileno())
+        # the slot's budget: every process of this sandbox, from bubblewrap on, in one cgroup
+        self.cgroup = cgroups.create(spec.slot, memory_bytes=spec.limits.slot_memory_bytes,
+                                     pids=spec.limits.slot_tasks) if spec.limits.slot_cgroup else None
         self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                          stderr=subprocess.STDOUT, pass_fds=[child_end.fileno()],
-                                         start_new_session=True)
+                                         start_new_session=True,
+                                         preexec_fn=self.cgroup.join if self.cgroup else None)
         child_end.close()
         self._drain = threading.Thread(target=self._drain_output, daemon=True)
         self._drain.start()
@@ -176,7 +181,10 @@ class SlotServer:
         return pids
 
     def close(self) -> None:
-        """Kill the sandbox and everything in it; remove the slot folder."""
+        """Kill the sandbox and everything in it; remove the slot folder (once: a sandbox torn down
+        after a job is closed again with its grader)."""
+        if not self._dir.exists():
+            return
         try:
             self._control.close()
         except OSError:
@@ -192,6 +200,13 @@ class SlotServer:
             pass
         self._drain.join(timeout=1.0)
         reap_uid(self.spec.uid)
+        if self.cgroup is not None:
+            for pid in self.cgroup.pids():  # only this sandbox's processes are in it (bwrap included)
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            self.cgroup.remove()
         for child in self._dir.iterdir():
             child.unlink()
         self._dir.rmdir()

@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -176,20 +177,38 @@ def acquire_slot(*, first: int = 0, count: int = 64):
 
 
 def _remove_stale_slot_folders(lock_dir: Path, *, own: int) -> None:
-    """Remove the slot folders (students' cells) that killed graders left in /tmp: those of our new slot
-    and of every slot nobody holds."""
+    """Remove the slot folders (students' cells) and slot cgroups that killed graders left: those of our
+    new slot and of every slot nobody holds (checked, and removed, while holding its lock)."""
     import fcntl
 
+    from nncourse.sandbox import cgroups
+
+    stale: dict[int, list[Path]] = {}
     for folder in Path(tempfile.gettempdir()).glob("nncourse-slot*-*"):
         number = folder.name.split("-")[1].removeprefix("slot")
-        if not number.isdigit():
-            continue
-        if int(number) == own:
-            shutil.rmtree(folder, ignore_errors=True)
+        if number.isdigit():
+            stale.setdefault(int(number), []).append(folder)
+    for number, folders in cgroups.slot_folders().items():
+        stale.setdefault(number, []).extend(folders)
+    for number, folders in stale.items():
+        if number == own:
+            _remove_folders(folders)
             continue
         with open(lock_dir / f"slot-{number}.lock", "w") as probe:
             try:
                 fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)  # fails while a grader (even this one) holds it
             except OSError:
                 continue
+            _remove_folders(folders)
+
+
+def _remove_folders(folders: list[Path]) -> None:
+    from nncourse.sandbox.cgroups import SlotCgroup
+
+    for folder in folders:
+        if str(folder).startswith("/sys/fs/cgroup/"):
+            if not SlotCgroup((folder,)).remove(timeout=0.5):
+                print(f"WARNING: the cgroup {folder} of a killed grader still holds processes",
+                      file=sys.stderr)
+        else:
             shutil.rmtree(folder, ignore_errors=True)

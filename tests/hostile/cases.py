@@ -520,3 +520,4 @@ os.chmod(chr(97) * 250, 0o311, dir_fd=_top)
 CASES += (
     Case("tmp-deep-fill", "files", 3, min_score=3, cells=(DEEP_FILL,)),
 )
+

@@ -1,0 +1,152 @@
+"""A budget per sandbox: one cgroup per slot with a memory limit, a pids limit and an equal CPU weight.
+
+rlimits bound each process of a submission (RLIMIT_AS x RLIMIT_NPROC can still exceed the host's
+memory) and nothing bounds its CPU share: 56 ``setsid`` spinners made the other slot's students 25-30x
+slower. A cgroup bounds the slot as a whole. cgroup v2 is used where ``/sys/fs/cgroup`` is a cgroup2
+mount with the controllers enabled, v1 (``memory``, ``pids``, ``cpu`` hierarchies) otherwise. Each
+slot's cgroup is created next to the grader's own (a child of the cgroup this process is in, in every
+hierarchy) when its sandbox starts, and removed when the sandbox is closed; a killed grader's leftovers
+are removed when the slot is acquired again (:func:`remove_stale`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path("/sys/fs/cgroup")
+PREFIX = "nncourse-slot-"
+V1_CONTROLLERS = ("memory", "pids", "cpu")
+_warned: list[str] = []
+
+
+@dataclass(frozen=True)
+class SlotCgroup:
+    """The folders of one slot's cgroup (one per v1 hierarchy, or one v2 folder)."""
+
+    folders: tuple[Path, ...]
+
+    def procs_files(self) -> list[str]:
+        return [str(folder / "cgroup.procs") for folder in self.folders]
+
+    def join(self) -> None:
+        """Move the calling process into the cgroup (runs in the sandbox's first process before exec)."""
+        for path in self.procs_files():
+            fd = os.open(path, os.O_WRONLY)
+            try:
+                os.write(fd, b"0")
+            finally:
+                os.close(fd)
+
+    def pids(self) -> set[int]:
+        found: set[int] = set()
+        for path in self.procs_files():
+            try:
+                found |= {int(line) for line in Path(path).read_text().split()}
+            except OSError:
+                continue
+        return found
+
+    def remove(self, *, timeout: float = 2.0) -> bool:
+        """Remove the folders once no process is left in them; True when all are gone."""
+        deadline = time.monotonic() + timeout
+        for folder in self.folders:
+            while folder.exists():
+                try:
+                    folder.rmdir()
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        break
+                    time.sleep(0.02)
+        return not any(folder.exists() for folder in self.folders)
+
+
+def _own_path(hierarchy: str) -> str:
+    """This process's cgroup in a v1 hierarchy (``memory``) or in v2 (``""``)."""
+    for line in Path("/proc/self/cgroup").read_text().splitlines():
+        _, controllers, path = line.split(":", 2)
+        if (hierarchy and hierarchy in controllers.split(",")) or (not hierarchy and controllers == ""):
+            return path.lstrip("/")
+    raise LookupError(f"not in a {hierarchy or 'v2'} cgroup")
+
+
+def _parents() -> tuple[str, list[Path]]:
+    """("v1" | "v2", the folders under which slot cgroups are made)."""
+    if (ROOT / "cgroup.controllers").is_file():  # the unified hierarchy is mounted at the top
+        return "v2", [ROOT / _own_path("")]
+    return "v1", [ROOT / name / _own_path(name) for name in V1_CONTROLLERS]
+
+
+def create(slot: int, *, memory_bytes: int, pids: int) -> SlotCgroup | None:
+    """The slot's cgroup with its limits, or None (said once, loudly, on stderr) where it cannot be made.
+
+    Args:
+        slot: the parallel slot (names the cgroup ``nncourse-slot-<slot>``).
+        memory_bytes: memory (and memory + swap) of every process of the slot together, tmpfs included.
+        pids: processes and threads of the slot together.
+    """
+    if os.geteuid() != 0:
+        return None  # no sandbox uid either: the weaker mode was chosen explicitly (--insecure)
+    try:
+        version, parents = _parents()
+        folders = []
+        for parent in parents:
+            folder = parent / f"{PREFIX}{slot}"
+            if folder.exists():  # a previous sandbox of this slot that died without being closed
+                SlotCgroup((folder,)).remove()
+            folder.mkdir(exist_ok=True)
+            folders.append(folder)
+        cgroup = SlotCgroup(tuple(folders))
+        if version == "v2":
+            _write(parents[0] / "cgroup.subtree_control", "+memory +pids +cpu")
+            values = {"memory.max": memory_bytes, "memory.swap.max": 0, "pids.max": pids, "cpu.weight": 100}
+        else:
+            values = {"memory.limit_in_bytes": memory_bytes, "memory.memsw.limit_in_bytes": memory_bytes,
+                      "pids.max": pids, "cpu.shares": 1024}
+        for name, value in values.items():
+            targets = [f / name for f in folders if (f / name).exists()]
+            if not targets and name not in ("memory.memsw.limit_in_bytes", "memory.swap.max"):
+                raise OSError(f"{name} is missing")
+            for target in targets:
+                _write(target, str(value))
+        return cgroup
+    except (OSError, LookupError, ValueError) as exc:
+        for folder in locals().get("folders", []):
+            SlotCgroup((folder,)).remove(timeout=0.2)
+        _warn_once(f"{type(exc).__name__}: {exc}")
+        return None
+
+
+def _write(path: Path, text: str) -> None:
+    with open(path, "w") as handle:
+        handle.write(text)
+
+
+def _warn_once(reason: str) -> None:
+    if not _warned:
+        _warned.append(reason)
+        print(f"WARNING: no cgroup budget per sandbox slot ({reason}); grading goes on with rlimits only: "
+              "each process is bounded, the slot as a whole is not (memory, processes, CPU share)",
+              file=sys.stderr, flush=True)
+
+
+def slot_folders() -> dict[int, list[Path]]:
+    """Every slot cgroup folder next to this process's cgroups, by slot (to find killed graders')."""
+    if os.geteuid() != 0:
+        return {}
+    try:
+        _, parents = _parents()
+    except (OSError, LookupError):
+        return {}
+    found: dict[int, list[Path]] = {}
+    for parent in parents:
+        for folder in parent.glob(f"{PREFIX}*"):
+            number = folder.name.removeprefix(PREFIX)
+            if number.isdigit():
+                found.setdefault(int(number), []).append(folder)
+    return found
