@@ -41,7 +41,7 @@ def test_the_wipe_empties_a_tree_deeper_than_path_max_with_unreadable_folders(tm
 
 
 def test_after_the_attack_the_next_students_in_that_slot_get_full_marks_on_04_tensorboard(tmp_path):
-    from nncourse.grading.job import Grader
+    from nncourse.grading.grader import Grader
     from nncourse.layout import CourseLayout
     from nncourse.sandbox.launcher import acquire_slot, check_sandbox
 

@@ -60,7 +60,8 @@ def test_colliding_names_are_both_errors_with_the_reason_and_refused_names_are_n
 def test_a_batch_records_forged_and_look_alike_names_as_errors_without_forging_any_row(tmp_path):
     from conftest import REPO, TOY
 
-    from nncourse.grading.run import grade, score_table
+    from nncourse.api import grade
+    from nncourse.grading.console import score_table
     from nncourse.layout import CourseLayout
     from nncourse.sandbox.launcher import check_sandbox
     import shutil

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 from nncourse.grading.feedback import render_feedback
-from nncourse.grading.job import Grader
+from nncourse.grading.grader import Grader
 from nncourse.grading.plugin import feedback_message
 from nncourse.grading.results import NAME_CHARS, TEXT_CHARS, SubmissionResult
 from nncourse.grading.results import TestResult as RubricLine
