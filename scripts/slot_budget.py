@@ -1,5 +1,6 @@
-"""Measure what the per-slot cgroup changes for a neighbour: 56 setsid spinners in one slot, a victim in
-the other (issue 23, item 3). Needs root and bubblewrap; runs two sandboxes at once (about 2 min).
+"""Measure what the per-slot cgroup changes for a neighbour: 56 setsid spinners in one slot, a
+victim in the other (issue 23, item 3). Needs root and bubblewrap; runs two sandboxes at once
+(about 2 min).
 
     .venv/bin/python scripts/slot_budget.py [--runs 5]
 
@@ -70,8 +71,12 @@ def main() -> int:
     check_sandbox(REPO / ".venv")
     for cgroup in (True, False):
         alone, attacked = measure(cgroup=cgroup, runs=args.runs)
-        print(f"cgroups {'on ' if cgroup else 'off'}: victim {alone:.2f} s alone, {attacked:.2f} s next to 56 "
-              f"spinners ({attacked / alone:.1f}x)", flush=True)
+        print(
+            f"cgroups {'on ' if cgroup else 'off'}: victim {alone:.2f} s alone, "
+            f"{attacked:.2f} s next to 56 "
+            f"spinners ({attacked / alone:.1f}x)",
+            flush=True,
+        )
     return 0
 
 

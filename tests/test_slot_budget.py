@@ -1,8 +1,9 @@
-"""A budget per slot: one cgroup per sandbox bounds the memory, tasks and CPU share of the whole slot.
+"""A budget per slot: one cgroup per sandbox bounds the memory, tasks and CPU share of a slot.
 
 rlimits bound each process only (64 processes x 4 GiB of address space); the cgroup bounds them all
 together, /tmp included, and gives every slot the same CPU weight however many processes it runs.
-scripts/slot_budget.py measures the CPU side (a neighbour's 56 spinners); these tests check the limits.
+scripts/slot_budget.py measures the CPU side (a neighbour's 56 spinners); these tests check the
+limits.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from nncourse.sandbox import cgroups
 from nncourse.sandbox.client import SlotServer
 from nncourse.sandbox.launcher import SandboxSpec, acquire_slot, check_sandbox
 
-pytestmark = pytest.mark.skipif(not os.access("/sys/fs/cgroup/memory", os.W_OK) or os.geteuid() != 0,
-                                reason="needs root and a writable cgroup v1 memory hierarchy")
+pytestmark = pytest.mark.skipif(
+    not os.access("/sys/fs/cgroup/memory", os.W_OK) or os.geteuid() != 0,
+    reason="needs root and a writable cgroup v1 memory hierarchy",
+)
 
 ALLOCATE = """
 import mmap
@@ -37,7 +40,7 @@ def _read(folders, name: str) -> str:
     return next((f / name).read_text().strip() for f in folders if (f / name).exists())
 
 
-def test_every_process_of_a_slot_is_in_its_cgroup_with_the_limits_and_the_cgroup_goes_with_the_sandbox():
+def test_every_process_of_a_slot_is_in_its_cgroup_with_limits_and_the_cgroup_goes_with_it():
     server, lock = _server(GradingLimits())
     try:
         folders = server.cgroup.folders
@@ -60,7 +63,9 @@ def test_a_slot_cannot_use_more_memory_than_its_budget_whatever_its_rlimits_allo
         run = job.run_cells(timeout=60)
         job.close()
         assert int(_read(folders, "memory.max_usage_in_bytes")) <= 512 << 20
-        assert "oom_kill 0" not in _read(folders, "memory.oom_control"), "the kernel ended the allocation"
+        assert "oom_kill 0" not in _read(folders, "memory.oom_control"), (
+            "the kernel ended the allocation"
+        )
         assert run.died and "SIGKILL" in run.died, (run.cells, run.died)
     finally:
         server.close()
@@ -81,7 +86,9 @@ def test_the_cgroup_of_a_killed_grader_is_removed_when_its_slot_is_acquired_agai
         lock.close()
 
 
-def test_without_a_writable_cgroup_hierarchy_grading_goes_on_with_rlimits_and_says_so_once(monkeypatch, capsys):
+def test_without_a_writable_cgroup_hierarchy_grading_goes_on_with_rlimits_and_says_so_once(
+    monkeypatch, capsys
+):
     monkeypatch.setattr(cgroups, "ROOT", Path("/nonexistent-cgroup-root"))
     monkeypatch.setattr(cgroups, "_warned", [])
     assert cgroups.create(63, memory_bytes=1 << 30, pids=10) is None

@@ -14,7 +14,6 @@ from conftest import REPO
 from hostile.cases import DEEP_FILL
 
 
-
 def _tree(top: str, levels: int) -> None:
     fd = os.open(top, os.O_RDONLY)
     for level in range(levels):
@@ -53,8 +52,17 @@ def test_after_the_attack_the_next_students_in_that_slot_get_full_marks_on_04_te
         if cell["cell_type"] != "code":
             cell.pop("outputs", None)
     attack = json.loads(json.dumps(solution))
-    attack["cells"].insert(1, {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
-                               "source": DEEP_FILL, "id": "deepfill"})
+    attack["cells"].insert(
+        1,
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "execution_count": None,
+            "outputs": [],
+            "source": DEEP_FILL,
+            "id": "deepfill",
+        },
+    )
     paths = {}
     for name, data in (("mallory", attack), ("alice", solution)):
         paths[name] = tmp_path / f"{name}.ipynb"
@@ -69,4 +77,8 @@ def test_after_the_attack_the_next_students_in_that_slot_get_full_marks_on_04_te
         lock.close()
     for result in after:
         lost = [f"{t.name}: {t.output}" for t in result.tests if t.status != "passed"]
-        assert (result.status, result.score) == ("graded", 20.0), (result.error, result.cell_errors, lost)
+        assert (result.status, result.score) == ("graded", 20.0), (
+            result.error,
+            result.cell_errors,
+            lost,
+        )

@@ -27,8 +27,15 @@ def test_an_exception_from_the_students_code_is_described_in_a_few_hundred_chara
 
 
 def test_a_cells_error_report_is_capped_whatever_the_worker_sent():
-    run = CellRun(cells=[{"index": 3, "status": "error", "error": {"type": HUGE, "message": HUGE,
-                                                                    "where": "cell 3, line " + HUGE}}])
+    run = CellRun(
+        cells=[
+            {
+                "index": 3,
+                "status": "error",
+                "error": {"type": HUGE, "message": HUGE, "where": "cell 3, line " + HUGE},
+            }
+        ]
+    )
     lines = Grader._cell_errors(run, {})
     assert len(lines) == 1 and len(lines[0]) < 2 * NAME_CHARS + 400, len(lines[0])
 
@@ -42,11 +49,30 @@ def test_a_failed_assertion_that_quotes_a_students_value_is_capped():
 
 
 def test_results_json_feedback_and_journal_record_stay_small_whatever_the_texts():
-    tests = tuple(RubricLine(name=f"double: line {i}", number=f"1.{i}", item="double", score=0.0, max_score=1.0,
-                             status="failed", output=HUGE) for i in range(3))
-    result = SubmissionResult(student="mallory", assignment="01-toy", score=0.0, max_score=3.0,
-                              execution_time=1.0, status="graded", error=HUGE, tests=tests,
-                              cell_errors=(HUGE,) * 5, notes=(HUGE,) * 5)
+    tests = tuple(
+        RubricLine(
+            name=f"double: line {i}",
+            number=f"1.{i}",
+            item="double",
+            score=0.0,
+            max_score=1.0,
+            status="failed",
+            output=HUGE,
+        )
+        for i in range(3)
+    )
+    result = SubmissionResult(
+        student="mallory",
+        assignment="01-toy",
+        score=0.0,
+        max_score=3.0,
+        execution_time=1.0,
+        status="graded",
+        error=HUGE,
+        tests=tests,
+        cell_errors=(HUGE,) * 5,
+        notes=(HUGE,) * 5,
+    )
     data = json.dumps(result.to_json())
     assert len(data) < 1_000_000, len(data)
     assert len(render_feedback(result)) < 1_000_000

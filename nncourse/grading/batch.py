@@ -60,8 +60,8 @@ def name_problem(name: str, reserved: frozenset[str] = OWN_NAMES) -> str | None:
         return f"the folder name '{shown}' is not a safe file name (control characters, backslash or blank)"
     char = character_problem(name)
     if char:
-        return (f"the folder name '{shown}' contains {char}: student names "
-                "may not contain control, format or invisible characters, or spaces other than U+0020")
+        return (f"the folder name '{shown}' contains {char}: student names may not contain "
+                "control, format or invisible characters, or spaces other than U+0020")
     return None
 
 
@@ -81,9 +81,10 @@ def find_submissions(submitted: Path, assignment: str, notebook_name: str, *,
         problem = name_problem(entry.name, reserved)
         if entry.name in alike:  # ambiguous: which one is the student? neither is graded
             others = ", ".join(f"'{visible(o)}'" for o in alike[entry.name])
-            found.append(Submission(entry.name, None, f"the folder name '{entry.name}' reads the same as "
-                                    f"{others} (after NFKC normalisation and case folding); neither is "
-                                    "graded until one is renamed"))
+            found.append(Submission(entry.name, None, f"the folder name '{entry.name}' reads the "
+                                    f"same as {others} (after NFKC normalisation and case "
+                                    "folding); "
+                                    "neither is graded until one is renamed"))
         elif problem:
             found.append(Submission(escaped(visible(entry.name)), None, problem, recordable=False))
         elif entry.is_symlink():

@@ -201,7 +201,8 @@ class Grader:
                 error = cell["error"]
                 where = f" at line {str(error.get('where', '')).rsplit('line ', 1)[-1]}" if error.get("where") else ""
                 message = clip(error.get("message", ""), 300)
-                lines.append(f"{_cell_label(cell.get('index'), kinds)}: {clip(error.get('type'), NAME_CHARS)}"
+                kind = clip(error.get("type"), NAME_CHARS)
+                lines.append(f"{_cell_label(cell.get('index'), kinds)}: {kind}"
                              f"{clip(where, NAME_CHARS)}: {message}")
         return lines
 

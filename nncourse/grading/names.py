@@ -29,10 +29,12 @@ def character_problem(name: str) -> str | None:
 
 
 def escaped(name: str) -> str:
-    """``name`` with every refused character written as an escape (``\\n``, ``\\u200b``): one line, no
+    """``name`` with every refused character written as an escape (``\\n``, ``\\u200b``): one line,
+    no
     invisible character, safe for the terminal, CSV and HTML."""
-    return "".join(char.encode("unicode_escape").decode("ascii") if _refused(char) else char
-                   for char in name)
+    return "".join(
+        char.encode("unicode_escape").decode("ascii") if _refused(char) else char for char in name
+    )
 
 
 def _refused(char: str) -> bool:
@@ -50,5 +52,9 @@ def collisions(names: list[str]) -> dict[str, list[str]]:
     groups: dict[str, list[str]] = {}
     for name in names:
         groups.setdefault(identity(name), []).append(name)
-    return {name: [other for other in group if other != name]
-            for group in groups.values() if len(group) > 1 for name in group}
+    return {
+        name: [other for other in group if other != name]
+        for group in groups.values()
+        if len(group) > 1
+        for name in group
+    }

@@ -1,12 +1,13 @@
-"""A budget per sandbox: one cgroup per slot with a memory limit, a pids limit and an equal CPU weight.
+"""A budget per sandbox: one cgroup per slot with a memory limit, a pids limit, an equal CPU weight.
 
 rlimits bound each process of a submission (RLIMIT_AS x RLIMIT_NPROC can still exceed the host's
-memory) and nothing bounds its CPU share: 56 ``setsid`` spinners made the other slot's students 25-30x
-slower. A cgroup bounds the slot as a whole. cgroup v2 is used where ``/sys/fs/cgroup`` is a cgroup2
-mount with the controllers enabled, v1 (``memory``, ``pids``, ``cpu`` hierarchies) otherwise. Each
-slot's cgroup is created next to the grader's own (a child of the cgroup this process is in, in every
-hierarchy) when its sandbox starts, and removed when the sandbox is closed; a killed grader's leftovers
-are removed when the slot is acquired again (:func:`remove_stale`).
+memory) and nothing bounds its CPU share: 56 ``setsid`` spinners made the other slot's students
+25-30x slower. A cgroup bounds the slot as a whole. cgroup v2 is used where ``/sys/fs/cgroup`` is a
+cgroup2 mount with the controllers enabled, v1 (``memory``, ``pids``, ``cpu`` hierarchies)
+otherwise. Each slot's cgroup is created next to the grader's own (a child of the cgroup this
+process is in, in every hierarchy) when its sandbox starts, and removed when the sandbox is closed;
+a killed grader's leftovers are removed when the slot is acquired again
+(``launcher._remove_stale_slot_folders`` with :func:`slot_folders`).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ class SlotCgroup:
         return [str(folder / "cgroup.procs") for folder in self.folders]
 
     def join(self) -> None:
-        """Move the calling process into the cgroup (runs in the sandbox's first process before exec)."""
+        """Move the calling process into the cgroup (the sandbox's first process, before exec)."""
         for path in self.procs_files():
             fd = os.open(path, os.O_WRONLY)
             try:
@@ -70,7 +71,9 @@ def _own_path(hierarchy: str) -> str:
     """This process's cgroup in a v1 hierarchy (``memory``) or in v2 (``""``)."""
     for line in Path("/proc/self/cgroup").read_text().splitlines():
         _, controllers, path = line.split(":", 2)
-        if (hierarchy and hierarchy in controllers.split(",")) or (not hierarchy and controllers == ""):
+        if (hierarchy and hierarchy in controllers.split(",")) or (
+            not hierarchy and controllers == ""
+        ):
             return path.lstrip("/")
     raise LookupError(f"not in a {hierarchy or 'v2'} cgroup")
 
@@ -83,11 +86,12 @@ def _parents() -> tuple[str, list[Path]]:
 
 
 def create(slot: int, *, memory_bytes: int, pids: int) -> SlotCgroup | None:
-    """The slot's cgroup with its limits, or None (said once, loudly, on stderr) where it cannot be made.
+    """The slot's cgroup with its limits, or None (said once, loudly, on stderr) where it cannot be
+    made.
 
     Args:
         slot: the parallel slot (names the cgroup ``nncourse-slot-<slot>``).
-        memory_bytes: memory (and memory + swap) of every process of the slot together, tmpfs included.
+        memory_bytes: memory (and memory + swap) of all the slot's processes, tmpfs included.
         pids: processes and threads of the slot together.
     """
     if os.geteuid() != 0:
@@ -104,10 +108,19 @@ def create(slot: int, *, memory_bytes: int, pids: int) -> SlotCgroup | None:
         cgroup = SlotCgroup(tuple(folders))
         if version == "v2":
             _write(parents[0] / "cgroup.subtree_control", "+memory +pids +cpu")
-            values = {"memory.max": memory_bytes, "memory.swap.max": 0, "pids.max": pids, "cpu.weight": 100}
+            values = {
+                "memory.max": memory_bytes,
+                "memory.swap.max": 0,
+                "pids.max": pids,
+                "cpu.weight": 100,
+            }
         else:
-            values = {"memory.limit_in_bytes": memory_bytes, "memory.memsw.limit_in_bytes": memory_bytes,
-                      "pids.max": pids, "cpu.shares": 1024}
+            values = {
+                "memory.limit_in_bytes": memory_bytes,
+                "memory.memsw.limit_in_bytes": memory_bytes,
+                "pids.max": pids,
+                "cpu.shares": 1024,
+            }
         for name, value in values.items():
             targets = [f / name for f in folders if (f / name).exists()]
             if not targets and name not in ("memory.memsw.limit_in_bytes", "memory.swap.max"):
@@ -130,13 +143,17 @@ def _write(path: Path, text: str) -> None:
 def _warn_once(reason: str) -> None:
     if not _warned:
         _warned.append(reason)
-        print(f"WARNING: no cgroup budget per sandbox slot ({reason}); grading goes on with rlimits only: "
-              "each process is bounded, the slot as a whole is not (memory, processes, CPU share)",
-              file=sys.stderr, flush=True)
+        print(
+            f"WARNING: no cgroup budget per sandbox slot ({reason}); grading goes on with rlimits "
+            "only: "
+            "each process is bounded, the slot as a whole is not (memory, processes, CPU share)",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def slot_folders() -> dict[int, list[Path]]:
-    """Every slot cgroup folder next to this process's cgroups, by slot (to find killed graders')."""
+    """Every slot cgroup folder next to this process's cgroups, by slot (finds killed graders')."""
     if os.geteuid() != 0:
         return {}
     try:

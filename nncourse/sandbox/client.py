@@ -2,9 +2,9 @@
 
 The slot server (bubblewrap + slot uid + rlimits + seccomp) imports numpy and torch once. Each
 submission runs in a fresh process it forks; when the job ends the server kills every other process
-of the slot uid and wipes /tmp and SysV IPC, and reports how many processes resisted and whether /tmp
-is proven empty (otherwise the grader tears the whole sandbox down, and the next submission gets a
-new one with a new tmpfs).
+of the slot uid and wipes /tmp and SysV IPC, and reports how many processes resisted and whether
+/tmp is proven empty (otherwise the grader tears the whole sandbox down, and the next submission
+gets a new one with a new tmpfs).
 """
 
 from __future__ import annotations
@@ -93,8 +93,10 @@ class SlotServer:
         self.notes: list[str] = []
         command = worker_command(spec, job_in=self._dir, fd=child_end.fileno())
         # the slot's budget: every process of this sandbox, from bubblewrap on, in one cgroup
-        self.cgroup = cgroups.create(spec.slot, memory_bytes=spec.limits.slot_memory_bytes,
-                                     pids=spec.limits.slot_tasks) if spec.limits.slot_cgroup else None
+        self.cgroup = None
+        if spec.limits.slot_cgroup:
+            self.cgroup = cgroups.create(spec.slot, memory_bytes=spec.limits.slot_memory_bytes,
+                                         pids=spec.limits.slot_tasks)
         self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                          stderr=subprocess.STDOUT, pass_fds=[child_end.fileno()],
                                          start_new_session=True,
@@ -164,8 +166,9 @@ class SlotServer:
         except (OSError, wire.WireError):
             self.close()
             return {}
-        if message.get("left") or message.get("unclean") or set(processes_of(self.spec.uid)) - self._server_pids():
-            self.close()  # something resisted the cleanup or /tmp is not proven empty: never reuse this sandbox
+        strays = set(processes_of(self.spec.uid)) - self._server_pids()
+        if message.get("left") or message.get("unclean") or strays:
+            self.close()  # a process resisted or /tmp is not proven empty: never reuse it
         return message
 
     def _server_pids(self) -> set[int]:
@@ -201,7 +204,7 @@ class SlotServer:
         self._drain.join(timeout=1.0)
         reap_uid(self.spec.uid)
         if self.cgroup is not None:
-            for pid in self.cgroup.pids():  # only this sandbox's processes are in it (bwrap included)
+            for pid in self.cgroup.pids():  # only this sandbox's processes (bwrap included)
                 try:
                     os.kill(pid, signal.SIGKILL)
                 except ProcessLookupError:
@@ -234,8 +237,10 @@ class Job:
                 elif message.get("type") == "ready":
                     run.cells = message.get("cells", [])
                     # names from a process that ran student code: capped like any student text
-                    run.replaced_builtins = [str(n)[:100] for n in message.get("replaced_builtins", [])][:50]
-                    run.replaced_grader = [str(n)[:100] for n in message.get("replaced_grader", [])][:20]
+                    builtins = message.get("replaced_builtins", [])
+                    grader = message.get("replaced_grader", [])
+                    run.replaced_builtins = [str(n)[:100] for n in builtins][:50]
+                    run.replaced_grader = [str(n)[:100] for n in grader][:20]
                     break
         except TimeoutError:
             run.timed_out_cell = current if isinstance(current, int) else -1

@@ -177,8 +177,8 @@ def acquire_slot(*, first: int = 0, count: int = 64):
 
 
 def _remove_stale_slot_folders(lock_dir: Path, *, own: int) -> None:
-    """Remove the slot folders (students' cells) and slot cgroups that killed graders left: those of our
-    new slot and of every slot nobody holds (checked, and removed, while holding its lock)."""
+    """Remove the slot folders (students' cells) and slot cgroups that killed graders left: those of
+    our new slot and of every slot nobody holds (checked, and removed, while holding its lock)."""
     import fcntl
 
     from nncourse.sandbox import cgroups

@@ -43,7 +43,7 @@ REPO = Path(__file__).resolve().parents[2]
 SITE_DIRS = (REPO / ".venv" / "lib" / "python3.11" / "site-packages", Path("/usr/lib/python3/dist-packages"),
              Path("/usr/lib/python3.11"), Path("/usr/local/lib/python3.11/dist-packages"))
 TOLERANCE = 2.0  # seconds a job may exceed its wall limit
-RESULT_BYTES = 256 << 10  # results.json, feedback.html or a journal line of one submission (texts capped)
+RESULT_BYTES = 256 << 10  # results.json, feedback.html, a journal line of a submission (capped)
 INVARIANTS = ("controls", "records", "leaks", "canaries", "processes", "network", "self-check")
 
 
@@ -163,7 +163,8 @@ def check_case(case: Case, result: dict | None, feedback: str) -> list[str]:
         problems.append(f"{case.name}: no message matches /{case.pattern}/; got: {_haystack(result)[:600]!r}")
     for what, size in (("results.json", len(json.dumps(result))), ("feedback.html", len(feedback))):
         if size > RESULT_BYTES:
-            problems.append(f"{case.name}: {what} is {size} bytes, over {RESULT_BYTES} (uncapped student text)")
+            problems.append(f"{case.name}: {what} is {size} bytes, over {RESULT_BYTES} "
+                            "(uncapped student text)")
     for text in case.forbid_in_feedback:
         if text in feedback:
             problems.append(f"{case.name}: feedback.html contains unescaped {text!r}")
@@ -290,8 +291,8 @@ def run_hostile(workdir: Path, *, cases: tuple[Case, ...] = CASES, jobs: int = 2
                          f"{_haystack(got)[:300]!r}), expected 3/3")
         lines = (out / JOURNAL).read_text().splitlines()
         journal = [json.loads(line) for line in lines if line.strip()]
-        v["records"] += [f"journal: a record of {len(line)} characters, over {RESULT_BYTES} ({line[:60]}…)"
-                         for line in lines if len(line) > RESULT_BYTES]
+        v["records"] += [f"journal: a record of {len(line)} characters, over {RESULT_BYTES} "
+                         f"({line[:60]}…)" for line in lines if len(line) > RESULT_BYTES]
         counts: dict[str, int] = {}
         for record in journal:
             counts[record["student"]] = counts.get(record["student"], 0) + 1

@@ -30,9 +30,9 @@ def clean_slot(job_pid: int, *, dedicated_uid: bool, baseline=None) -> dict:
             to it. None when /tmp is the host's (no namespaces).
 
     Returns:
-        ``left``: how many other processes were still alive afterwards (0 unless something resisted);
-        ``unclean``: why /tmp could not be proven empty. Either makes the grader tear the sandbox down
-        and start a fresh one (a new tmpfs) before the next submission.
+        ``left``: how many other processes were still alive afterwards (0 unless something
+        resisted); ``unclean``: why /tmp could not be proven empty. Either makes the grader tear the
+        sandbox down         and start a fresh one (a new tmpfs) before the next submission.
     """
     if not dedicated_uid:
         kill_group(job_pid)
@@ -104,7 +104,8 @@ def _leftover(folder: str, baseline) -> str | None:
     if entries:
         return f"{len(entries)} entries left in {folder}"
     if baseline is not None and tuple(now) != tuple(baseline):
-        return f"{folder} still uses {now[0]} blocks and {now[1]} inodes (fresh: {baseline[0]}, {baseline[1]})"
+        return (f"{folder} still uses {now[0]} blocks and {now[1]} inodes "
+                f"(fresh: {baseline[0]}, {baseline[1]})")
     return None
 
 
@@ -113,8 +114,8 @@ def wipe(top: str, *, deadline: float) -> str | None:
 
     Never builds a path: it walks down by ``openat`` and back up by ``..``, so any depth (beyond
     PATH_MAX) and any number of levels work with two descriptors. A folder is made 0700 before it is
-    opened, so a job's ``chmod 0`` cannot hide its contents. Runs as the slot uid after every process
-    of the job is gone, so nothing renames or moves the tree meanwhile.
+    opened, so a job's ``chmod 0`` cannot hide its contents. Runs as the slot uid after every
+    process     of the job is gone, so nothing renames or moves the tree meanwhile.
     """
     flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
     try:
@@ -133,7 +134,7 @@ def wipe(top: str, *, deadline: float) -> str | None:
                 else:
                     os.unlink(name, dir_fd=fd)
             if folders:
-                os.chmod(folders[0], 0o700, dir_fd=fd)  # a real folder (lstat above): no link to follow
+                os.chmod(folders[0], 0o700, dir_fd=fd)  # a real folder (lstat above), not a link
                 child = os.open(folders[0], flags, dir_fd=fd)
                 os.close(fd)
                 fd = child

@@ -199,7 +199,8 @@ def main() -> None:
         socket.send_fds(control, [b"J"], [ours.fileno()])  # exactly the one byte the grader reads
         ours.close()
         status = forks.wait_job(pid, control, wire)
-        ended = slot.clean_slot(pid, dedicated_uid=os.getuid() == args.get("slot_uid"), baseline=fresh)
+        dedicated = os.getuid() == args.get("slot_uid")
+        ended = slot.clean_slot(pid, dedicated_uid=dedicated, baseline=fresh)
         wire.send_message(control, {"type": "job_ended", **ended, **status})
 
 
