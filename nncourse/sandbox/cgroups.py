@@ -12,6 +12,7 @@ a killed grader's leftovers are removed when the slot is acquired again
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 import time
@@ -22,6 +23,7 @@ ROOT = Path("/sys/fs/cgroup")
 PREFIX = "nncourse-slot-"
 V1_CONTROLLERS = ("memory", "pids", "cpu")
 _warned: list[str] = []
+_serial = itertools.count()  # with the pid: a fresh name per sandbox (nncourse-slot-<slot>-<pid>-<n>)
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,8 @@ class SlotCgroup:
         return found
 
     def remove(self, *, timeout: float = 2.0) -> bool:
-        """Remove the folders once no process is left in them; True when all are gone."""
+        """Remove the folders once no process is left in them (waiting up to ``timeout`` for the
+        last ones to exit); True when all are gone."""
         deadline = time.monotonic() + timeout
         for folder in self.folders:
             while folder.exists():
@@ -90,7 +93,7 @@ def create(slot: int, *, memory_bytes: int, pids: int) -> SlotCgroup | None:
     made.
 
     Args:
-        slot: the parallel slot (names the cgroup ``nncourse-slot-<slot>``).
+        slot: the parallel slot (names the cgroup ``nncourse-slot-<slot>-<pid>-<n>``).
         memory_bytes: memory (and memory + swap) of all the slot's processes, tmpfs included.
         pids: processes and threads of the slot together.
     """
@@ -98,12 +101,14 @@ def create(slot: int, *, memory_bytes: int, pids: int) -> SlotCgroup | None:
         return None  # no sandbox uid either: the weaker mode was chosen explicitly (--insecure)
     try:
         version, parents = _parents()
-        folders = []
+        folders, name = [], f"{PREFIX}{slot}-{os.getpid()}-{next(_serial)}"
         for parent in parents:
-            folder = parent / f"{PREFIX}{slot}"
-            if folder.exists():  # a previous sandbox of this slot that died without being closed
-                SlotCgroup((folder,)).remove()
-            folder.mkdir(exist_ok=True)
+            # a previous sandbox of this slot that died without being closed: gone if it is empty, else
+            # left for the next acquire_slot; never waited for (its processes may still be exiting)
+            for old in parent.glob(f"{PREFIX}{slot}-*"):
+                SlotCgroup((old,)).remove(timeout=0)
+            folder = parent / name
+            folder.mkdir()
             folders.append(folder)
         cgroup = SlotCgroup(tuple(folders))
         if version == "v2":
@@ -163,7 +168,7 @@ def slot_folders() -> dict[int, list[Path]]:
     found: dict[int, list[Path]] = {}
     for parent in parents:
         for folder in parent.glob(f"{PREFIX}*"):
-            number = folder.name.removeprefix(PREFIX)
+            number = folder.name.removeprefix(PREFIX).split("-")[0]
             if number.isdigit():
                 found.setdefault(int(number), []).append(folder)
     return found
