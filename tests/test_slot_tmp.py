@@ -82,3 +82,14 @@ def test_after_the_attack_the_next_students_in_that_slot_get_full_marks_on_04_te
             result.cell_errors,
             lost,
         )
+
+
+def test_a_tmp_with_an_entry_or_other_usage_than_the_fresh_one_is_not_proven_clean(tmp_path):
+    from nncourse.sandbox.worker.slot import _leftover, usage
+
+    (tmp_path / "left.txt").write_text("x")
+    assert "1 entries left" in _leftover(str(tmp_path), usage(str(tmp_path)))
+    (tmp_path / "left.txt").unlink()
+    blocks, inodes = usage(str(tmp_path))
+    assert "still uses" in _leftover(str(tmp_path), (blocks, inodes + 1))
+    assert _leftover(str(tmp_path), None) is None
