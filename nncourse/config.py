@@ -28,6 +28,10 @@ class GradingLimits:
         reply_budget_bytes: data one hidden test may receive from the student's code in all (each
             reply is also capped at 256 MiB by the wire).
         grader_memory_bytes: RLIMIT_DATA of the trusted grader process that runs the hidden tests.
+        slot_memory_bytes: memory of a whole slot (every process of its sandbox and its /tmp), in a
+            cgroup per slot where cgroups are writable (nncourse/sandbox/cgroups.py).
+        slot_tasks: processes and threads of a whole slot (the cgroup's pids limit).
+        slot_cgroup: whether to make that cgroup (False only to measure what it changes).
     """
 
     notebook_bytes: int = 20 << 20
@@ -45,6 +49,9 @@ class GradingLimits:
     max_restarts: int = 2
     reply_budget_bytes: int = 512 << 20
     grader_memory_bytes: int = 3 << 30
+    slot_memory_bytes: int = 3 << 30
+    slot_tasks: int = 128
+    slot_cgroup: bool = True
 
     def worker_rlimits(self) -> dict[str, int]:
         """The rlimits the worker applies to itself before student code runs."""

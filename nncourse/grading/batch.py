@@ -28,6 +28,7 @@ from nncourse.grading.digest import file_sha256
 from nncourse.grading.entry import choose_notebook, open_grader
 from nncourse.grading.recorder import JOURNAL, Recorder, read_journal
 from nncourse.grading.regrade import MANIFEST, NEW, RegradeRound, why_grade
+from nncourse.grading.names import character_problem, collisions, escaped
 from nncourse.grading.results import SubmissionResult, error_result, visible
 
 # OUT's own top-level entries; students can never be called like them (nor start with ".", which is
@@ -53,13 +54,17 @@ class Submission:
 
 def name_problem(name: str, reserved: frozenset[str] = OWN_NAMES) -> str | None:
     """Why a folder called ``name`` cannot be a student (None when it can)."""
-    shown = visible(name)
+    shown = escaped(visible(name))
     if name.startswith("."):
         return f"the folder name '{shown}' starts with '.', which is reserved for the grader's own files"
     if name.casefold() in {r.casefold() for r in reserved}:
         return f"the folder name '{shown}' is taken by a file the grader keeps in the output folder"
-    if shown != name or "\\" in name or not name.strip():
+    if visible(name) != name or "\\" in name or not name.strip():
         return f"the folder name '{shown}' is not a safe file name (control characters, backslash or blank)"
+    char = character_problem(name)
+    if char:
+        return (f"the folder name '{shown}' contains {char}: student names may not contain "
+                "control, format or invisible characters, or spaces other than U+0020")
     return None
 
 
@@ -72,12 +77,19 @@ def find_submissions(submitted: Path, assignment: str, notebook_name: str, *,
     starting with ``.``, unsafe); regular files next to the student folders are ignored.
     """
     found = []
-    for entry in sorted(os.scandir(submitted), key=lambda e: e.name):
-        if not (entry.is_symlink() or entry.is_dir(follow_symlinks=False)):
-            continue
+    entries = [e for e in sorted(os.scandir(submitted), key=lambda e: e.name)
+               if e.is_symlink() or e.is_dir(follow_symlinks=False)]
+    alike = collisions([e.name for e in entries if not name_problem(e.name, reserved)])
+    for entry in entries:
         problem = name_problem(entry.name, reserved)
-        if problem:
-            found.append(Submission(visible(entry.name), None, problem, recordable=False))
+        if entry.name in alike:  # ambiguous: which one is the student? neither is graded
+            others = ", ".join(f"'{visible(o)}'" for o in alike[entry.name])
+            found.append(Submission(entry.name, None, f"the folder name '{entry.name}' reads the "
+                                    f"same as {others} (after NFKC normalisation and case "
+                                    "folding); "
+                                    "neither is graded until one is renamed"))
+        elif problem:
+            found.append(Submission(escaped(visible(entry.name)), None, problem, recordable=False))
         elif entry.is_symlink():
             found.append(Submission(entry.name, None, SYMLINKED_FOLDER))
         else:

@@ -17,7 +17,7 @@ from nncourse.grading.digest import file_sha256
 from nncourse.grading.grader_memory import cap_grader_memory
 from nncourse.grading.plugin import GradingPlugin
 from nncourse.grading.reference import load_reference
-from nncourse.grading.results import SubmissionResult, TestResult, error_result
+from nncourse.grading.results import NAME_CHARS, SubmissionResult, TestResult, clip, error_result
 from nncourse.grading.review import review_notes
 from nncourse.grading.rubric import rubric_points
 from nncourse.intake import IntakeError, read_notebook
@@ -205,9 +205,10 @@ class Grader:
         for cell in run.cells:
             if cell.get("status") == "error" and isinstance(cell.get("error"), dict):
                 error = cell["error"]
-                where = _position(error.get("where"), cell.get("index"))
-                message = str(error.get("message", ""))[:300]
-                lines.append(f"{_cell_label(cell.get('index'), kinds)}: {error.get('type')}{where}: {message}")
+                where = clip(_position(error.get("where"), cell.get("index")), NAME_CHARS)
+                message = clip(error.get("message", ""), 300)
+                kind = clip(error.get("type"), NAME_CHARS)
+                lines.append(f"{_cell_label(cell.get('index'), kinds)}: {kind}{where}: {message}")
         return lines
 
 

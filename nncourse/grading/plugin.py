@@ -183,7 +183,7 @@ def feedback_message(excinfo, item: str) -> str:
     if isinstance(exc, WorkerDied):
         return str(exc)
     if isinstance(exc, AssertionError):
-        text = str(exc).split("\nassert ")[0].strip()
+        text = str(exc).split("\nassert ")[0].strip()[:2000]  # may quote the student's value
         return text or f"{item}: wrong result"
     if excinfo.typename == "Failed":  # pytest.fail(), pytest-timeout
         text = str(exc)

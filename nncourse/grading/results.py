@@ -13,6 +13,19 @@ _INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u
                         "\ud800-\udfff]")
 
 
+# Caps on every text that can quote a submission (its output, exception types and messages, file or
+# folder names): one student's 7 MB file name must not make a 100 MB results.json or journal line.
+TEXT_CHARS = 2000  # one rubric line's message, the submission's error, one cell error or note
+NAME_CHARS = 200  # an exception type, a "where" (cell and line), a handle's type name
+LINES = 100  # cell errors or notes kept per submission
+
+
+def clip(text: str, limit: int = TEXT_CHARS) -> str:
+    """``text`` cut to ``limit`` characters, ending in "…" when something was cut."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def visible(text: str) -> str:
     """Text that is safe to show anywhere: each control character becomes a visible escape.
 
@@ -24,13 +37,15 @@ def visible(text: str) -> str:
 
 
 def _visible_fields(obj: object, names: tuple[str, ...]) -> None:
-    """Clean the text fields ``names`` of a frozen dataclass in place (strings and tuples of strings)."""
+    """Cap and clean the text fields ``names`` of a frozen dataclass in place (strings and tuples of
+    strings): the backstop behind the caps where student text enters."""
     for name in names:
         value = getattr(obj, name)
         if isinstance(value, str):
-            object.__setattr__(obj, name, visible(value))
+            object.__setattr__(obj, name, visible(clip(value)))
         elif isinstance(value, (tuple, list)):
-            object.__setattr__(obj, name, tuple(visible(v) if isinstance(v, str) else v for v in value))
+            object.__setattr__(obj, name, tuple(visible(clip(v)) if isinstance(v, str) else v
+                                                for v in value[:LINES]))
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ import contextlib
 import numpy as np
 import torch
 
+from nncourse.grading.results import NAME_CHARS, clip
 from nncourse.sandbox.client import Session, WorkerDied
 from nncourse.sandbox.worker import wire
 
@@ -28,9 +29,9 @@ class StudentError(Exception):
 
     def __init__(self, label: str, error: dict):
         self.label = label
-        self.type = str(error.get("type", "Exception"))[:100]
-        self.message = str(error.get("message", ""))[:500]
-        self.where = error.get("where")
+        self.type = clip(error.get("type", "Exception"), NAME_CHARS)
+        self.message = clip(error.get("message", ""), 500)
+        self.where = clip(error["where"], NAME_CHARS) if error.get("where") else None
         super().__init__(self.describe())
 
     def describe(self) -> str:
@@ -139,7 +140,7 @@ class Remote:
     def __init__(self, student: Student, handle_id: int, type_name: str, label: str):
         object.__setattr__(self, "_student", student)
         object.__setattr__(self, "_id", handle_id)
-        object.__setattr__(self, "_type", type_name)
+        object.__setattr__(self, "_type", clip(type_name, NAME_CHARS))
         object.__setattr__(self, "_label", label)
 
     @property

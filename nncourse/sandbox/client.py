@@ -2,8 +2,9 @@
 
 The slot server (bubblewrap + slot uid + rlimits + seccomp) imports numpy and torch once. Each
 submission runs in a fresh process it forks; when the job ends the server kills every other process
-of the slot uid and wipes /tmp and SysV IPC, and reports how many processes resisted (the grader
-then tears the whole sandbox down instead of reusing it).
+of the slot uid and wipes /tmp and SysV IPC, and reports how many processes resisted and whether
+/tmp is proven empty (otherwise the grader tears the whole sandbox down, and the next submission
+gets a new one with a new tmpfs).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nncourse.sandbox import cgroups
 from nncourse.sandbox.launcher import SandboxSpec, processes_of, reap_uid, slot_folder_prefix, worker_command
 from nncourse.sandbox.worker import wire
 
@@ -90,9 +92,15 @@ class SlotServer:
         self.output = bytearray()
         self.notes: list[str] = []
         command = worker_command(spec, job_in=self._dir, fd=child_end.fileno())
+        # the slot's budget: every process of this sandbox, from bubblewrap on, in one cgroup
+        self.cgroup = None
+        if spec.limits.slot_cgroup:
+            self.cgroup = cgroups.create(spec.slot, memory_bytes=spec.limits.slot_memory_bytes,
+                                         pids=spec.limits.slot_tasks)
         self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                          stderr=subprocess.STDOUT, pass_fds=[child_end.fileno()],
-                                         start_new_session=True)
+                                         start_new_session=True,
+                                         preexec_fn=self.cgroup.join if self.cgroup else None)
         child_end.close()
         self._drain = threading.Thread(target=self._drain_output, daemon=True)
         self._drain.start()
@@ -108,7 +116,7 @@ class SlotServer:
             return
         try:
             hello = _recv(self._control, time.monotonic() + 60)
-            self.notes = [str(n) for n in hello.get("notes", [])][:10]
+            self.notes = [str(n)[:300] for n in hello.get("notes", [])][:10]
             self.server_pid = hello.get("pid")
         except (OSError, wire.WireError):
             self.close()
@@ -158,8 +166,9 @@ class SlotServer:
         except (OSError, wire.WireError):
             self.close()
             return {}
-        if message.get("left") or set(processes_of(self.spec.uid)) - self._server_pids():
-            self.close()  # something resisted the cleanup: never reuse this sandbox
+        strays = set(processes_of(self.spec.uid)) - self._server_pids()
+        if message.get("left") or message.get("unclean") or strays:
+            self.close()  # a process resisted or /tmp is not proven empty: never reuse it
         return message
 
     def _server_pids(self) -> set[int]:
@@ -175,7 +184,10 @@ class SlotServer:
         return pids
 
     def close(self) -> None:
-        """Kill the sandbox and everything in it; remove the slot folder."""
+        """Kill the sandbox and everything in it; remove the slot folder (once: a sandbox torn down
+        after a job is closed again with its grader)."""
+        if not self._dir.exists():
+            return
         try:
             self._control.close()
         except OSError:
@@ -191,6 +203,13 @@ class SlotServer:
             pass
         self._drain.join(timeout=1.0)
         reap_uid(self.spec.uid)
+        if self.cgroup is not None:
+            for pid in self.cgroup.pids():  # only this sandbox's processes (bwrap included)
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            self.cgroup.remove()
         if self._dir.is_dir():  # a second close (a job that ended badly closes it first) is a no-op
             for child in self._dir.iterdir():
                 child.unlink()
@@ -218,8 +237,11 @@ class Job:
                     current = message.get("index")
                 elif message.get("type") == "ready":
                     run.cells = message.get("cells", [])
-                    run.replaced_builtins = [str(n) for n in message.get("replaced_builtins", [])][:50]
-                    run.replaced_grader = [str(n) for n in message.get("replaced_grader", [])][:20]
+                    # names from a process that ran student code: capped like any student text
+                    builtins = message.get("replaced_builtins", [])
+                    grader = message.get("replaced_grader", [])
+                    run.replaced_builtins = [str(n)[:100] for n in builtins][:50]
+                    run.replaced_grader = [str(n)[:100] for n in grader][:20]
                     break
         except TimeoutError:
             run.timed_out_cell = current if isinstance(current, int) else -1

@@ -13,6 +13,7 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -84,7 +85,7 @@ def worker_command(spec: SandboxSpec, *, job_in: Path, fd: int) -> list[str]:
         fd: number of the control socket inherited by the worker.
     """
     worker_args = json.dumps({"fd": fd, "limits": spec.limits.worker_rlimits(), "seccomp": not spec.insecure,
-                              "slot_uid": spec.uid})
+                              "slot_uid": spec.uid, "private_tmp": True})
     if spec.insecure:
         return _insecure_command(spec, job_in=job_in, fd=fd)
     env = {"HOME": "/tmp", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "MPLBACKEND": "Agg",
@@ -207,21 +208,41 @@ def slot_folder_prefix(slot: int) -> str:
 
 
 def _remove_stale_slot_folders(lock_dir: Path, *, own: int) -> None:
-    """Remove the slot folders (students' cells) that killed graders of this user left in /tmp: those
-    of our new slot and of every slot nobody holds (another user's folders are never touched)."""
+    """Remove the slot folders (students' cells) and slot cgroups that killed graders of this user
+    left: those of our new slot and of every slot nobody holds (checked, and removed, while holding
+    its lock; another user's folders are never touched)."""
     import fcntl
 
+    from nncourse.sandbox import cgroups
+
+    stale: dict[int, list[Path]] = {}
     base = _slot_folder_base()
     for folder in Path(tempfile.gettempdir()).glob(f"{base}*-*"):
         number = folder.name.removeprefix(base).split("-")[0]
         if not number.isdigit() or folder.is_symlink() or folder.lstat().st_uid != os.geteuid():
             continue
-        if int(number) == own:
-            shutil.rmtree(folder, ignore_errors=True)
+        stale.setdefault(int(number), []).append(folder)
+    for number, folders in cgroups.slot_folders().items():
+        stale.setdefault(number, []).extend(folders)
+    for number, folders in stale.items():
+        if number == own:
+            _remove_folders(folders)
             continue
         with open(lock_dir / f"slot-{number}.lock", "w") as probe:
             try:
                 fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)  # fails while a grader (even this one) holds it
             except OSError:
                 continue
+            _remove_folders(folders)
+
+
+def _remove_folders(folders: list[Path]) -> None:
+    from nncourse.sandbox.cgroups import SlotCgroup
+
+    for folder in folders:
+        if str(folder).startswith("/sys/fs/cgroup/"):
+            if not SlotCgroup((folder,)).remove(timeout=0.5):
+                print(f"WARNING: the cgroup {folder} of a killed grader still holds processes",
+                      file=sys.stderr)
+        else:
             shutil.rmtree(folder, ignore_errors=True)

@@ -566,3 +566,39 @@ CASES: tuple[Case, ...] = (
 )
 
 CONTROLS = ("aa-control", "zz-control")  # graded first and last, next to the hostile set: 3/3 each
+
+# ---- issue 23: texts of any size from a student are capped where they enter (item 6)
+_LONG = '"<cell " + "w" * 7_000_000 + ">"'  # a 7 MB "file name" that looks like a cell's
+CASES += (
+    Case("long-texts", "malformed", 0, pattern=r"double raised ValueError \(cell w+…\)",
+         cells=("Huge = type('E' * 7_000_000, (Exception,), {})\nraise Huge('m' * 7_000_000)\n",),
+         body="    exec(compile('raise ValueError(\"x\" * 7_000_000)', " + _LONG + ", 'exec'), {})\n"),
+)
+
+# ---- issue 23: another student's /tmp (item 1): folders nested beyond PATH_MAX, the last one chmod 0
+# and full of files until the tmpfs is full; the slot must be wiped (or rebuilt) before the next job.
+# tests/test_slot_tmp.py grades 04-tensorboard students after it in the same slot.
+DEEP_FILL = r'''
+import os
+_top = os.open("/tmp", os.O_RDONLY)
+_fd = _top
+for _level in range(18):  # 18 x 251 characters: beyond PATH_MAX (4096)
+    _name = chr(97 + _level) * 250
+    os.mkdir(_name, dir_fd=_fd)
+    _fd = os.open(_name, os.O_RDONLY, dir_fd=_fd)
+os.mkdir("bottom", dir_fd=_fd)
+_bottom = os.open("bottom", os.O_RDONLY, dir_fd=_fd)
+for _part in range(8):  # 8 x 60 MiB files (RLIMIT_FSIZE is 64 MiB): until the tmpfs is full
+    try:
+        _out = os.open(f"part{_part}", os.O_WRONLY | os.O_CREAT, 0o600, dir_fd=_bottom)
+        for _ in range(60):
+            os.write(_out, b"x" * (1 << 20))
+    except OSError:
+        break
+os.chmod("bottom", 0, dir_fd=_fd)
+os.chmod(chr(97) * 250, 0o311, dir_fd=_top)
+'''
+CASES += (
+    Case("tmp-deep-fill", "files", 3, min_score=3, cells=(DEEP_FILL,)),
+)
+

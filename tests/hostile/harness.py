@@ -43,6 +43,7 @@ REPO = Path(__file__).resolve().parents[2]
 SITE_DIRS = (REPO / ".venv" / "lib" / "python3.11" / "site-packages", Path("/usr/lib/python3/dist-packages"),
              Path("/usr/lib/python3.11"), Path("/usr/local/lib/python3.11/dist-packages"))
 TOLERANCE = 2.0  # seconds a job may exceed its wall limit
+RESULT_BYTES = 256 << 10  # results.json, feedback.html, a journal line of a submission (capped)
 INVARIANTS = ("controls", "records", "leaks", "canaries", "processes", "network", "self-check")
 
 
@@ -160,6 +161,10 @@ def check_case(case: Case, result: dict | None, feedback: str) -> list[str]:
                         f"(error: {result.get('error')})")
     if case.pattern and not re.search(case.pattern, _haystack(result)):
         problems.append(f"{case.name}: no message matches /{case.pattern}/; got: {_haystack(result)[:600]!r}")
+    for what, size in (("results.json", len(json.dumps(result))), ("feedback.html", len(feedback))):
+        if size > RESULT_BYTES:
+            problems.append(f"{case.name}: {what} is {size} bytes, over {RESULT_BYTES} "
+                            "(uncapped student text)")
     for text in case.forbid_in_feedback:
         if text in feedback:
             problems.append(f"{case.name}: feedback.html contains unescaped {text!r}")
@@ -285,7 +290,10 @@ def run_hostile(workdir: Path, *, cases: tuple[Case, ...] = CASES, jobs: int = 2
             if (got.get("status"), got.get("score")) != ("graded", 3.0):
                 v["controls"].append(f"control {student} scored {got.get('score')} ({got.get('status')}; "
                          f"{_haystack(got)[:300]!r}), expected 3/3")
-        journal = [json.loads(line) for line in (out / JOURNAL).read_text().splitlines() if line.strip()]
+        lines = (out / JOURNAL).read_text().splitlines()
+        journal = [json.loads(line) for line in lines if line.strip()]
+        v["records"] += [f"journal: a record of {len(line)} characters, over {RESULT_BYTES} "
+                         f"({line[:60]}…)" for line in lines if len(line) > RESULT_BYTES]
         counts: dict[str, int] = {}
         for record in journal:
             counts[record["student"]] = counts.get(record["student"], 0) + 1

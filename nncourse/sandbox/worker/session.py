@@ -167,4 +167,5 @@ def _describe(exc: BaseException) -> dict:
         message = str(exc)
     except BaseException:
         message = "<unprintable message>"
-    return {"type": type(exc).__name__, "message": message[:2000], "where": where}
+    return {"type": type(exc).__name__[:1000], "message": message[:2000],
+            "where": where and where[:1000]}

@@ -162,8 +162,8 @@ def _describe(exc: BaseException, cell_index=None) -> dict:
         message = str(exc)
     except BaseException:
         message = "<unprintable message>"
-    return {"type": type(exc).__name__, "message": message[:2000],
-            "where": f"{line[0][1:-1]}, line {line[1]}" if line else None}
+    return {"type": type(exc).__name__[:1000], "message": message[:2000],
+            "where": f"{line[0][1:-1][:1000]}, line {line[1]}" if line else None}
 
 
 def replaced_builtins() -> list:
@@ -178,6 +178,8 @@ def main() -> None:
     apply_limits(args["limits"])
     notes = [apply_seccomp()] if args.get("seccomp", True) else ["seccomp off"]
     _harden()
+    # the new tmpfs, before anything wrote to it: what each job must leave behind
+    fresh = slot.usage("/tmp") if args.get("private_tmp") else None
     os.environ.setdefault("MPLBACKEND", "Agg")
     import numpy  # noqa: F401  (paid once per slot, before any student code)
     import wire
@@ -199,8 +201,9 @@ def main() -> None:
         socket.send_fds(control, [b"J"], [ours.fileno()])  # exactly the one byte the grader reads
         ours.close()
         status = forks.wait_job(pid, control, wire)
-        left = slot.clean_slot(pid, dedicated_uid=os.getuid() == args.get("slot_uid"))
-        wire.send_message(control, {"type": "job_ended", "left": left, **status})
+        dedicated = os.getuid() == args.get("slot_uid")
+        ended = slot.clean_slot(pid, dedicated_uid=dedicated, baseline=fresh)
+        wire.send_message(control, {"type": "job_ended", **ended, **status})
 
 
 # Imports and first calls that the course's notebooks make and that cost seconds every time (pyplot
