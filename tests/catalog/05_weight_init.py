@@ -272,6 +272,19 @@ def kaiming_normal(fan_in, fan_out, a=0.0, nonlinearity="leaky_relu", mode="fan_
     torch.nn.init.kaiming_normal_(weights, a=a, mode=mode, nonlinearity=nonlinearity)   # global generator
     return weights.T
 '''),
+    # an unknown nonlinearity (issue 21): a gain table of its own with a silent default
+    dict(name="kaiming_normal_unknown_nonlinearity_gain_one", item="kaiming_normal",
+         caught_by="test_fresh_samples_rng_none_and_bad_mode", only=True, source='''
+def kaiming_normal(fan_in, fan_out, a=0.0, nonlinearity="leaky_relu", mode="fan_in", rng=None):
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(mode)
+    if nonlinearity == "leaky_relu":
+        gain = math.sqrt(2.0 / (1.0 + a ** 2))
+    else:
+        gain = {"relu": math.sqrt(2.0), "tanh": 5.0 / 3.0}.get(nonlinearity, 1.0)
+    fan = fan_in if mode == "fan_in" else fan_out
+    return normal_init(fan_in, fan_out, gain / math.sqrt(fan), rng=rng)
+'''),
     dict(name="kaiming_normal_mode_ignored", item="kaiming_normal", caught_by="test_mode_fan_out", source='''
 def kaiming_normal(fan_in, fan_out, a=0.0, nonlinearity="leaky_relu", mode="fan_in", rng=None):
     if mode not in ("fan_in", "fan_out"):
