@@ -450,7 +450,7 @@ def fit_autograd(X, y, lr, n_epochs, params0):
         loss = 0.5 * torch.mean((theta[0] + Xt @ theta[1:] - yt) ** 2)
         loss.backward()
         with torch.no_grad():
-            theta -= lr * theta.grad
+            theta.sub_(lr * theta.grad)
         theta.grad = None
 
     step()
