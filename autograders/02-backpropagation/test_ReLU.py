@@ -12,7 +12,7 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from nncourse.grading.checks import as_array, assert_shape, load_helper
+from nncourse.grading.asserts import as_array, assert_shape, load_helper
 from nncourse.grading.edges import draw
 
 

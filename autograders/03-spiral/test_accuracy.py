@@ -15,7 +15,7 @@ import torch
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from nncourse.grading.checks import assert_scalar
+from nncourse.grading.asserts import assert_scalar
 from nncourse.grading.edges import draw
 from nncourse.grading.student import StudentError
 
