@@ -73,6 +73,16 @@ def kaiming_uniform(fan_in, fan_out, a=0.0, nonlinearity="leaky_relu", mode="fan
     b = np.sqrt(3 * variance)
     return scipy.stats.uniform(loc=-b, scale=2 * b).rvs(size=(fan_in, fan_out), random_state=rng)
 '''),
+    dict(name="kaiming_normal_own_gain_table_raising", item="kaiming_normal", source='''
+def kaiming_normal(fan_in, fan_out, a=0.0, nonlinearity="leaky_relu", mode="fan_in", rng=None):
+    gains = {"linear": 1.0, "sigmoid": 1.0, "tanh": 5 / 3, "relu": math.sqrt(2.0),
+             "leaky_relu": math.sqrt(2.0 / (1.0 + a * a))}
+    if nonlinearity not in gains or mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"unsupported nonlinearity or mode: {nonlinearity!r}, {mode!r}")
+    fan = {"fan_in": fan_in, "fan_out": fan_out}[mode]
+    rng = np.random.default_rng() if rng is None else rng
+    return rng.standard_normal((fan_in, fan_out)) * (gains[nonlinearity] / math.sqrt(fan))
+'''),
     dict(name="kaiming_normal_legacy_when_none", item="kaiming_normal", source='''
 def kaiming_normal(fan_in, fan_out, a=0.0, nonlinearity="leaky_relu", mode="fan_in", rng=None):
     if mode == "fan_in":
