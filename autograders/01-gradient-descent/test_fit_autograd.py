@@ -54,7 +54,7 @@ def test_gradients_come_from_backward(student, rng):
 
 @pytest.mark.points(1)
 def test_float64_tensor_for_numpy_or_torch_inputs(student, rng, reference_solution):
-    """returns a float64 torch.Tensor (4,) for numpy or torch inputs and leaves params0 unchanged"""
+    """returns a float64 torch.Tensor (4,) for numpy or torch inputs, keeps params0 (returned for n_epochs = 0)"""
     student.instrument("forbid_optimizers")
     X, y, lr, params0 = _setup(rng)
     value, changed = _call_watching_inputs(student, "fit_autograd", X, y, lr, 3, params0)
@@ -76,3 +76,7 @@ def test_float64_tensor_for_numpy_or_torch_inputs(student, rng, reference_soluti
     assert_close(got, expected, "fit_autograd with torch tensors as X and y", **tolerance,
                  hint="with numpy arrays the values are right; X and y may be numpy arrays or torch tensors: "
                       "torch.as_tensor(X, dtype=torch.float64) takes both")
+    got = _params(student.fit_autograd(X, y, lr, 0, params0.copy()), "fit_autograd with n_epochs = 0")
+    assert np.allclose(got, params0, rtol=0, atol=1e-12), (
+        "fit_autograd with n_epochs = 0 should return params0 unchanged (as a float64 tensor): every update belongs "
+        "to one epoch inside the loop, none comes before it")

@@ -53,10 +53,17 @@ def test_converges_to_least_squares(student, rng):
 
 @pytest.mark.points(1)
 def test_follows_sgd_from_the_seeded_layer(student, rng, reference_solution):
-    """starts from torch.manual_seed(seed); Linear(3, 1) and follows full-batch SGD for 4 epochs"""
+    """starts from torch.manual_seed(seed); Linear(3, 1) (as is for n_epochs = 0), then follows SGD for 4 epochs"""
     X, y = _draw(rng, 60)
     seed = int(rng.integers(10_000))
     lr = float(rng.uniform(0.02, 0.05))
+    start = _fitted_params(student, student.fit_nn(X, y, lr, 0, seed=seed))
+    initial = reference_solution.fit_nn(X, y, lr, 0, seed=seed)
+    assert_close(start, np.concatenate([initial.bias.detach().numpy().astype(np.float64),
+                                        initial.weight.detach().numpy().reshape(-1).astype(np.float64)]),
+                 "fit_nn with n_epochs = 0: [bias, weight]", rtol=1e-6, atol=1e-7,
+                 hint="with n_epochs = 0 the layer is untrained, as torch.manual_seed(seed); torch.nn.Linear(3, 1) "
+                      "created it: seed right before creating the layer, and make every step inside the epoch loop")
     got = _fitted_params(student, student.fit_nn(X, y, lr, 4, seed=seed))
     reference = reference_solution.fit_nn(X, y, lr, 4, seed=seed)
     expected = np.concatenate([reference.bias.detach().numpy().astype(np.float64),

@@ -40,7 +40,7 @@ def test_follows_the_descent_trajectory(student, rng, reference_solution):
 
 @pytest.mark.points(1)
 def test_records_the_loss_before_each_update(student, rng, reference_solution):
-    """losses[k] is the loss at the start of epoch k: len n_epochs, losses[0] = mse_loss(params0)"""
+    """losses[k] is the loss at the start of epoch k: len n_epochs (none for 0), losses[0] = mse_loss(params0)"""
     X, y, lr, params0 = _setup(rng)
     n_epochs = 12
     _, losses = _result(student.gradient_descent(X, y, lr, n_epochs, params0.copy()), n_epochs)
@@ -53,6 +53,12 @@ def test_records_the_loss_before_each_update(student, rng, reference_solution):
                  hint="losses[0] must be mse_loss(params0, X, y), recorded before the first update")
     assert_close(losses, expected, "gradient_descent: losses", rtol=1e-4, atol=1e-10,
                  hint="record mse_loss(params, X, y) at the start of each epoch, before that epoch's update")
+    # the boundary n_epochs = 0: no update, no loss (the notebook: len(losses) == n_epochs)
+    params, losses = _result(student.gradient_descent(X, y, lr, 0, params0.copy()), 0)
+    losses = as_array(losses, "gradient_descent: losses for n_epochs = 0")
+    assert losses.size == 0 and np.allclose(params, params0, rtol=0, atol=1e-12), (
+        "gradient_descent with n_epochs = 0 should return params0 unchanged and no losses (an empty array): every "
+        "update and every recorded loss belongs to one epoch inside the loop, none comes before it")
 
 
 @pytest.mark.points(1)

@@ -6,7 +6,7 @@ collection, see the report of issue 4), reached in tests through the file's ``bp
 Every item is numpy only: all calls into the student's code run under ``student.forbid_torch()``.
 Expected values come from the reference solution or from torch autograd in float64, on inputs drawn
 from ``rng``. Tolerances accept float32 internals (relative error ~1e-7) and every convention of the
-contract (ReLU'(0) in [0, 1], a bias gradient of shape (n_out,) or (1, n_out)); the mistakes these
+contract (a bias gradient of shape (n_out,) or (1, n_out); ReLU'(0) is 0, as the notebook states); the mistakes these
 tests look for are off by factors, transposes or signs.
 """
 

@@ -2,7 +2,8 @@
 
 Row convention: x is (batch, n_in), weights (n_in, n_out), out = x @ weights + bias. The tests set
 ``weights`` and ``bias`` themselves, use batches of at least 4 and random upstream gradients (a batch
-of 1 or a gradient of ones hides a mean-instead-of-sum or a missing transpose), and shapes that are
+of 1 or a gradient of ones hides a mean-instead-of-sum or a missing transpose), plus a batch of one
+as a boundary of its own (shapes stay (1, n_out) and (1, n_in): nothing is squeezed), and shapes that are
 non-square both ways plus a square one (only the square one turns a missing transpose into wrong
 numbers instead of a crash). A crash in computing dL/dx after grad_weights and grad_bias were set
 costs only the dL/dx line: the other lines still grade the parameter gradients.
@@ -20,7 +21,7 @@ def bp(student):
     return load_helper(__file__, "_helpers").Helpers(student)
 
 
-SHAPES = [(5, 7, 3), (6, 3, 7), (4, 4, 4)]  # (batch, n_in, n_out)
+SHAPES = [(5, 7, 3), (6, 3, 7), (4, 4, 4), (1, 3, 2)]  # (batch, n_in, n_out); the last: a batch of one
 SET_HINT = ("tests set layer.weights and layer.bias before calling forward, so always read them from "
             "these attributes")
 
@@ -111,7 +112,7 @@ def test_init(student, seed):
 
 @pytest.mark.points(1)
 def test_forward(student, rng, reference_solution, bp):
-    """forward returns x @ weights + bias, shape (batch, n_out)"""
+    """forward returns x @ weights + bias, shape (batch, n_out), also for a batch of one"""
     for n, n_in, n_out in SHAPES:
         weights, bias, x, _ = _problem(rng, n, n_in, n_out)
         with student.forbid_torch():

@@ -1,13 +1,19 @@
 """Hidden tests of ReLU (02-backpropagation, 3 points).
 
-Inputs are kept at least 1e-2 away from the kink, except where the test puts exact zeros on purpose:
-there any derivative in [0, 1] is accepted (PyTorch's 0, the lecture's 1 from ``x >= 0``, 1/2).
+Inputs are kept at least 1e-2 away from the kink, except where the tests put exact zeros on purpose.
+The notebook states the derivative 1[x > 0] (PyTorch's choice), so at x = 0 (and -0.0) backward must
+give 0. The inputs with exact zeros are generated with hypothesis (``nncourse.grading.edges``): the
+boundaries themselves as explicit examples (a batch of one at 0, a row of signed zeros, a column of
+zeros), then arrays that mix exact zeros with values at least 1e-3 away from 0 (float32-safe).
 """
 
 import numpy as np
 import pytest
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from nncourse.grading.asserts import as_array, assert_shape, load_helper
+from nncourse.grading.edges import draw
 
 
 @pytest.fixture
@@ -20,11 +26,24 @@ def _away_from_kink(rng, shape):
     return x + np.where(x >= 0, 1e-2, -1e-2)
 
 
+def _inputs_with_zeros() -> list[np.ndarray]:
+    """Arrays with exact zeros: the explicit boundaries first, then generated ones."""
+    values = st.one_of(st.sampled_from([0.0, -0.0]), st.floats(1e-3, 10.0), st.floats(-10.0, -1e-3))
+    shapes = hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=6)
+    examples = [np.zeros((1, 1)), np.array([[-0.0, 0.0, 1.5, -1.5, 0.0]]), np.zeros((4, 1))]
+    return draw("02-ReLU-zeros", hnp.arrays(np.float64, shapes, elements=values), examples=examples, count=4)
+
+
+def _upstream(rng, shape):
+    """A random upstream gradient without zeros (a gradient passed through at x = 0 shows)."""
+    g = rng.normal(size=shape)
+    return g + np.where(g >= 0, 0.1, -0.1)
+
+
 @pytest.mark.points(1)
 def test_forward(student, rng, reference_solution, bp):
-    """forward returns max(x, 0) element-wise, with the shape of x"""
-    for shape in [(6, 5), (3, 8)]:
-        x = _away_from_kink(rng, shape)
+    """forward returns max(x, 0) element-wise, with the shape of x, also for a batch of one and at x = 0"""
+    for x in [_away_from_kink(rng, (6, 5)), _away_from_kink(rng, (3, 8)), *_inputs_with_zeros()[:3]]:
         with student.forbid_torch():
             out = student.ReLU().forward(x)
         expected = reference_solution.ReLU().forward(x)
@@ -36,7 +55,7 @@ def test_forward(student, rng, reference_solution, bp):
 
 @pytest.mark.points(1)
 def test_backward(student, rng, reference_solution):
-    """backward returns grad_out * 1[x > 0] for the latest input (any derivative in [0, 1] at x = 0)"""
+    """backward returns grad_out * 1[x > 0] for the latest input: 0 at x = 0, as torch"""
     shape = (7, 5)
     earlier = _away_from_kink(rng, shape)
     x = _away_from_kink(rng, shape)
@@ -67,9 +86,35 @@ def test_backward(student, rng, reference_solution):
                                  "derivative alone")
         raise AssertionError("ReLU.backward: wrong values; it should pass grad_out through where the input of "
                              "the latest forward call was > 0 and return 0 where it was < 0")
+    _check_zeros(got, grad_out, zeros)
+    for x in _inputs_with_zeros():
+        grad_out = _upstream(rng, x.shape)
+        with student.forbid_torch():
+            relu = student.ReLU()
+            relu.forward(x.copy())
+            grad_in = relu.backward(grad_out)
+        assert grad_in is not None, "ReLU.backward should return dL/dx, the gradient w.r.t. its input"
+        got = assert_shape(grad_in, x.shape, "ReLU.backward's returned dL/dx")
+        zeros = x == 0
+        _check_zeros(got, grad_out, zeros)
+        assert np.allclose(got[~zeros], (grad_out * (x > 0))[~zeros], rtol=1e-6, atol=1e-12), (
+            "ReLU.backward: wrong values; it should pass grad_out through where the input of the latest forward "
+            "call was > 0 and return 0 where it was < 0")
+
+
+def _check_zeros(got, grad_out, zeros):
+    """The rule at the kink: the derivative 1[x > 0] is 0 at x = 0 (and at -0.0)."""
+    if not np.any(zeros) or np.allclose(got[zeros], 0.0, rtol=0, atol=1e-12):
+        return
     slope = got[zeros] / grad_out[zeros]
-    assert np.all((slope >= -1e-9) & (slope <= 1 + 1e-9)), (
-        "ReLU.backward at x = 0: the derivative may be any value in [0, 1] (PyTorch uses 0), times grad_out")
+    if np.allclose(slope, 1.0, rtol=1e-6):
+        detail = "yours passes grad_out through there (a mask x >= 0 instead of x > 0)"
+    elif np.allclose(slope, 0.5, rtol=1e-6):
+        detail = "yours uses 1/2 there"
+    else:
+        detail = "yours does not give 0 there"
+    raise AssertionError("ReLU.backward at x = 0 must give 0, as torch does: the derivative is 1[x > 0] "
+                         f"(also for x = -0.0); {detail}")
 
 
 @pytest.mark.points(1)

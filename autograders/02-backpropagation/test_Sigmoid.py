@@ -64,7 +64,7 @@ def test_extreme_inputs(student, rng, reference_solution, bp):
 
 @pytest.mark.points(1)
 def test_backward(student, rng, reference_solution, bp):
-    """backward matches finite differences: grad_out * s * (1 - s) for the latest input"""
+    """backward matches finite differences: grad_out * s * (1 - s) for the latest input; about 0 where it saturates"""
     shape = (6, 3)
     earlier = 3.0 * rng.normal(size=shape)
     x = 3.0 * rng.normal(size=shape)
@@ -91,3 +91,18 @@ def test_backward(student, rng, reference_solution, bp):
                        (grad_out * s_earlier * (1 - s_earlier), "Sigmoid.backward used an earlier forward call: "
                                                                 "store the input or output on every forward "
                                                                 "call")])
+    # saturation: s * (1 - s) is about 0 for |x| >= 40; exp(-x) / (1 + exp(-x))**2 is inf / inf = nan at -1000
+    x = rng.permutation(EXTREME).reshape(3, 5)
+    grad_out = rng.normal(size=x.shape) + 1.0
+    with student.forbid_torch():
+        sig = student.Sigmoid()
+        out = sig.forward(x)
+        grad_in = sig.backward(grad_out)
+    got = assert_shape(grad_in, x.shape, "Sigmoid.backward's returned dL/dx for |x| up to 1000")
+    # judged against the student's own forward output, so that an unstable forward costs only its own line
+    s = np.asarray(as_array(out, "Sigmoid.forward's output"), dtype=np.float64).reshape(x.shape)
+    ok = np.isfinite(s)
+    assert np.all(np.isfinite(got[ok])) and np.allclose(got[ok], (grad_out * s * (1 - s))[ok], rtol=1e-5,
+                                                         atol=1e-12), (
+        "Sigmoid.backward where the sigmoid saturates (|x| up to 1000) must give about 0 (s * (1 - s) is about 0 "
+        "there), never NaN: compute the derivative from the output s, not from exp(-x) (inf / inf = nan)")

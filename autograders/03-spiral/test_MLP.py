@@ -64,7 +64,7 @@ def _diagnose_layers(found, n_features, hidden, label):
 
 @pytest.mark.points(2)
 def test_layers_follow_hidden(student, rng):
-    """Linear layers n_features -> hidden[0] -> ... -> hidden[-1] -> 1, for the defaults and other widths"""
+    """Linear layers n_features -> hidden[0] -> ... -> hidden[-1] -> 1, for the defaults, other and equal widths"""
     one = int(rng.integers(3, 12))
     three = [int(w) for w in rng.choice(np.arange(3, 16), size=3, replace=True)]
     cases = [
@@ -72,6 +72,7 @@ def test_layers_follow_hidden(student, rng):
         ("MLP(n_features, hidden) with a one-element tuple", (int(rng.integers(3, 6)), (one,)), {}, None, None),
         ("MLP(n_features=..., hidden=[...]) with a list of three widths", (),
          {"n_features": int(rng.integers(2, 6)), "hidden": three}, None, None),
+        ("MLP(n_features, hidden) with equal widths", (int(rng.integers(2, 6)), (one,) * 3), {}, None, None),
     ]
     for label, args, kwargs, n_features, hidden in cases:
         if n_features is None:

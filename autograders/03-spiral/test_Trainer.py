@@ -151,7 +151,7 @@ def test_follows_adam_and_bce(student, rng, reference_solution):
 
 @pytest.mark.points(1)
 def test_fit_again_continues(student, rng, reference_solution):
-    """fit(x, y, 1) twice continues like fit(x, y, 2): one optimizer; the defaults lr=1e-2, batch_size=512; numpy inputs"""
+    """fit(x, y, 1) twice continues like fit(x, y, 2): one optimizer; defaults lr=1e-2, batch_size=512; numpy inputs; n_epochs=0"""
     n = int(rng.integers(30, 50))
     x, y = _data(rng, n)
     state, seed = _state(rng), int(rng.integers(2**31))
@@ -180,6 +180,14 @@ def test_fit_again_continues(student, rng, reference_solution):
                      "fit(x, y, 2) on the same start", **TRAJECTORY, hint=hint)
     assert_close(first + second, together, 'Trainer: history["train_loss"] of fit(x, y, 1) twice, compared with '
                  "fit(x, y, 2)", **LOSS, hint=hint)
+    # the boundary n_epochs = 0: no epoch, no step, empty histories
+    untouched = _student_params(student, fresh_model)
+    _history(_call("Trainer.fit", student.Trainer(fresh_model).fit, x, y, 0, x[:5], y[:5], hint=hint), 0,
+             with_valid=True)
+    for name, value in _student_params(student, fresh_model).items():
+        assert np.array_equal(value, untouched[name]), (
+            "Trainer.fit with n_epochs = 0 changed the model: every optimizer step belongs to an epoch inside the "
+            "epoch loop, none comes before it")
 
 
 @pytest.mark.points(1)

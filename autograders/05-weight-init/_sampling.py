@@ -213,15 +213,24 @@ def kaiming_tests(name: str, dist: str, hint: str) -> dict:
 
     @pytest.mark.points(1)
     def test_fresh_samples_rng_none_and_bad_mode(sampling):
-        """drawn from rng (same seed, same weights), new draws on every call, rng=None works, ValueError for an unknown mode"""
+        """drawn from rng (same seed, same weights), new draws on every call, rng=None works, ValueError for an unknown mode or nonlinearity"""
         check(sampling, (FAN_IN, FAN_OUT), {"nonlinearity": "relu"}, rng=None)
         sampling.check_fresh(name, name, {"nonlinearity": "relu"})
-        try:
-            sampling.draw(name, 5, 7, {"mode": "fan_avg"})
-        except StudentError as exc:
-            assert exc.type == "ValueError", \
-                f"{name} with an unknown mode should raise a ValueError, it raised {exc.type}"
-        else:
-            raise AssertionError(f"{name} should raise a ValueError for a mode other than 'fan_in' or 'fan_out'")
+        for params, what in (({"mode": "fan_avg"}, "a mode other than 'fan_in' or 'fan_out'"),
+                             ({"nonlinearity": "gelu"}, "a nonlinearity that calculate_gain does not know")):
+            try:
+                sampling.draw(name, 5, 7, params)
+            except StudentError as exc:
+                if exc.type != "ValueError" and "nonlinearity" in params:
+                    try:  # the same error as calculate_gain's costs points on calculate_gain's line only
+                        sampling.student.calculate_gain(params["nonlinearity"])
+                    except StudentError as gain_exc:
+                        if gain_exc.type == exc.type:
+                            continue
+                assert exc.type == "ValueError", \
+                    f"{name} with {what} should raise a ValueError, it raised {exc.type}"
+            else:
+                raise AssertionError(f"{name} should raise a ValueError for {what} (take the gain from "
+                                     "calculate_gain, which raises it)")
 
     return {k: v for k, v in locals().items() if k.startswith("test_") or k == "sampling"}

@@ -75,6 +75,32 @@ def gradient_descent(X, y, lr, n_epochs, params0):
         p -= lr * mse_gradient(p, X, y)
     return p, np.array(losses)
 '''},
+    {"name": "gradient_descent_while_loop_list", "item": "gradient_descent", "source": '''
+def gradient_descent(X, y, lr, n_epochs, params0):
+    theta = np.asarray(params0, dtype=float) + 0.0  # a new array
+    losses = []
+    epoch = 0
+    while epoch < n_epochs:
+        losses.append(mse_loss(theta, X, y))
+        theta = theta - lr * mse_gradient(theta, X, y)
+        epoch += 1
+    return theta, losses
+'''},
+    {"name": "fit_autograd_while_loop_grad_none", "item": "fit_autograd", "source": '''
+def fit_autograd(X, y, lr, n_epochs, params0):
+    Xt = torch.as_tensor(np.asarray(X), dtype=torch.float64)
+    yt = torch.as_tensor(np.asarray(y), dtype=torch.float64)
+    p = torch.tensor(np.array(params0, dtype=np.float64), requires_grad=True)
+    remaining = n_epochs
+    while remaining > 0:
+        loss = 0.5 * ((p[0] + Xt @ p[1:] - yt) ** 2).mean()
+        p.grad = None
+        loss.backward()
+        with torch.no_grad():
+            p.copy_(p - lr * p.grad)
+        remaining -= 1
+    return p.detach().clone()
+'''},
     {"name": "fit_autograd_four_scalar_tensors", "item": "fit_autograd", "source": '''
 def fit_autograd(X, y, lr, n_epochs, params0):
     import torch.nn.functional as F
@@ -132,6 +158,20 @@ def fit_nn(X, y, lr, n_epochs, seed=0):
         optimizer.step()
         optimizer.zero_grad(set_to_none=False)
     return model
+'''},
+    {"name": "fit_nn_steps_counted_in_a_while_loop", "item": "fit_nn", "source": '''
+def fit_nn(X, y, lr, n_epochs, seed=0):
+    x_t, y_t = torch.as_tensor(X, dtype=torch.float32), torch.as_tensor(y, dtype=torch.float32)
+    torch.manual_seed(seed)
+    layer = torch.nn.Linear(3, 1)
+    sgd = torch.optim.SGD(layer.parameters(), lr=lr)
+    steps = 0
+    while steps < n_epochs:
+        sgd.zero_grad()
+        (torch.nn.functional.mse_loss(layer(x_t)[:, 0], y_t) / 2).backward()
+        sgd.step()
+        steps += 1
+    return layer
 '''},
     {"name": "fit_nn_float64_view", "item": "fit_nn", "source": '''
 def fit_nn(X, y, lr, n_epochs, seed=0):
@@ -297,6 +337,18 @@ def gradient_descent(X, y, lr, n_epochs, params0):
     return params, np.array(losses)
 '''},
     # ---------------------------------------------------------------- fit_autograd
+    # n_epochs = 0 (issue 21): the first update made before the loop ("do, then while")
+    {"name": "gradient_descent_first_update_before_the_loop", "item": "gradient_descent",
+     "caught_by": "test_records_the_loss_before_each_update", "only": True, "source": '''
+def gradient_descent(X, y, lr, n_epochs, params0):
+    params = np.array(params0, dtype=float)
+    losses = [mse_loss(params, X, y)]
+    params = params - lr * mse_gradient(params, X, y)
+    for _ in range(n_epochs - 1):
+        losses.append(mse_loss(params, X, y))
+        params = params - lr * mse_gradient(params, X, y)
+    return params, np.array(losses)
+'''},
     {"name": "fit_autograd_no_gradient_reset", "item": "fit_autograd",
          "caught_by": "test_follows_the_descent_trajectory", "source": '''
 def fit_autograd(X, y, lr, n_epochs, params0):
@@ -387,6 +439,25 @@ def fit_autograd(X, y, lr, n_epochs, params0):
     return theta.detach().clone()
 '''},
     # ---------------------------------------------------------------- fit_nn
+    {"name": "fit_autograd_first_update_before_the_loop", "item": "fit_autograd",
+     "caught_by": "test_float64_tensor_for_numpy_or_torch_inputs", "only": True, "source": '''
+def fit_autograd(X, y, lr, n_epochs, params0):
+    Xt = torch.as_tensor(X, dtype=torch.float64)
+    yt = torch.as_tensor(y, dtype=torch.float64)
+    theta = torch.tensor(np.array(params0, dtype=np.float64), requires_grad=True)
+
+    def step():
+        loss = 0.5 * torch.mean((theta[0] + Xt @ theta[1:] - yt) ** 2)
+        loss.backward()
+        with torch.no_grad():
+            theta.sub_(lr * theta.grad)
+        theta.grad = None
+
+    step()
+    for _ in range(n_epochs - 1):
+        step()
+    return theta.detach()
+'''},
     {"name": "fit_nn_zero_grad_between_backward_and_step", "item": "fit_nn",
          "caught_by": "test_converges_to_least_squares", "source": '''
 def fit_nn(X, y, lr, n_epochs, seed=0):
@@ -446,6 +517,23 @@ def fit_nn(X, y, lr, n_epochs, seed=0):
         loss.backward()
         sgd.step()
     return model
+'''},
+    {"name": "fit_nn_first_step_before_the_loop", "item": "fit_nn", "caught_by": "test_follows_sgd_from_the_seeded_layer",
+     "only": True, "source": '''
+def fit_nn(X, y, lr, n_epochs, seed=0):
+    Xt = torch.as_tensor(X, dtype=torch.float32)
+    yt = torch.as_tensor(y, dtype=torch.float32)
+    torch.manual_seed(seed)
+    model = torch.nn.Linear(3, 1)
+    sgd = torch.optim.SGD(model.parameters(), lr=lr)
+    epoch = 0
+    while True:  # do ... while epoch < n_epochs
+        sgd.zero_grad()
+        (torch.nn.functional.mse_loss(model(Xt).squeeze(-1), yt) / 2).backward()
+        sgd.step()
+        epoch += 1
+        if epoch >= n_epochs:
+            return model
 '''},
     {"name": "fit_nn_no_zero_grad", "item": "fit_nn", "caught_by": "test_follows_sgd_from_the_seeded_layer", "source": '''
 def fit_nn(X, y, lr, n_epochs, seed=0):

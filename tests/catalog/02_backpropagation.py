@@ -78,27 +78,50 @@ class Linear:
         self.grad_bias = np.einsum("nj->j", grad_out)
         return np.einsum("nj,ij->ni", grad_out, self.weights)
 '''),
-    # -------------------------------------------------------------------------------------- ReLU
-    dict(name="ReLU_ge_mask_derivative_one_at_zero", item="ReLU", source='''
-class ReLU:
-    def __init__(self):
-        self.mask = None
+    dict(name="Linear_atleast_2d_reshape_rows", item="Linear", source='''
+class Linear:
+    def __init__(self, n_in, n_out, rng=None):
+        rng = np.random.default_rng() if rng is None else rng
+        self.weights = rng.uniform(-1, 1, size=(n_in, n_out)) * np.sqrt(3.0 / n_in)
+        self.bias = np.zeros(n_out)
 
     def forward(self, x):
-        self.mask = (x >= 0)
-        return x * self.mask
+        self.x = np.atleast_2d(np.asarray(x, dtype=float))
+        return (self.x @ self.weights + self.bias).reshape(len(self.x), -1)
 
     def backward(self, grad_out):
-        return grad_out * self.mask
+        g = np.reshape(grad_out, (len(self.x), -1))
+        self.grad_weights = self.x.T @ g
+        self.grad_bias = g.sum(axis=0).reshape(1, -1)
+        return (g @ self.weights.T).reshape(self.x.shape)
 '''),
-    dict(name="ReLU_lecture_product_heaviside_half", item="ReLU", source='''
+    # -------------------------------------------------------------------------------------- ReLU
+    dict(name="ReLU_where_gt_float32", item="ReLU", source='''
+class ReLU:
+    def forward(self, x):
+        self.x = np.array(x, dtype=np.float32)
+        return np.where(self.x > 0, self.x, 0)
+
+    def backward(self, grad_out):
+        return np.where(self.x > 0, grad_out, 0)
+'''),
+    dict(name="ReLU_times_gt_mask_of_the_output", item="ReLU", source='''
+class ReLU:
+    def forward(self, x):
+        self.out = np.maximum(x, 0)
+        return self.out
+
+    def backward(self, grad_out):
+        return grad_out * (self.out > 0)
+'''),
+    dict(name="ReLU_heaviside_zero_at_zero", item="ReLU", source='''
 class ReLU:
     def forward(self, x):
         self._x = x
         return (x > 0) * x
 
     def backward(self, grad_out):
-        return grad_out * np.heaviside(self._x, 0.5)
+        return grad_out * np.heaviside(self._x, 0.0)
 '''),
     dict(name="ReLU_copy_then_inplace_cs231n", item="ReLU", source='''
 class ReLU:
@@ -153,6 +176,17 @@ class Sigmoid:
 
     def backward(self, grad_out):
         return grad_out * self.s * (1.0 - self.s)
+'''),
+    dict(name="Sigmoid_derivative_from_abs_input", item="Sigmoid", source='''
+class Sigmoid:
+    def forward(self, x):
+        self.x = np.asarray(x, dtype=float)
+        z = np.exp(-np.abs(self.x))
+        return np.where(self.x >= 0, 1 / (1 + z), z / (1 + z))
+
+    def backward(self, grad_out):
+        z = np.exp(-np.abs(self.x))  # s (1 - s) = z / (1 + z)^2 for both signs of x
+        return grad_out * z / (1 + z) ** 2
 '''),
     dict(name="Sigmoid_clipped_textbook", item="Sigmoid", source='''
 class Sigmoid:
@@ -238,6 +272,22 @@ class Network:
 
 MISTAKES = [
     # ------------------------------------------------------------------------------------ Linear
+    dict(name="Linear_forward_squeezes_a_batch_of_one", item="Linear", caught_by="test_forward", source='''
+class Linear:
+    def __init__(self, n_in, n_out, rng=None):
+        rng = np.random.default_rng() if rng is None else rng
+        self.weights = rng.normal(0, np.sqrt(2 / n_in), size=(n_in, n_out))
+        self.bias = np.zeros(n_out)
+
+    def forward(self, x):
+        self.x = x
+        return np.squeeze(x @ self.weights + self.bias)
+
+    def backward(self, grad_out):
+        self.grad_weights = self.x.T @ grad_out
+        self.grad_bias = grad_out.sum(axis=0)
+        return grad_out @ self.weights.T
+'''),
     dict(name="Linear_bias_grad_mean", item="Linear", caught_by="test_backward_grad_bias", source='''
 class Linear:
     def __init__(self, n_in, n_out, rng=None):
@@ -430,6 +480,28 @@ class Linear:
         return grad_out @ self.weights
 '''),
     # -------------------------------------------------------------------------------------- ReLU
+    # the notebook states the derivative 1[x > 0], 0 at x = 0 as in torch (issue 21)
+    dict(name="ReLU_ge_mask_passes_gradient_at_zero", item="ReLU", caught_by="test_backward", only=True, source='''
+class ReLU:
+    def __init__(self):
+        self.mask = None
+
+    def forward(self, x):
+        self.mask = (x >= 0)
+        return x * self.mask
+
+    def backward(self, grad_out):
+        return grad_out * self.mask
+'''),
+    dict(name="ReLU_heaviside_half_at_zero", item="ReLU", caught_by="test_backward", only=True, source='''
+class ReLU:
+    def forward(self, x):
+        self._x = x
+        return (x > 0) * x
+
+    def backward(self, grad_out):
+        return grad_out * np.heaviside(self._x, 0.5)
+'''),
     dict(name="ReLU_backward_returns_mask_only", item="ReLU", caught_by="test_backward", source='''
 class ReLU:
     def forward(self, x):
@@ -495,6 +567,18 @@ class Sigmoid:
 
     def backward(self, grad_out):
         return grad_out * self.s * (1 - self.s)
+'''),
+    dict(name="Sigmoid_backward_exp_formula_nan_when_saturated", item="Sigmoid", caught_by="test_backward",
+         only=True, source='''
+class Sigmoid:
+    def forward(self, x):
+        self.x = np.asarray(x, dtype=float)
+        z = np.exp(-np.abs(self.x))
+        return np.where(self.x >= 0, 1 / (1 + z), z / (1 + z))
+
+    def backward(self, grad_out):
+        e = np.exp(-self.x)  # inf for x < -709: inf / inf = nan
+        return grad_out * e / (1 + e) ** 2
 '''),
     dict(name="Sigmoid_applied_twice_in_backward", item="Sigmoid", caught_by="test_backward", source='''
 class Sigmoid:

@@ -54,6 +54,20 @@ class MLP(torch.nn.Module):
         return last(x).reshape(-1)
 '''),
     # -------------------------------------------------------------------------------------- Trainer
+    dict(name="mlp_setattr_layers_equal_widths_welcome", item="MLP", source='''
+class MLP(torch.nn.Module):
+    def __init__(self, n_features=2, hidden=(20, 15, 10, 5)):
+        super().__init__()
+        self.n_hidden = len(hidden)
+        for i, (d_in, d_out) in enumerate(zip((n_features, *hidden), hidden)):
+            setattr(self, f"fc{i}", torch.nn.Linear(d_in, d_out))
+        self.head = torch.nn.Linear(hidden[-1], 1)
+
+    def forward(self, x):
+        for i in range(self.n_hidden):
+            x = getattr(self, f"fc{i}")(x).clamp(min=0)
+        return self.head(x).view(-1)
+'''),
     dict(name="trainer_dataloader_bceloss_on_sigmoid", item="Trainer", source='''
 from torch.utils.data import DataLoader, TensorDataset
 
@@ -202,6 +216,15 @@ def accuracy(probs, y, threshold=0.5):
         correct += int((1 if p > threshold else 0) == int(round(label)))
     return correct / len(y)
 '''),
+    dict(name="accuracy_not_at_or_below_threshold", item="accuracy", source='''
+def accuracy(probs, y, threshold=0.5):
+    if torch.is_tensor(probs):
+        probs = probs.detach().cpu().numpy()
+    if torch.is_tensor(y):
+        y = y.detach().cpu().numpy()
+    predicted = ~(np.ravel(probs) <= threshold)
+    return np.count_nonzero(predicted == (np.ravel(y) == 1)) / np.size(y)
+'''),
     # ------------------------------------------------------------------------------- polar_features
     dict(name="polar_features_unit_scale", item="polar_features", source='''
 def polar_features(X):
@@ -338,6 +361,23 @@ class MLP(torch.nn.Module):
     def forward(self, x):
         return self.net(x).squeeze(-1)
 '''),
+    # equal widths (issue 21): layers keyed by their width collapse into one
+    dict(name="mlp_layers_keyed_by_width", item="MLP", caught_by="test_layers_follow_hidden", source='''
+class MLP(torch.nn.Module):
+    def __init__(self, n_features=2, hidden=(20, 15, 10, 5)):
+        super().__init__()
+        self.layers = torch.nn.ModuleDict()
+        d_in = n_features
+        for width in hidden:
+            self.layers[f"hidden_{width}"] = torch.nn.Linear(d_in, width)
+            d_in = width
+        self.out = torch.nn.Linear(d_in, 1)
+
+    def forward(self, x):
+        for layer in self.layers.values():
+            x = torch.relu(layer(x))
+        return self.out(x).squeeze(-1)
+'''),
     dict(name="mlp_layers_in_python_list", item="MLP", caught_by="test_layers_follow_hidden", source='''
 class MLP(torch.nn.Module):
     def __init__(self, n_features=2, hidden=(20, 15, 10, 5)):
@@ -412,6 +452,53 @@ class Trainer:
     def predict_proba(self, x):
         with torch.no_grad():
             return torch.sigmoid(self.model(torch.as_tensor(x, dtype=torch.float32)))
+'''),
+    # n_epochs = 0 (issue 21): the first epoch run before the loop ("do, then while")
+    dict(name="trainer_first_epoch_before_the_loop", item="Trainer", caught_by="test_fit_again_continues",
+         only=True, source='''
+class Trainer:
+    def __init__(self, model, lr=1e-2, batch_size=512):
+        self.model, self.batch_size = model, batch_size
+        self.optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+        self.loss_fn = torch.nn.BCEWithLogitsLoss()
+
+    def _epoch(self, x, y, x_valid, y_valid, history):
+        self.model.train()
+        order = torch.randperm(len(x))
+        losses = []
+        for s in range(0, len(x), self.batch_size):
+            idx = order[s:s + self.batch_size]
+            self.optimizer.zero_grad()
+            loss = self.loss_fn(self.model(x[idx]), y[idx])
+            loss.backward()
+            self.optimizer.step()
+            losses.append(loss.item())
+        history["train_loss"].append(float(np.mean(losses)))
+        if x_valid is not None:
+            self.model.eval()
+            with torch.no_grad():
+                history["valid_loss"].append(self.loss_fn(self.model(x_valid), y_valid).item())
+            self.model.train()
+
+    def fit(self, x_train, y_train, n_epochs, x_valid=None, y_valid=None):
+        x = torch.as_tensor(x_train, dtype=torch.float32)
+        y = torch.as_tensor(y_train, dtype=torch.float32)
+        if x_valid is not None:
+            x_valid = torch.as_tensor(x_valid, dtype=torch.float32)
+            y_valid = torch.as_tensor(y_valid, dtype=torch.float32)
+        history = {"train_loss": [], "valid_loss": []}
+        self._epoch(x, y, x_valid, y_valid, history)
+        for _ in range(n_epochs - 1):
+            self._epoch(x, y, x_valid, y_valid, history)
+        return history
+
+    def predict_proba(self, x):
+        was_training = self.model.training
+        self.model.eval()
+        with torch.no_grad():
+            p = torch.sigmoid(self.model(torch.as_tensor(x, dtype=torch.float32)))
+        self.model.train(was_training)
+        return p
 '''),
     dict(name="trainer_adam_created_in_fit", item="Trainer", caught_by="test_fit_again_continues", source='''
 class Trainer:
@@ -1052,6 +1139,14 @@ def accuracy(probs, y, threshold=0.5):
     probs = probs.detach().numpy() if torch.is_tensor(probs) else np.asarray(probs)
     y = y.detach().numpy() if torch.is_tensor(y) else np.asarray(y)
     return float(np.mean(np.round(probs) == y))
+'''),
+    # the notebook states probs > threshold: a probability equal to it predicts class 0 (issue 21)
+    dict(name="accuracy_ge_threshold", item="accuracy", caught_by="test_numpy_arrays_and_lists", only=True,
+         source='''
+def accuracy(probs, y, threshold=0.5):
+    probs = probs.detach().cpu().numpy() if torch.is_tensor(probs) else np.asarray(probs)
+    y = y.detach().cpu().numpy() if torch.is_tensor(y) else np.asarray(y)
+    return float(np.mean((probs.reshape(-1) >= threshold) == y.reshape(-1)))
 '''),
     dict(name="accuracy_returns_count", item="accuracy", caught_by="test_numpy_arrays_and_lists", source='''
 def accuracy(probs, y, threshold=0.5):

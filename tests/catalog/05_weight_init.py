@@ -73,6 +73,16 @@ def kaiming_uniform(fan_in, fan_out, a=0.0, nonlinearity="leaky_relu", mode="fan
     b = np.sqrt(3 * variance)
     return scipy.stats.uniform(loc=-b, scale=2 * b).rvs(size=(fan_in, fan_out), random_state=rng)
 '''),
+    dict(name="kaiming_normal_own_gain_table_raising", item="kaiming_normal", source='''
+def kaiming_normal(fan_in, fan_out, a=0.0, nonlinearity="leaky_relu", mode="fan_in", rng=None):
+    gains = {"linear": 1.0, "sigmoid": 1.0, "tanh": 5 / 3, "relu": math.sqrt(2.0),
+             "leaky_relu": math.sqrt(2.0 / (1.0 + a * a))}
+    if nonlinearity not in gains or mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"unsupported nonlinearity or mode: {nonlinearity!r}, {mode!r}")
+    fan = {"fan_in": fan_in, "fan_out": fan_out}[mode]
+    rng = np.random.default_rng() if rng is None else rng
+    return rng.standard_normal((fan_in, fan_out)) * (gains[nonlinearity] / math.sqrt(fan))
+'''),
     dict(name="kaiming_normal_legacy_when_none", item="kaiming_normal", source='''
 def kaiming_normal(fan_in, fan_out, a=0.0, nonlinearity="leaky_relu", mode="fan_in", rng=None):
     if mode == "fan_in":
@@ -271,6 +281,19 @@ def kaiming_normal(fan_in, fan_out, a=0.0, nonlinearity="leaky_relu", mode="fan_
     weights = torch.empty(fan_out, fan_in)
     torch.nn.init.kaiming_normal_(weights, a=a, mode=mode, nonlinearity=nonlinearity)   # global generator
     return weights.T
+'''),
+    # an unknown nonlinearity (issue 21): a gain table of its own with a silent default
+    dict(name="kaiming_normal_unknown_nonlinearity_gain_one", item="kaiming_normal",
+         caught_by="test_fresh_samples_rng_none_and_bad_mode", only=True, source='''
+def kaiming_normal(fan_in, fan_out, a=0.0, nonlinearity="leaky_relu", mode="fan_in", rng=None):
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(mode)
+    if nonlinearity == "leaky_relu":
+        gain = math.sqrt(2.0 / (1.0 + a ** 2))
+    else:
+        gain = {"relu": math.sqrt(2.0), "tanh": 5.0 / 3.0}.get(nonlinearity, 1.0)
+    fan = fan_in if mode == "fan_in" else fan_out
+    return normal_init(fan_in, fan_out, gain / math.sqrt(fan), rng=rng)
 '''),
     dict(name="kaiming_normal_mode_ignored", item="kaiming_normal", caught_by="test_mode_fan_out", source='''
 def kaiming_normal(fan_in, fan_out, a=0.0, nonlinearity="leaky_relu", mode="fan_in", rng=None):
