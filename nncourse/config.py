@@ -47,3 +47,18 @@ class GradingLimits:
         return {"cpu_seconds": self.cpu_seconds, "address_space_bytes": self.address_space_bytes,
                 "processes": self.processes, "file_size_bytes": self.file_size_bytes,
                 "open_files": self.open_files}
+
+
+@dataclass(frozen=True)
+class CollectLimits:
+    """Caps on an LMS download read by ``nncourse collect`` (a zip bomb stops at these).
+
+    Attributes:
+        files: entries in the archive or folder; more stops the collection before anything is written.
+        total_bytes: uncompressed bytes read from all notebooks together; more stops the collection.
+        notebook_bytes: one notebook, uncompressed (the grader's own limit); a larger one is refused.
+    """
+
+    files: int = 20000
+    total_bytes: int = 2 << 30
+    notebook_bytes: int = GradingLimits.notebook_bytes

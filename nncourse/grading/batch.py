@@ -19,6 +19,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
+from nncourse.collect.patterns import attempt_number
 from nncourse.config import GradingLimits
 from nncourse.grading.feedback import render_feedback
 from nncourse.grading.results import SubmissionResult, error_result, visible
@@ -88,12 +89,18 @@ def _in_student_folder(student_dir: Path, assignment: str, notebook_name: str) -
     notebooks = sorted((Path(e.path) for e in os.scandir(folder) if e.name.endswith(".ipynb")
                         and (e.is_symlink() or e.is_file(follow_symlinks=False))), key=lambda p: p.name)
     expected = folder / notebook_name
-    if expected in notebooks or len(notebooks) == 1:
-        chosen = expected if expected in notebooks else notebooks[0]
+    attempts = sorted((n for n in notebooks if attempt_number(n.name, notebook_name) is not None),
+                      key=lambda n: attempt_number(n.name, notebook_name))  # spiral.ipynb < spiral-1.ipynb
+    if attempts or len(notebooks) == 1:
+        chosen = attempts[-1] if attempts else notebooks[0]
         if chosen.is_symlink():
             return [Submission(student, None, f"the notebook {chosen.name} is a symbolic link, not a regular "
                                               "file; submit the notebook itself")]
+        others = ", ".join(n.name for n in notebooks if n != chosen)
         note = "" if chosen == expected else f"graded {chosen.name} (expected {notebook_name})"
+        if len(attempts) > 1:
+            note = f"graded {chosen.name}, the latest of {len(attempts)} attempts"
+        note += f"{'; ' if note else ''}not graded: {others}" if others else ""
         return [Submission(student, chosen, note)]
     if notebooks:
         return [Submission(student, None, f"several notebooks and none named {notebook_name}")]
@@ -168,29 +175,34 @@ class BatchSummary:
 def grade_batch(*, root: Path, submitted: Path, assignment: str, notebook_name: str, out: Path,
                 secret: bytes, max_score: float, jobs: int = 1, limits: GradingLimits = GradingLimits(),
                 insecure: bool = False, on_result: Callable[[SubmissionResult], None] | None = None,
-                progress: Callable[[str], None] | None = None, reserved: frozenset[str] = frozenset()) -> BatchSummary:
+                progress: Callable[[str], None] | None = None, reserved: frozenset[str] = frozenset(),
+                late: Callable[[SubmissionResult], SubmissionResult] | None = None) -> BatchSummary:
     """Grade every submission that is not already in the journal with the same notebook hash.
 
     ``reserved``: more names OUT uses itself (e.g. a gradebook file inside OUT); with :data:`OWN_NAMES`
     and every file already at OUT's top level, no student folder may be called like them.
+    ``late``: applies the late policy to a graded result (nncourse/late.py); a result already graded
+    whose lateness changed (a new due date or extension) is rewritten without grading it again.
     """
     started = time.monotonic()
     out.mkdir(parents=True, exist_ok=True)
     progress = progress or (lambda line: print(line, file=sys.stderr))
     journal = read_journal(out)
     taken = {e.name for e in os.scandir(out) if e.is_symlink() or not e.is_dir(follow_symlinks=False)}
-    todo, skipped = [], 0
+    todo, skipped, unchanged = [], 0, []
     for submission in find_submissions(submitted, assignment, notebook_name,
                                        reserved=OWN_NAMES | reserved | taken):
         done = journal.get(submission.student)
         grader_failed = str((done or {}).get("result", {}).get("error") or "").startswith("grader error")
         if done and done.get("sha256") == _sha(submission.notebook) and not grader_failed:  # else: retry
             skipped += 1
+            unchanged.append((SubmissionResult.from_json(done["result"]), submission.recordable))
             continue
         todo.append(submission)
     progress(f"{assignment}: {len(todo)} to grade, {skipped} already graded, {jobs} parallel job(s)")
 
     def finish(result: SubmissionResult, recordable: bool = True) -> None:
+        result = late(result) if late else result
         if recordable:  # else not a student: only the journal (hence grades.csv) and the progress say why
             folder = out / result.student / assignment
             result.write(folder / "results.json")
@@ -201,6 +213,12 @@ def grade_batch(*, root: Path, submitted: Path, assignment: str, notebook_name: 
                               "result": result.to_json()})
 
     count, total = 0, len(todo)
+    for old, recordable in unchanged if late else ():  # penalties only: no student code runs again
+        new = late(old)
+        if new != old:
+            finish(new, recordable)
+            progress(f"{old.student}: lateness updated, {old.score:g} -> {new.score:g} "
+                     f"(penalty {new.penalty or 0:g}, not graded again)")
     for submission in [s for s in todo if s.notebook is None]:
         finish(error_result(student=submission.student, assignment=assignment, max_score=max_score,
                             error=f"not graded: {submission.note}"), submission.recordable)
@@ -248,12 +266,27 @@ def write_csv(path: Path, results: list[SubmissionResult]) -> None:
     with open(tmp, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow([csv_text(h) for h in ["student", "assignment", "score", "max_score", "status", "error",
-                                               *items]])
+                                               *LATE_COLUMNS, *items]])
         for r in results:
             scores = r.item_scores()
             writer.writerow([csv_text(r.student), csv_text(r.assignment), f"{r.score:g}", f"{r.max_score:g}",
-                             csv_text(r.status), csv_text(r.error or ""), *[f"{scores.get(i, 0):g}" for i in items]])
+                             csv_text(r.status), csv_text(r.error or ""), *late_cells(r),
+                             *[f"{scores.get(i, 0):g}" for i in items]])
     tmp.replace(path)
+
+
+LATE_COLUMNS = ("raw_score", "penalty", "seconds_late", "submitted_at", "due_at")  # empty when unknown
+
+
+def late_cells(result: SubmissionResult) -> list[str]:
+    """grades.csv's lateness cells: numbers without exponents, times as ISO 8601, '' when unknown."""
+    cells = []
+    for name in LATE_COLUMNS:
+        value = getattr(result, name)
+        if isinstance(value, float | int):
+            value = f"{value:.3f}".rstrip("0").rstrip(".")
+        cells.append(csv_text(value) if isinstance(value, str) else "")
+    return cells
 
 
 def csv_text(text: str) -> str:

@@ -11,6 +11,10 @@ from nncourse.grading.results import SubmissionResult
 from nncourse.nbgrader_env import nbgrader_tools_on_path
 
 
+def _moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
 class GradebookError(RuntimeError):
     """The gradebook cannot be opened or written (the message says which and why)."""
 
@@ -59,10 +63,11 @@ def open_gradebook(db_url: str, *, course_id: str):
 
 
 def ensure_assignment(db_url: str, *, course_id: str, assignment: str, notebook: str,
-                      points: dict[str, float]) -> None:
-    """Create the assignment, its notebook and one grade cell ``test_<item>`` per graded item."""
+                      points: dict[str, float], duedate: datetime | None = None) -> None:
+    """Create the assignment (with this run's due date), its notebook and one grade cell
+    ``test_<item>`` per graded item."""
     with open_gradebook(db_url, course_id=course_id) as gradebook:
-        gradebook.update_or_create_assignment(assignment)
+        gradebook.update_or_create_assignment(assignment, duedate=duedate)
         gradebook.update_or_create_notebook(notebook, assignment)
         for item, max_score in points.items():
             gradebook.update_or_create_grade_cell(f"test_{item}", notebook, assignment, max_score=max_score,
@@ -74,14 +79,21 @@ def record_result(db_url: str, *, course_id: str, notebook: str, result: Submiss
     """Write one submission's item scores as nbgrader auto scores (idempotent: a regrade overwrites).
 
     A submission that could not be graded is recorded with 0 for every item, so exports never
-    confuse "not graded" with "missing".
+    confuse "not graded" with "missing". The submission time is the student's (``submitted_at``,
+    none when unknown: never the grading time), the extension is the student's due date minus the
+    assignment's, and the late penalty is ours, so nbgrader's ``total_seconds_late`` and exports agree.
     """
     scores = result.item_scores()
+    submitted_at = timestamp or _moment(result.submitted_at)
     with open_gradebook(db_url, course_id=course_id) as gradebook:
         gradebook.update_or_create_student(result.student)
-        gradebook.update_or_create_submission(result.assignment, result.student,
-                                              timestamp=timestamp or datetime.now(UTC))
+        record = gradebook.update_or_create_submission(result.assignment, result.student,
+                                                       timestamp=submitted_at)
+        due, own_due = record.assignment.duedate, _moment(result.due_at)
+        own_due = own_due.astimezone(UTC).replace(tzinfo=None) if own_due else None  # nbgrader: naive UTC
+        record.extension = own_due - due if due and own_due and own_due > due else None
         submission = gradebook.find_submission_notebook(notebook, result.assignment, result.student)
+        submission.late_submission_penalty = result.penalty or None
         for grade in submission.grades:
             item = grade.name.removeprefix("test_")
             grade.auto_score = float(scores.get(item, 0.0))

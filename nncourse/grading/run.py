@@ -6,6 +6,7 @@ import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from nncourse.config import GradingLimits
@@ -36,26 +37,36 @@ class GradebookTarget:
 
 def grade(submitted: Path, *, layout: CourseLayout, assignment: str, out: Path, jobs: int = 1,
           db_url: str | None = None, insecure: bool = False, limits: GradingLimits = GradingLimits(),
-          progress: Callable[[str], None] | None = None) -> BatchSummary:
+          progress: Callable[[str], None] | None = None, due: datetime | None = None) -> BatchSummary:
     """Grade ``SUBMITTED/<student>/<assignment>/*.ipynb`` into OUT and the gradebook.
+
+    Late penalties follow deadlines.toml (``due`` overrides its due date for this run; nncourse/late.py).
 
     Raises:
         SandboxUnavailable: the sandbox cannot be built and ``insecure`` was not given.
         GradebookError: the gradebook cannot be created or written; the batch stops there, and what was
             graded but not recorded is graded again by the next run.
     """
+    from nncourse.collect.guard import check_not_lms_download
+    from nncourse.late import batch_lateness
+
     layout.check_assignment(assignment)
+    check_not_lms_download(submitted, assignment)
     if not insecure:
         check_sandbox(layout.venv)
     points = rubric_points(layout.source_notebook(assignment))
     target = GradebookTarget.from_config(layout, db_url)
     out.mkdir(parents=True, exist_ok=True)  # the gradebook may live in OUT
+    late = batch_lateness(root=layout.root, assignments=layout.assignments(), submitted=submitted,
+                          assignment=assignment, out=out, course_id=target.course_id,
+                          max_score=sum(points.values()), override=due)
     check_gradebook_url(target.db_url)
     notebook_id = layout.notebook_name(assignment).removesuffix(".ipynb")
     with ThreadPoolExecutor(max_workers=1) as background:
         # importing nbgrader (about 3 s) and a new gradebook's migrations overlap the sandboxes' start
         gradebook = background.submit(ensure_assignment, target.db_url, course_id=target.course_id,
-                                      assignment=assignment, notebook=notebook_id, points=points)
+                                      assignment=assignment, notebook=notebook_id, points=points,
+                                      duedate=late.due)
 
         def record(result: SubmissionResult) -> None:
             gradebook.result()  # raises what went wrong creating the gradebook: the batch stops there
@@ -65,8 +76,11 @@ def grade(submitted: Path, *, layout: CourseLayout, assignment: str, out: Path, 
                               notebook_name=layout.notebook_name(assignment), out=out,
                               secret=load_secret(layout.secret_file), max_score=sum(points.values()),
                               jobs=jobs, limits=limits, insecure=insecure, on_result=record, progress=progress,
-                              reserved=gradebook_files_in(out, target.db_url))
+                              reserved=gradebook_files_in(out, target.db_url), late=late)
         gradebook.result()
+    if late.untimed and progress:
+        progress(f"note: no submission time (timestamp.txt) for {', '.join(sorted(late.untimed))}: "
+                 "not checked for lateness")
     try:
         from nncourse.report.build import build_report
     except ImportError:  # the report is optional until its module exists
