@@ -215,7 +215,7 @@ def export_cli(assignment: str, fmt: str, roster: Path | None, db_url: str | Non
     from nncourse.collect.archive import CollectError
     from nncourse.collect.roster import read_roster
     from nncourse.export.formats import write_export
-    from nncourse.export.scores import read_scores
+    from nncourse.export.scores import assignment_scores as read_scores
     from nncourse.grading.gradebook import GradebookError
     from nncourse.grading.run import GradebookTarget
 

@@ -20,26 +20,28 @@ class Score:
     seconds_late: float | None = None
 
 
-def read_scores(db_url: str, *, course_id: str, assignment: str) -> list[Score]:
-    """Every student in the gradebook, with the assignment's final score or None.
+def read_scores(db_url: str, *, course_id: str, assignment: str) -> list[Score] | None:
+    """Every student in the gradebook, with the assignment's final score or None (None: no such
+    assignment in the gradebook).
 
     The final score is nbgrader's: the submission's score (manual overrides included) minus its late
     penalty, never below 0, as ``nbgrader export`` computes it.
 
     Raises:
-        ValueError: the assignment is not in the gradebook.
         GradebookError: the gradebook cannot be read.
     """
     from nbgrader.api import MissingEntry
 
     from nncourse.grading.gradebook import open_gradebook
 
-    rows = []
+    rows: list[Score] = []
     with open_gradebook(db_url, course_id=course_id) as gradebook:
         try:
             record = gradebook.find_assignment(assignment)
         except MissingEntry:
-            raise ValueError(f"{assignment} is not in the gradebook {db_url}: grade it first") from None
+            record = None
+        if record is None:
+            return None
         max_score = float(record.max_score)
         for student in gradebook.students:
             try:
@@ -53,6 +55,14 @@ def read_scores(db_url: str, *, course_id: str, assignment: str) -> list[Score]:
                               due_at=_iso(submission.duedate),
                               seconds_late=float(submission.total_seconds_late)))
     return sorted(rows, key=lambda row: row.student)
+
+
+def assignment_scores(db_url: str, *, course_id: str, assignment: str) -> list[Score]:
+    """:func:`read_scores`, failing when the assignment was never graded into this gradebook."""
+    rows = read_scores(db_url, course_id=course_id, assignment=assignment)
+    if rows is None:
+        raise ValueError(f"{assignment} is not in the gradebook {db_url}: grade it first")
+    return rows
 
 
 def _iso(moment: datetime | None) -> str | None:
