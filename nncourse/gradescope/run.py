@@ -20,6 +20,8 @@ def _fallback(message: str) -> dict:
 
 def run_autograder(root: Path, *, venv: Path | None = None) -> dict:
     """Grade ``root/submission/*.ipynb`` with the course in ``root/source``; returns results.json's content."""
+    from nncourse.gradescope.metadata import FILE as METADATA
+    from nncourse.gradescope.metadata import gradescope_lateness
     from nncourse.grading.job import Grader
     from nncourse.layout import CourseLayout
     from nncourse.sandbox.launcher import SandboxUnavailable, acquire_slot, check_sandbox
@@ -49,12 +51,15 @@ def run_autograder(root: Path, *, venv: Path | None = None) -> dict:
     try:
         grader = Grader(layout=layout, assignment=assignment, secret=load_secret(layout.secret_file),
                         slot=slot, insecure=insecure, venv=venv)
+        student, late, late_notes = gradescope_lateness(root / METADATA, layout=layout,
+                                                        assignment=assignment, max_score=grader.max_score)
         try:
-            result = grader.grade(chosen, student="submission")
+            result = late(grader.grade(chosen, student=student))
         finally:
             grader.close()
     finally:
         lock.close()
+    notes += late_notes
     if notes:
         result = SubmissionResult.from_json({**result.to_json(), "notes": [*notes, *result.notes]})
     data = result.to_json()
