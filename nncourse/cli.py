@@ -167,16 +167,19 @@ def gradescope_cli(assignment: str, out: Path) -> None:
     click.echo(build_autograder_zip(_layout(), assignment, out=out))
 
 
+_CSV = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
 @main.command("collect")
 @click.argument("download", type=click.Path(exists=True, path_type=Path))
 @click.option("--assignment", "-a", required=True, help="Assignment id, e.g. 03-spiral.")
 @click.option("--lms", required=True, type=click.Choice(["canvas", "moodle", "blackboard"]))
-@click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+@click.option("--roster", type=_CSV, default=None,
               help="CSV with columns lms_id,student (default: the LMS id is the student id).")
-@click.option("--submitted", type=click.Path(file_okay=False, path_type=Path), default=Path("submitted"),
-              show_default=True, help="nbgrader's submitted folder.")
-@click.option("--times", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="CSV lms_id,submitted_at (ISO 8601): submission times the download lacks (Canvas).")
+@click.option("--submitted", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("submitted"), show_default=True, help="nbgrader's submitted folder.")
+@click.option("--times", type=_CSV, default=None,
+              help="CSV lms_id,submitted_at (ISO 8601): submission times the download lacks.")
 @click.option("--timezone", default="UTC", show_default=True,
               help="Time zone of times in file names (Blackboard), e.g. Europe/Berlin.")
 def collect_cli(download: Path, assignment: str, lms: str, roster: Path | None, submitted: Path,
@@ -189,9 +192,10 @@ def collect_cli(download: Path, assignment: str, lms: str, roster: Path | None, 
     layout = _layout()
     try:
         layout.check_assignment(assignment)
-        report = collect(download, assignment=assignment, notebook_name=layout.notebook_name(assignment),
-                         lms=lms, submitted=submitted, roster=read_roster(roster) if roster else None,
-                         times=read_times(times) if times else None, timezone=timezone)
+        report = collect(download, assignment=assignment, lms=lms, submitted=submitted,
+                         notebook_name=layout.notebook_name(assignment), timezone=timezone,
+                         roster=read_roster(roster) if roster else None,
+                         times=read_times(times) if times else None)
     except (CollectError, ValueError) as exc:
         click.echo(f"nothing collected: {exc}", err=True)
         sys.exit(2)
@@ -202,15 +206,15 @@ def collect_cli(download: Path, assignment: str, lms: str, roster: Path | None, 
 @main.command("export")
 @click.option("--assignment", "-a", required=True)
 @click.option("--format", "fmt", required=True, type=click.Choice(["canvas", "moodle", "csv"]))
-@click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+@click.option("--roster", type=_CSV, default=None,
               help="CSV lms_id,student[,name,email,sis_id,sis_login_id,section].")
 @click.option("--db", "db_url", default=None, help="Gradebook URL (default: nbgrader_config.py's).")
 @click.option("--column", default=None, help="The LMS's grade column (default: the assignment id; "
               "Canvas: 'Name (id)' updates that assignment).")
 @click.option("--missing-zero", is_flag=True, help="0 instead of an empty cell for no submission.")
 @click.option("--out", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path))
-def export_cli(assignment: str, fmt: str, roster: Path | None, db_url: str | None, column: str | None,
-               missing_zero: bool, out: Path) -> None:
+def export_cli(assignment: str, fmt: str, roster: Path | None, db_url: str | None,
+               column: str | None, missing_zero: bool, out: Path) -> None:
     """Write the gradebook's final scores (after late penalties) for the LMS's grade import."""
     from nncourse.collect.archive import CollectError
     from nncourse.collect.roster import read_roster
@@ -223,7 +227,8 @@ def export_cli(assignment: str, fmt: str, roster: Path | None, db_url: str | Non
     try:
         scores = read_scores(target.db_url, course_id=target.course_id, assignment=assignment)
         warnings = write_export(out, scores, fmt=fmt, column=column or assignment,
-                                roster=read_roster(roster) if roster else None, missing_zero=missing_zero)
+                                roster=read_roster(roster) if roster else None,
+                                missing_zero=missing_zero)
     except (CollectError, GradebookError, ValueError) as exc:
         click.echo(f"not exported: {exc}", err=True)
         sys.exit(2)

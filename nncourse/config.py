@@ -54,9 +54,9 @@ class CollectLimits:
     """Caps on an LMS download read by ``nncourse collect`` (a zip bomb stops at these).
 
     Attributes:
-        files: entries in the archive or folder; more stops the collection before anything is written.
-        total_bytes: uncompressed bytes read from all notebooks together; more stops the collection.
-        notebook_bytes: one notebook, uncompressed (the grader's own limit); a larger one is refused.
+        files: entries in the archive or folder; more stops the collection before any write.
+        total_bytes: uncompressed bytes of all notebooks together; more stops the collection.
+        notebook_bytes: one notebook, uncompressed (the grader's limit); a larger one is refused.
     """
 
     files: int = 20000

@@ -1,4 +1,4 @@
-"""Due dates, per-student extensions and the late policy, from ``deadlines.toml`` at the course root.
+"""Due dates, per-student extensions and the late policy, from ``deadlines.toml`` (course root).
 
 The file (a cohort's ``deadlines-<cohort>.toml`` wins when present)::
 
@@ -25,7 +25,12 @@ from pathlib import Path
 
 FILE = "deadlines.toml"
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([wdhm])")
-_UNITS = {"w": timedelta(weeks=1), "d": timedelta(days=1), "h": timedelta(hours=1), "m": timedelta(minutes=1)}
+_UNITS = {
+    "w": timedelta(weeks=1),
+    "d": timedelta(days=1),
+    "h": timedelta(hours=1),
+    "m": timedelta(minutes=1),
+}
 _LATE_KEYS = {"penalty_per_day", "max_days", "plugin"}
 
 
@@ -35,7 +40,7 @@ class DeadlineError(ValueError):
 
 @dataclass(frozen=True)
 class LatePolicy:
-    """``[late]``: ``penalty_per_day`` of the maximum score per started day; 0 after ``max_days``."""
+    """``[late]``: ``penalty_per_day`` of the maximum score per started day; 0 after max_days."""
 
     penalty_per_day: float = 0.0
     max_days: float | None = None
@@ -58,8 +63,9 @@ class Deadlines:
     def extension(self, assignment: str, student: str) -> timedelta | None:
         return self.extensions.get(assignment, {}).get(student)
 
-    def due_for(self, assignment: str, student: str, *,
-                override: datetime | None = None) -> datetime | None:
+    def due_for(
+        self, assignment: str, student: str, *, override: datetime | None = None
+    ) -> datetime | None:
         """One student's due date: the assignment's plus the student's extension."""
         due = self.due_date(assignment, override=override)
         extension = self.extension(assignment, student)
@@ -74,9 +80,10 @@ class Deadlines:
         unknown = sorted(set(self.extensions.get(assignment, {})) - known)
         if unknown:
             raise DeadlineError(
-                f"{self._name()}: [extensions.\"{assignment}\"] names unknown student(s) "
+                f'{self._name()}: [extensions."{assignment}"] names unknown student(s) '
                 f"{', '.join(unknown)}: no such folder in the submissions and not graded before "
-                "(a typo? student ids are the folder names under submitted/)")
+                "(a typo? student ids are the folder names under submitted/)"
+            )
 
     def _name(self) -> str:
         return str(self.source) if self.source else FILE
@@ -109,19 +116,23 @@ def parse_deadlines(data: dict, *, source: Path | None, assignments: list[str]) 
     name = str(source) if source else FILE
     unknown = sorted(set(data) - {"late", "due", "extensions"})
     if unknown:
-        raise DeadlineError(f"{name}: unknown section(s) {', '.join(unknown)} "
-                            "(expected [late], [due], [extensions.\"<assignment>\"])")
+        raise DeadlineError(
+            f"{name}: unknown section(s) {', '.join(unknown)} "
+            '(expected [late], [due], [extensions."<assignment>"])'
+        )
     late = _late(data.get("late", {}), name)
     due = {}
     for assignment, value in _table(data.get("due", {}), "[due]", name).items():
-        _known(assignment, assignments, f"[due] \"{assignment}\"", name)
-        due[assignment] = parse_due(value, where=f"{name}: [due] \"{assignment}\"")
+        _known(assignment, assignments, f'[due] "{assignment}"', name)
+        due[assignment] = parse_due(value, where=f'{name}: [due] "{assignment}"')
     extensions: dict[str, dict[str, timedelta]] = {}
     for assignment, table in _table(data.get("extensions", {}), "[extensions]", name).items():
-        where = f"[extensions.\"{assignment}\"]"
+        where = f'[extensions."{assignment}"]'
         _known(assignment, assignments, where, name)
-        extensions[assignment] = {student: parse_duration(value, where=f"{name}: {where} {student}")
-                                  for student, value in _table(table, where, name).items()}
+        extensions[assignment] = {
+            student: parse_duration(value, where=f"{name}: {where} {student}")
+            for student, value in _table(table, where, name).items()
+        }
     return Deadlines(source=source, late=late, due=due, extensions=extensions)
 
 
@@ -135,17 +146,24 @@ def parse_due(value: object, *, where: str = "--due") -> datetime:
         try:
             value = datetime.fromisoformat(value.strip())
         except ValueError:
-            raise DeadlineError(f"{where}: {value!r} is not an ISO 8601 date and time "
-                                "(e.g. 2027-02-12T23:59:00+01:00)") from None
+            raise DeadlineError(
+                f"{where}: {value!r} is not an ISO 8601 date and time "
+                "(e.g. 2027-02-12T23:59:00+01:00)"
+            ) from None
     if isinstance(value, date) and not isinstance(value, datetime):
-        raise DeadlineError(f"{where}: {value} has no time of day and no time zone; write e.g. "
-                            f"{value}T23:59:00+01:00")
+        raise DeadlineError(
+            f"{where}: {value} has no time of day and no time zone; write e.g. "
+            f"{value}T23:59:00+01:00"
+        )
     if not isinstance(value, datetime):
-        raise DeadlineError(f"{where}: expected a date and time such as 2027-02-12T23:59:00+01:00, "
-                            f"got {value!r}")
+        raise DeadlineError(
+            f"{where}: expected a date and time such as 2027-02-12T23:59:00+01:00, got {value!r}"
+        )
     if value.tzinfo is None or value.utcoffset() is None:
-        raise DeadlineError(f"{where}: {value.isoformat()} has no time zone; write it with its offset, "
-                            f"e.g. {value.isoformat()}+01:00 or {value.isoformat()}Z (UTC)")
+        raise DeadlineError(
+            f"{where}: {value.isoformat()} has no time zone; write it with its offset, "
+            f"e.g. {value.isoformat()}+01:00 or {value.isoformat()}Z (UTC)"
+        )
     return value
 
 
@@ -160,8 +178,9 @@ def parse_duration(value: object, *, where: str) -> timedelta:
     text = value.strip().lower() if isinstance(value, str) else ""
     parts = _DURATION.findall(text)
     if not parts or _DURATION.sub("", text).strip():
-        raise DeadlineError(f"{where}: {value!r} is not a duration; write e.g. \"48h\", \"2d\", "
-                            "\"1d12h\" or \"90m\"")
+        raise DeadlineError(
+            f'{where}: {value!r} is not a duration; write e.g. "48h", "2d", "1d12h" or "90m"'
+        )
     return sum((float(number) * _UNITS[unit] for number, unit in parts), timedelta())
 
 
@@ -174,19 +193,26 @@ def _late(table: object, name: str) -> LatePolicy:
     table = _table(table, "[late]", name)
     unknown = sorted(set(table) - _LATE_KEYS)
     if unknown:
-        raise DeadlineError(f"{name}: [late] has unknown key(s) {', '.join(unknown)} "
-                            f"(known: {', '.join(sorted(_LATE_KEYS))})")
+        raise DeadlineError(
+            f"{name}: [late] has unknown key(s) {', '.join(unknown)} "
+            f"(known: {', '.join(sorted(_LATE_KEYS))})"
+        )
     per_day = table.get("penalty_per_day", 0.0)
     if isinstance(per_day, bool) or not isinstance(per_day, (int, float)) or not 0 <= per_day <= 1:
-        raise DeadlineError(f"{name}: [late] penalty_per_day must be a fraction between 0 and 1 "
-                            f"(0.10 = 10% of the maximum score per started day), got {per_day!r}")
+        raise DeadlineError(
+            f"{name}: [late] penalty_per_day must be a fraction between 0 and 1 "
+            f"(0.10 = 10% of the maximum score per started day), got {per_day!r}"
+        )
     max_days = table.get("max_days")
-    if max_days is not None and (isinstance(max_days, bool) or not isinstance(max_days, (int, float))
-                                 or max_days < 0):
-        raise DeadlineError(f"{name}: [late] max_days must be a number of days >= 0, got {max_days!r}")
+    if max_days is not None and (
+        isinstance(max_days, bool) or not isinstance(max_days, (int, float)) or max_days < 0
+    ):
+        raise DeadlineError(
+            f"{name}: [late] max_days must be a number of days >= 0, got {max_days!r}"
+        )
     plugin = table.get("plugin")
     if plugin is not None and (not isinstance(plugin, str) or ":" not in plugin):
-        raise DeadlineError(f"{name}: [late] plugin must be \"module:Class\", got {plugin!r}")
+        raise DeadlineError(f'{name}: [late] plugin must be "module:Class", got {plugin!r}')
     return LatePolicy(penalty_per_day=float(per_day), max_days=max_days, plugin=plugin)
 
 
@@ -198,5 +224,7 @@ def _table(value: object, where: str, name: str) -> dict:
 
 def _known(assignment: str, assignments: list[str], where: str, name: str) -> None:
     if assignment not in assignments:
-        raise DeadlineError(f"{name}: {where}: unknown assignment {assignment!r} "
-                            f"(known: {', '.join(assignments) or 'none'})")
+        raise DeadlineError(
+            f"{name}: {where}: unknown assignment {assignment!r} "
+            f"(known: {', '.join(assignments) or 'none'})"
+        )

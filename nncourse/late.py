@@ -1,4 +1,4 @@
-"""Late penalties, computed in the grader from the graded (raw) score: never by rerunning student code.
+"""Late penalties, computed in the grader from the graded (raw) score, never by running code again.
 
 The policy is an nbgrader ``LateSubmissionPlugin`` (``late_submission_penalty(student_id, score,
 total_seconds_late)``), so a course can plug in its own (``[late] plugin = "module:Class"`` in
@@ -16,7 +16,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from nncourse.deadlines import LatePolicy, iso
+from nncourse.deadlines import DeadlineError, LatePolicy, iso
 from nncourse.grading.results import SubmissionResult
 
 DAY = 86400.0
@@ -32,16 +32,30 @@ def policy_plugin(policy: LatePolicy, *, max_score: float):
 
     if policy.plugin:
         module, _, name = policy.plugin.partition(":")
-        cls = getattr(importlib.import_module(module), name, None)
+        try:
+            cls = getattr(importlib.import_module(module), name, None)
+        except ImportError as exc:
+            raise DeadlineError(
+                f"[late] plugin {policy.plugin} cannot be imported: {exc}"
+            ) from None
         if not (isinstance(cls, type) and issubclass(cls, LateSubmissionPlugin)):
-            raise TypeError(f"[late] plugin {policy.plugin} is not a LateSubmissionPlugin subclass")
+            raise DeadlineError(
+                f"[late] plugin {policy.plugin} is not a LateSubmissionPlugin subclass"
+            )
         return cls()
-    return PerDayPenalty(penalty_per_day=policy.penalty_per_day, max_days=policy.max_days,
-                         max_score=max_score)
+    return PerDayPenalty(
+        penalty_per_day=policy.penalty_per_day, max_days=policy.max_days, max_score=max_score
+    )
 
 
-def per_day_penalty(seconds_late: float, *, score: float, max_score: float, penalty_per_day: float,
-                    max_days: float | None) -> float | None:
+def per_day_penalty(
+    seconds_late: float,
+    *,
+    score: float,
+    max_score: float,
+    penalty_per_day: float,
+    max_days: float | None,
+) -> float | None:
     """The default policy's arithmetic (None: not late)."""
     if seconds_late <= 0:
         return None
@@ -65,8 +79,14 @@ def read_timestamp(folder: Path) -> tuple[datetime | None, str | None]:
     return moment.replace(tzinfo=UTC), None  # parse_utc returns naive UTC
 
 
-def apply_late(result: SubmissionResult, *, submitted_at: datetime | None, due_at: datetime | None,
-               plugin=None, extension_note: str = "") -> SubmissionResult:
+def apply_late(
+    result: SubmissionResult,
+    *,
+    submitted_at: datetime | None,
+    due_at: datetime | None,
+    plugin=None,
+    extension_note: str = "",
+) -> SubmissionResult:
     """``result`` with lateness fields, penalty and final score (idempotent, from its raw score).
 
     Args:
@@ -90,18 +110,36 @@ def apply_late(result: SubmissionResult, *, submitted_at: datetime | None, due_a
     penalty = round(penalty, 6)
     if seconds:
         notes += (_note(submitted_at, due_at, seconds, penalty, raw, extension_note),)
-    return replace(result, score=round(raw - penalty, 6), raw_score=raw, penalty=penalty,
-                   seconds_late=seconds, submitted_at=iso(submitted_at), due_at=iso(due_at),
-                   notes=notes)
+    return replace(
+        result,
+        score=round(raw - penalty, 6),
+        raw_score=raw,
+        penalty=penalty,
+        seconds_late=seconds,
+        submitted_at=iso(submitted_at),
+        due_at=iso(due_at),
+        notes=notes,
+    )
 
 
-def _note(submitted_at: datetime, due_at: datetime, seconds: float, penalty: float, raw: float,
-          extension_note: str) -> str:
+def _note(
+    submitted_at: datetime,
+    due_at: datetime,
+    seconds: float,
+    penalty: float,
+    raw: float,
+    extension_note: str,
+) -> str:
     days = math.ceil(seconds / DAY)
-    return (f"{NOTE_PREFIX}submitted {_show(submitted_at)}, {_span(seconds)} after the due date "
-            f"{_show(due_at)}{extension_note} ({days} started day{'s' * (days != 1)}): "
-            + (f"{penalty:g} points taken off, {raw:g} -> {raw - penalty:g}" if penalty
-               else "no points taken off"))
+    return (
+        f"{NOTE_PREFIX}submitted {_show(submitted_at)}, {_span(seconds)} after the due date "
+        f"{_show(due_at)}{extension_note} ({days} started day{'s' * (days != 1)}): "
+        + (
+            f"{penalty:g} points taken off, {raw:g} -> {raw - penalty:g}"
+            if penalty
+            else "no points taken off"
+        )
+    )
 
 
 def _show(moment: datetime) -> str:
@@ -113,7 +151,11 @@ def _span(seconds: float) -> str:
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
-    parts = [f"{days} d"] * bool(days) + [f"{hours} h"] * bool(hours) + [f"{minutes} min"] * bool(minutes)
+    parts = (
+        [f"{days} d"] * bool(days)
+        + [f"{hours} h"] * bool(hours)
+        + [f"{minutes} min"] * bool(minutes)
+    )
     return " ".join(parts[:2]) if parts else f"{secs} s"
 
 
@@ -124,29 +166,56 @@ class BatchLateness:
     file's (or ``override``, from ``grade --due``) plus the student's extension.
     """
 
-    def __init__(self, *, submitted: Path, assignment: str, deadlines, max_score: float,
-                 override: datetime | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        submitted: Path,
+        assignment: str,
+        deadlines,
+        max_score: float,
+        override: datetime | None = None,
+    ) -> None:
         self.submitted, self.assignment, self.deadlines = submitted, assignment, deadlines
         self.override = override
         self.due = deadlines.due_date(assignment, override=override)
-        self.plugin = policy_plugin(deadlines.late, max_score=max_score) if self.due else None
+        self.max_score = max_score
+        self._plugin = None  # made on first use: importing nbgrader here would delay the sandboxes
+        if deadlines.late.plugin and self.due:  # a course's own policy: fail now, not mid-batch
+            self._plugin = policy_plugin(deadlines.late, max_score=max_score)
         self.untimed: set[str] = set()  # students with a due date but no readable submission time
 
     def __call__(self, result: SubmissionResult) -> SubmissionResult:
         folder = self.submitted / result.student / self.assignment
-        linked = folder.parent.is_symlink() or folder.is_symlink()  # never followed (as in batch.py)
+        unsafe = result.student.startswith(".") or "/" in result.student  # not a student (batch.py)
+        linked = unsafe or folder.parent.is_symlink() or folder.is_symlink()  # never followed
         submitted_at, problem = (None, None) if linked else read_timestamp(folder)
         due_at = self.deadlines.due_for(self.assignment, result.student, override=self.override)
         extension = self.deadlines.extension(self.assignment, result.student)
         if due_at is not None and submitted_at is None and result.status == "graded":
             self.untimed.add(result.student + (f" ({problem})" if problem else ""))
         note = f" (with your extension of {_span(extension.total_seconds())})" if extension else ""
-        return apply_late(result, submitted_at=submitted_at, due_at=due_at, plugin=self.plugin,
-                          extension_note=note)
+        if self._plugin is None and due_at is not None:
+            self._plugin = policy_plugin(self.deadlines.late, max_score=self.max_score)
+        return apply_late(
+            result,
+            submitted_at=submitted_at,
+            due_at=due_at,
+            plugin=self._plugin,
+            extension_note=note,
+        )
 
 
-def batch_lateness(*, root: Path, assignments: list[str], submitted: Path, assignment: str, out: Path,
-                   course_id: str, max_score: float, override: datetime | None = None) -> BatchLateness:
+def batch_lateness(
+    *,
+    root: Path,
+    assignments: list[str],
+    submitted: Path,
+    assignment: str,
+    out: Path,
+    course_id: str,
+    max_score: float,
+    override: datetime | None = None,
+) -> BatchLateness:
     """Load the deadlines of ``course_id``'s cohort and check them against the students.
 
     Raises:
@@ -160,5 +229,10 @@ def batch_lateness(*, root: Path, assignments: list[str], submitted: Path, assig
     deadlines = load_deadlines(root, assignments=assignments, cohort=cohort)
     known = {entry.name for entry in submitted.iterdir() if entry.is_dir()} | set(read_journal(out))
     deadlines.check_students(assignment, known)
-    return BatchLateness(submitted=submitted, assignment=assignment, deadlines=deadlines,
-                         max_score=max_score, override=override)
+    return BatchLateness(
+        submitted=submitted,
+        assignment=assignment,
+        deadlines=deadlines,
+        max_score=max_score,
+        override=override,
+    )

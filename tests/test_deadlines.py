@@ -32,35 +32,47 @@ def test_the_issues_example_works_as_written(tmp_path):
     assert deadlines.late == LatePolicy(penalty_per_day=0.10, max_days=5)
     assert deadlines.due_for("01-gradient-descent", "someone") == DUE
     assert deadlines.due_for("01-gradient-descent", "some-student") == DUE + timedelta(hours=48)
-    assert deadlines.due_for("02-backpropagation", "someone") is None, "no due date: nothing is late"
+    assert deadlines.due_for("02-backpropagation", "someone") is None, (
+        "no due date: nothing is late"
+    )
     override = datetime(2027, 3, 1, tzinfo=UTC)
-    assert deadlines.due_for("01-gradient-descent", "some-student", override=override) == \
-        override + timedelta(hours=48)
+    assert deadlines.due_for(
+        "01-gradient-descent", "some-student", override=override
+    ) == override + timedelta(hours=48)
 
 
 def test_a_cohorts_file_wins(tmp_path):
     write(tmp_path, ISSUE_EXAMPLE)
-    write(tmp_path, '[due]\n"01-gradient-descent" = 2027-06-01T12:00:00Z\n', "deadlines-2027-summer.toml")
+    write(
+        tmp_path,
+        '[due]\n"01-gradient-descent" = 2027-06-01T12:00:00Z\n',
+        "deadlines-2027-summer.toml",
+    )
     summer = load_deadlines(tmp_path, assignments=A, cohort="2027-summer")
     assert summer.due["01-gradient-descent"] == datetime(2027, 6, 1, 12, tzinfo=UTC)
     assert load_deadlines(tmp_path, assignments=A, cohort="other").due["01-gradient-descent"] == DUE
     assert load_deadlines(tmp_path / "nowhere", assignments=A).due == {}
 
 
-@pytest.mark.parametrize("text, message", [
-    ('[due]\n"01-gradient-descent" = 2027-02-12T23:59:00\n', "has no time zone"),
-    ('[due]\n"01-gradient-descent" = 2027-02-12\n', "no time of day"),
-    ('[due]\n"01-gradient-descent" = "tomorrow"\n', "not an ISO 8601"),
-    ('[due]\n"09-nonexistent" = 2027-02-12T23:59:00Z\n', "unknown assignment '09-nonexistent'"),
-    ('[extensions."09-x"]\nsomeone = "1d"\n', "unknown assignment '09-x'"),
-    ('[extensions."01-gradient-descent"]\nsomeone = "two days"\n', "not a duration"),
-    ("[late]\npenalty_per_day = 10\n", "between 0 and 1"),
-    ("[late]\nmax_day = 5\n", "unknown key(s) max_day"),
-    ("[deadline]\n", "unknown section(s) deadline"),
-    ("[due\n", "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('[due]\n"01-gradient-descent" = 2027-02-12T23:59:00\n', "has no time zone"),
+        ('[due]\n"01-gradient-descent" = 2027-02-12\n', "no time of day"),
+        ('[due]\n"01-gradient-descent" = "tomorrow"\n', "not an ISO 8601"),
+        ('[due]\n"09-nonexistent" = 2027-02-12T23:59:00Z\n', "unknown assignment '09-nonexistent'"),
+        ('[extensions."09-x"]\nsomeone = "1d"\n', "unknown assignment '09-x'"),
+        ('[extensions."01-gradient-descent"]\nsomeone = "two days"\n', "not a duration"),
+        ("[late]\npenalty_per_day = 10\n", "between 0 and 1"),
+        ("[late]\nmax_day = 5\n", "unknown key(s) max_day"),
+        ("[deadline]\n", "unknown section(s) deadline"),
+        ("[due\n", "not valid TOML"),
+    ],
+)
 def test_mistakes_in_the_file_get_a_clear_message(tmp_path, text, message):
-    with pytest.raises(DeadlineError, match=message.replace("(", r"\(").replace(")", r"\)")) as info:
+    with pytest.raises(
+        DeadlineError, match=message.replace("(", r"\(").replace(")", r"\)")
+    ) as info:
         load_deadlines(write(tmp_path, text), assignments=A)
     assert "deadlines.toml" in str(info.value), "the message names the file"
 
@@ -81,11 +93,27 @@ def test_grade_due_option_needs_a_time_zone():
 
 
 def result(score=18.0, max_score=20.0, student="s"):
-    tests = (RubricLine(name="x", number="1", item="x", score=score, max_score=max_score,
-                        status="passed", output=""),)
-    return SubmissionResult(student=student, assignment="01-gradient-descent", score=score,
-                            max_score=max_score, execution_time=1.0, status="graded", error=None,
-                            tests=tests)
+    tests = (
+        RubricLine(
+            name="x",
+            number="1",
+            item="x",
+            score=score,
+            max_score=max_score,
+            status="passed",
+            output="",
+        ),
+    )
+    return SubmissionResult(
+        student=student,
+        assignment="01-gradient-descent",
+        score=score,
+        max_score=max_score,
+        execution_time=1.0,
+        status="graded",
+        error=None,
+        tests=tests,
+    )
 
 
 PLUGIN = None
@@ -97,15 +125,18 @@ def plugin():
     return PLUGIN
 
 
-@pytest.mark.parametrize("late, penalty, note", [
-    (timedelta(0), 0.0, False),                          # on time to the second
-    (timedelta(seconds=-3600), 0.0, False),              # early
-    (timedelta(seconds=1), 2.0, True),                   # one second late: a started day
-    (timedelta(days=1), 2.0, True),                      # exactly one day
-    (timedelta(days=1, seconds=1), 4.0, True),           # a second day started
-    (timedelta(days=5), 10.0, True),                     # the last day that still counts
-    (timedelta(days=5, seconds=1), 18.0, True),          # beyond max_days: score 0
-])
+@pytest.mark.parametrize(
+    "late, penalty, note",
+    [
+        (timedelta(0), 0.0, False),  # on time to the second
+        (timedelta(seconds=-3600), 0.0, False),  # early
+        (timedelta(seconds=1), 2.0, True),  # one second late: a started day
+        (timedelta(days=1), 2.0, True),  # exactly one day
+        (timedelta(days=1, seconds=1), 4.0, True),  # a second day started
+        (timedelta(days=5), 10.0, True),  # the last day that still counts
+        (timedelta(days=5, seconds=1), 18.0, True),  # beyond max_days: score 0
+    ],
+)
 def test_penalty_arithmetic_at_the_edges(late, penalty, note):
     graded = apply_late(result(), submitted_at=DUE + late, due_at=DUE, plugin=plugin())
     assert graded.penalty == penalty
@@ -115,13 +146,19 @@ def test_penalty_arithmetic_at_the_edges(late, penalty, note):
 
 
 def test_penalty_never_exceeds_the_score_and_reapplying_starts_from_the_raw_score():
-    low = apply_late(result(score=1.0), submitted_at=DUE + timedelta(days=3), due_at=DUE, plugin=plugin())
+    low = apply_late(
+        result(score=1.0), submitted_at=DUE + timedelta(days=3), due_at=DUE, plugin=plugin()
+    )
     assert (low.penalty, low.score) == (1.0, 0.0), "6 points off a score of 1: 0, not negative"
     late = apply_late(result(), submitted_at=DUE + timedelta(hours=30), due_at=DUE, plugin=plugin())
     again = apply_late(late, submitted_at=DUE + timedelta(hours=30), due_at=DUE, plugin=plugin())
     assert again == late, "applying the policy twice changes nothing"
-    moved = apply_late(late, submitted_at=DUE + timedelta(hours=30), due_at=DUE + timedelta(days=2),
-                       plugin=plugin())
+    moved = apply_late(
+        late,
+        submitted_at=DUE + timedelta(hours=30),
+        due_at=DUE + timedelta(days=2),
+        plugin=plugin(),
+    )
     assert (moved.score, moved.penalty, moved.seconds_late) == (18.0, 0.0, 0.0)
     assert not any(n.startswith("Late: ") for n in moved.notes), "the old late note goes with it"
     untimed = apply_late(result(), submitted_at=None, due_at=DUE, plugin=plugin())
@@ -135,19 +172,24 @@ def test_a_course_can_plug_in_its_own_policy(tmp_path, monkeypatch):
         "from nbgrader.plugins import LateSubmissionPlugin\n"
         "class HalfOff(LateSubmissionPlugin):\n"
         "    def late_submission_penalty(self, student_id, score, total_seconds_late):\n"
-        "        return score / 2\n")
+        "        return score / 2\n"
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     own = policy_plugin(LatePolicy(plugin="halfoff:HalfOff"), max_score=20.0)
     graded = apply_late(result(), submitted_at=DUE + timedelta(seconds=5), due_at=DUE, plugin=own)
     assert (graded.score, graded.penalty) == (9.0, 9.0)
-    with pytest.raises(TypeError, match="not a LateSubmissionPlugin"):
+    with pytest.raises(DeadlineError, match="not a LateSubmissionPlugin"):
         policy_plugin(LatePolicy(plugin="datetime:datetime"), max_score=20.0)
+    with pytest.raises(DeadlineError, match="cannot be imported"):
+        policy_plugin(LatePolicy(plugin="no_such_module_here:X"), max_score=20.0)
 
 
 def test_timestamp_txt_in_nbgraders_formats(tmp_path):
-    for text, expected in [("2027-02-13 09:00:00.000000 UTC", datetime(2027, 2, 13, 9, tzinfo=UTC)),
-                           ("2027-02-13T10:00:00+01:00", datetime(2027, 2, 13, 9, tzinfo=UTC)),
-                           ("2027-02-13 09:00:00", datetime(2027, 2, 13, 9, tzinfo=UTC))]:
+    for text, expected in [
+        ("2027-02-13 09:00:00.000000 UTC", datetime(2027, 2, 13, 9, tzinfo=UTC)),
+        ("2027-02-13T10:00:00+01:00", datetime(2027, 2, 13, 9, tzinfo=UTC)),
+        ("2027-02-13 09:00:00", datetime(2027, 2, 13, 9, tzinfo=UTC)),
+    ]:
         (tmp_path / "timestamp.txt").write_text(text)
         assert read_timestamp(tmp_path) == (expected, None), text
     (tmp_path / "timestamp.txt").write_text("yesterday-ish")

@@ -37,8 +37,14 @@ def readme_loop() -> list[str]:
 
 def nncourse(root: Path, command: str, check: bool = True) -> subprocess.CompletedProcess:
     args = command.split()[1:]
-    proc = subprocess.run([str(NNCOURSE), *args], cwd=root, capture_output=True, text=True, timeout=600,
-                          env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
+    proc = subprocess.run(
+        [str(NNCOURSE), *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"),
+    )
     assert not check or proc.returncode == 0, f"{command} failed:\n{proc.stdout}\n{proc.stderr}"
     return proc
 
@@ -58,48 +64,68 @@ def test_from_the_lms_and_back_as_the_readme_says(toy, tmp_path):
     root = toy.root
     (root / "deadlines.toml").write_text(DEADLINES)
     right, wrong = nb(tmp_path, "right"), nb(tmp_path, "wrong", body="    return x + 2")
-    zip_of(root / "submissions.zip", {
-        "aliceal_1001_501_toy.ipynb": right,
-        "bobbo_LATE_1002_502_toy.ipynb": right,
-        "carolca_LATE_1003_503_toy.ipynb": right,
-        "dandan_1004_504_toy.ipynb": wrong,
-        "dandan_1004_505_toy-1.ipynb": right,  # the resubmission wins
-        "dandan_1004_505_notes.pdf": b"%PDF",
-    })
-    (root / "roster.csv").write_text("lms_id,student,name\n1001,alice,Alice A\n1002,bob,Bob B\n"
-                                     "1003,carol,Carol C\n1004,dan,Dan D\n1005,eve,Eve E\n")
-    (root / "times.csv").write_text("lms_id,submitted_at\n1001,2027-02-12T20:00:00Z\n"
-                                    "1002,2027-02-13T23:59:00Z\n1003,2027-02-13T23:59:00Z\n"
-                                    "1004,2027-02-12T21:00:00Z\n")
+    zip_of(
+        root / "submissions.zip",
+        {
+            "aliceal_1001_501_toy.ipynb": right,
+            "bobbo_LATE_1002_502_toy.ipynb": right,
+            "carolca_LATE_1003_503_toy.ipynb": right,
+            "dandan_1004_504_toy.ipynb": wrong,
+            "dandan_1004_505_toy-1.ipynb": right,  # the resubmission wins
+            "dandan_1004_505_notes.pdf": b"%PDF",
+        },
+    )
+    (root / "roster.csv").write_text(
+        "lms_id,student,name\n1001,alice,Alice A\n1002,bob,Bob B\n"
+        "1003,carol,Carol C\n1004,dan,Dan D\n1005,eve,Eve E\n"
+    )
+    (root / "times.csv").write_text(
+        "lms_id,submitted_at\n1001,2027-02-12T20:00:00Z\n"
+        "1002,2027-02-13T23:59:00Z\n1003,2027-02-13T23:59:00Z\n"
+        "1004,2027-02-12T21:00:00Z\n"
+    )
     commands = readme_loop()
-    assert [c.split()[1] for c in commands] == ["collect", "collect", "grade", "export", "grade"], commands
+    assert [c.split()[1] for c in commands] == ["collect", "collect", "grade", "export", "grade"], (
+        commands
+    )
     collect_canvas, collect_bb, grade, export, regrade = commands
-    blackboard = zip_of(root / "blackboard.zip", {
-        "Toy_frank_attempt_2027-02-12-20-00-00_toy.ipynb": wrong,
-        "Toy_frank_attempt_2027-02-12-23-00-00_toy.ipynb": right,  # 22:00 UTC: on time
-        "Toy_frank_attempt_2027-02-12-23-00-00.txt": b"Date Submitted: ...",
-    })
+    blackboard = zip_of(
+        root / "blackboard.zip",
+        {
+            "Toy_frank_attempt_2027-02-12-20-00-00_toy.ipynb": wrong,
+            "Toy_frank_attempt_2027-02-12-23-00-00_toy.ipynb": right,  # 22:00 UTC: on time
+            "Toy_frank_attempt_2027-02-12-23-00-00.txt": b"Date Submitted: ...",
+        },
+    )
     assert blackboard.name in collect_bb
 
     out = nncourse(root, collect_canvas).stdout
     assert "6 collected" not in out and "4 collected, 0 unchanged, 2 skipped" in out, out
     assert "dandan_1004_504_toy.ipynb: an older attempt of dan" in out
     assert "notes.pdf: not a notebook" in out
-    assert "0 collected, 4 unchanged, 2 skipped" in nncourse(root, collect_canvas).stdout, \
+    assert "0 collected, 4 unchanged, 2 skipped" in nncourse(root, collect_canvas).stdout, (
         "a rerun changes nothing"
+    )
     assert "1 collected" in nncourse(root, collect_bb).stdout
 
     nncourse(root, grade)
     grades_dir = root / re.search(r"--out (\S+)", grade).group(1)
     rows = {r["student"]: r for r in csv.DictReader((grades_dir / "grades.csv").open(newline=""))}
     assert {s: (r["score"], r["penalty"]) for s, r in rows.items()} == {
-        "alice": ("3", "0"), "bob": ("2.4", "0.6"), "carol": ("3", "0"), "dan": ("3", "0"),
-        "frank": ("3", "0")}, "only bob is penalised: 25 h late is 2 started days x 10% x 3 points"
+        "alice": ("3", "0"),
+        "bob": ("2.4", "0.6"),
+        "carol": ("3", "0"),
+        "dan": ("3", "0"),
+        "frank": ("3", "0"),
+    }, "only bob is penalised: 25 h late is 2 started days x 10% x 3 points"
     assert rows["bob"]["raw_score"] == "3" and rows["bob"]["seconds_late"] == "90000"
     assert rows["carol"]["due_at"] == "2027-02-14T22:59:00+00:00", "carol's 48 h extension"
     bob = json.loads((grades_dir / "bob" / "01-toy" / "results.json").read_text())
     assert (bob["score"], bob["raw_score"], bob["penalty"]) == (2.4, 3.0, 0.6)
-    assert bob["submitted_at"] == "2027-02-13T23:59:00+00:00" and bob["due_at"] == "2027-02-12T22:59:00+00:00"
+    assert (
+        bob["submitted_at"] == "2027-02-13T23:59:00+00:00"
+        and bob["due_at"] == "2027-02-12T22:59:00+00:00"
+    )
     feedback = (grades_dir / "bob" / "01-toy" / "feedback.html").read_text()
     assert "2.4 / 3" in feedback and "Late: submitted 2027-02-13 23:59:00 UTC" in feedback
     assert "0.6 points taken off" in feedback
@@ -109,18 +135,23 @@ def test_from_the_lms_and_back_as_the_readme_says(toy, tmp_path):
     nncourse(root, export)
     export_file = root / re.search(r"--out (\S+)", export).group(1)
     canvas = {r["ID"]: r["01-toy"] for r in csv.DictReader(export_file.open(newline=""))}
-    assert canvas == {"1001": "3", "1002": "2.4", "1003": "3", "1004": "3", "1005": ""}, \
+    assert canvas == {"1001": "3", "1002": "2.4", "1003": "3", "1004": "3", "1005": ""}, (
         "eve never submitted: an empty cell, not 0"
+    )
 
-    before = {s: json.loads((grades_dir / s / "01-toy" / "results.json").read_text())["execution_time"]
-              for s in rows}
+    before = {
+        s: json.loads((grades_dir / s / "01-toy" / "results.json").read_text())["execution_time"]
+        for s in rows
+    }
     proc = nncourse(root, regrade)
     assert "graded 0, already graded 5" in proc.stdout, proc.stdout + proc.stderr
     assert "bob: lateness updated, 2.4 -> 3" in proc.stderr
     rows = {r["student"]: r for r in csv.DictReader((grades_dir / "grades.csv").open(newline=""))}
     assert rows["bob"]["score"] == "3" and rows["bob"]["penalty"] == "0"
-    after = {s: json.loads((grades_dir / s / "01-toy" / "results.json").read_text())["execution_time"]
-             for s in rows}
+    after = {
+        s: json.loads((grades_dir / s / "01-toy" / "results.json").read_text())["execution_time"]
+        for s in rows
+    }
     assert after == before, "a new due date moves penalties only: nobody's code ran again"
     nncourse(root, export)
     assert {r["ID"]: r["01-toy"] for r in csv.DictReader(export_file.open())}["1002"] == "3"
@@ -130,8 +161,11 @@ def test_grade_on_an_lms_download_points_to_collect(toy, tmp_path):
     download = tmp_path / "download"
     download.mkdir()
     (download / "aliceal_1001_501_toy.ipynb").write_bytes(nb(tmp_path, "a"))
-    proc = nncourse(toy.root, f"nncourse grade {download} --assignment 01-toy --out {tmp_path / 'o'}",
-                    check=False)
+    proc = nncourse(
+        toy.root,
+        f"nncourse grade {download} --assignment 01-toy --out {tmp_path / 'o'}",
+        check=False,
+    )
     assert proc.returncode != 0 and "nncourse collect" in proc.stderr
     assert not (tmp_path / "o" / "journal.jsonl").exists()
 
@@ -153,21 +187,37 @@ def test_gradescope_metadata_gives_student_time_and_due_date(toy, tmp_path):
 
     (toy.root / "deadlines.toml").write_text("[late]\npenalty_per_day = 0.5\n")
     metadata = tmp_path / "submission_metadata.json"
-    metadata.write_text(json.dumps({
-        "created_at": "2027-02-13T10:00:00.000000-08:00",
-        "assignment": {"due_date": "2027-02-12T23:00:00.000000-08:00", "late_due_date": None},
-        "users": [{"email": "jane@uni.example", "name": "Jane",
-                   "assignment": {"due_date": "2027-02-13T23:00:00.000000-08:00"}}],
-    }))
-    student, late, notes = gradescope_lateness(metadata, layout=toy, assignment="01-toy", max_score=3.0)
+    metadata.write_text(
+        json.dumps(
+            {
+                "created_at": "2027-02-13T10:00:00.000000-08:00",
+                "assignment": {
+                    "due_date": "2027-02-12T23:00:00.000000-08:00",
+                    "late_due_date": None,
+                },
+                "users": [
+                    {
+                        "email": "jane@uni.example",
+                        "name": "Jane",
+                        "assignment": {"due_date": "2027-02-13T23:00:00.000000-08:00"},
+                    }
+                ],
+            }
+        )
+    )
+    student, late, notes = gradescope_lateness(
+        metadata, layout=toy, assignment="01-toy", max_score=3.0
+    )
     assert student == "jane@uni.example" and notes == []
     result = late(error_result(student=student, assignment="01-toy", max_score=3.0, error="x"))
-    assert result.seconds_late == 0.0 and result.due_at == "2027-02-14T07:00:00+00:00", \
+    assert result.seconds_late == 0.0 and result.due_at == "2027-02-14T07:00:00+00:00", (
         "the user's own due date (an extension) wins over the assignment's"
+    )
     data = json.loads(metadata.read_text())
     del data["users"][0]["assignment"]
     metadata.write_text(json.dumps(data))
     _, late, _ = gradescope_lateness(metadata, layout=toy, assignment="01-toy", max_score=3.0)
     from dataclasses import replace
+
     graded = late(replace(result, score=3.0, raw_score=None, status="graded"))
     assert graded.seconds_late == 11 * 3600 and graded.penalty == 1.5 and graded.score == 1.5

@@ -1,1 +1,1 @@
-"""`nncourse collect`: an LMS bulk download into nbgrader's ``submitted/<student>/<assignment>/``."""
+"""`nncourse collect`: an LMS bulk download into ``submitted/<student>/<assignment>/``."""

@@ -44,11 +44,14 @@ class Member:
     def read(self, limit: int) -> bytes:
         """The bytes, or TooLarge when there are more than ``limit``."""
         if self.size > limit:
-            raise TooLarge(f"{self.size / 2**20:.1f} MiB uncompressed (limit {limit / 2**20:.0f} MiB)")
+            raise TooLarge(
+                f"{self.size / 2**20:.1f} MiB uncompressed (limit {limit / 2**20:.0f} MiB)"
+            )
         data = self.reader(limit + 1)
         if len(data) > limit:
-            raise TooLarge(f"more than {limit / 2**20:.0f} MiB uncompressed (the archive understates "
-                           "its size)")
+            raise TooLarge(
+                f"more than {limit / 2**20:.0f} MiB uncompressed (the archive understates its size)"
+            )
         return data
 
 
@@ -60,7 +63,9 @@ class Refused:
     reason: str
 
 
-def read_download(path: Path, *, limits: CollectLimits = CollectLimits()) -> tuple[list[Member], list[Refused]]:
+def read_download(
+    path: Path, *, limits: CollectLimits = CollectLimits()
+) -> tuple[list[Member], list[Refused]]:
     """The notebooks of a zip or folder, and every other entry with the reason it is not collected.
 
     Raises:
@@ -73,26 +78,38 @@ def read_download(path: Path, *, limits: CollectLimits = CollectLimits()) -> tup
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise CollectError(f"{path} is not a zip file ({exc}); pass the LMS's download as it is, "
-                           "or the folder it was unpacked into") from None
+        raise CollectError(
+            f"{path} is not a zip file ({exc}); pass the LMS's download as it is, "
+            "or the folder it was unpacked into"
+        ) from None
     infos = archive.infolist()
     if len(infos) > limits.files:
-        raise CollectError(f"{path} has {len(infos)} entries (limit {limits.files}): not an LMS "
-                           "download of one assignment? Nothing was collected.")
+        raise CollectError(
+            f"{path} has {len(infos)} entries (limit {limits.files}): not an LMS "
+            "download of one assignment? Nothing was collected."
+        )
     members, refused = [], []
     for info in infos:
         name = info.filename.replace("\\", "/")
         mode = info.external_attr >> 16
         if info.is_dir():
             continue
-        problem = _name_problem(name) or ("a symbolic link: not followed" if stat.S_ISLNK(mode) else None)
+        problem = _name_problem(name) or (
+            "a symbolic link: not followed" if stat.S_ISLNK(mode) else None
+        )
         problem = problem or ("encrypted: cannot be read" if info.flag_bits & 0x1 else None)
         problem = problem or _kind_problem(name)
         if problem:
             refused.append(Refused(name, problem))
             continue
-        members.append(Member(name=name, size=info.file_size, mtime=datetime(*info.date_time),
-                              reader=lambda n, info=info: _read_zip(archive, info, n)))
+        members.append(
+            Member(
+                name=name,
+                size=info.file_size,
+                mtime=datetime(*info.date_time),
+                reader=lambda n, info=info: _read_zip(archive, info, n),
+            )
+        )
     return members, refused
 
 
@@ -100,7 +117,13 @@ def _read_zip(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> by
     try:
         with archive.open(info) as handle:
             return handle.read(limit)
-    except (zipfile.BadZipFile, OSError, RuntimeError, EOFError, ValueError) as exc:  # corrupt entry
+    except (
+        zipfile.BadZipFile,
+        OSError,
+        RuntimeError,
+        EOFError,
+        ValueError,
+    ) as exc:  # corrupt entry
         raise TooLarge(f"cannot be read from the zip ({type(exc).__name__}: {exc})") from None
 
 
@@ -114,19 +137,31 @@ def _from_folder(root: Path, limits: CollectLimits) -> tuple[list[Member], list[
         for entry in files:
             count += 1
             if count > limits.files:
-                raise CollectError(f"{root} has more than {limits.files} files: not an LMS download of "
-                                   "one assignment? Nothing was collected.")
+                raise CollectError(
+                    f"{root} has more than {limits.files} files: not an LMS download of "
+                    "one assignment? Nothing was collected."
+                )
             full, name = os.path.join(folder, entry), _rel(root, folder, entry)
             info = os.lstat(full)
-            problem = ("a symbolic link: not followed" if stat.S_ISLNK(info.st_mode)
-                       else None if stat.S_ISREG(info.st_mode) else "not a regular file")
+            problem = (
+                "a symbolic link: not followed"
+                if stat.S_ISLNK(info.st_mode)
+                else None
+                if stat.S_ISREG(info.st_mode)
+                else "not a regular file"
+            )
             problem = problem or _kind_problem(name)
             if problem:
                 refused.append(Refused(name, problem))
                 continue
-            members.append(Member(name=name, size=info.st_size,
-                                  mtime=datetime.fromtimestamp(info.st_mtime),
-                                  reader=lambda n, full=full: _read_file(full, n)))
+            members.append(
+                Member(
+                    name=name,
+                    size=info.st_size,
+                    mtime=datetime.fromtimestamp(info.st_mtime),
+                    reader=lambda n, full=full: _read_file(full, n),
+                )
+            )
     return members, refused
 
 
@@ -154,8 +189,10 @@ def _kind_problem(name: str) -> str | None:
     if any(part in name for part in _LMS_EXTRAS):
         return "ignored: a file the LMS or the operating system adds"
     if lower.endswith(ARCHIVE_SUFFIXES):
-        return ("an archive inside a student's upload: not opened; the student should upload the "
-                "notebook itself")
+        return (
+            "an archive inside a student's upload: not opened; the student should upload the "
+            "notebook itself"
+        )
     if not lower.endswith(".ipynb"):
         suffix = PurePosixPath(lower).suffix or "no extension"
         return f"not a notebook ({suffix}): not collected"

@@ -1,4 +1,4 @@
-"""Each LMS's file names, matched by nbgrader's own FileNameCollectorPlugin (zip_collect's collector).
+"""Each LMS's file names, matched by nbgrader's FileNameCollectorPlugin (zip_collect's collector).
 
 Groups: ``student_id`` (the LMS's id) and ``file_id`` (the student's file name, without a trailing
 ``-N`` resubmission number) as nbgrader requires; ``timestamp`` where the LMS writes a time;
@@ -14,14 +14,14 @@ import re
 PATTERNS = {
     # <lastnamefirstname>[_LATE]_<user id>_<submission id>_<file>[-N].ipynb
     "canvas": r".*/(?P<name>[^/_]+?)(?P<late>_LATE)?_(?P<student_id>\d+)_(?P<submission_id>\d+)_"
-              r"(?P<file_id>[^/]+?)(?:-(?P<attempt>\d+))?\.ipynb$",
+    r"(?P<file_id>[^/]+?)(?:-(?P<attempt>\d+))?\.ipynb$",
     # <Full Name>_<participant id>_assignsubmission_file_[/<folders>/]<file>.ipynb
     "moodle": r".*/(?P<name>[^/]+?)_(?P<student_id>\d+)_assignsubmission_file_?(?:/(?:[^/]+/)*)?"
-              r"(?P<file_id>[^/]+?)(?:-(?P<attempt>\d+))?\.ipynb$",
+    r"(?P<file_id>[^/]+?)(?:-(?P<attempt>\d+))?\.ipynb$",
     # <assignment>_<user>_attempt_<YYYY-MM-DD-HH-MM-SS>_<file>.ipynb (nbgrader's documented example)
     "blackboard": r".*/(?P<name>[^/]*?)_(?P<student_id>[^/_]+)_attempt_"
-                  r"(?P<timestamp>\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)_(?P<file_id>[^/]+?)(?:-(?P<attempt>\d+))?"
-                  r"\.ipynb$",
+    r"(?P<timestamp>\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)_(?P<file_id>[^/]+?)(?:-(?P<attempt>\d+))?"
+    r"\.ipynb$",
 }
 BLACKBOARD_TIME = "%Y-%m-%d-%H-%M-%S"
 

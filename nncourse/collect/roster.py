@@ -31,8 +31,10 @@ def read_roster(path: Path) -> Roster:
         if not lms_id or not student:
             raise CollectError(f"{path}, line {line}: empty lms_id or student")
         if students.get(lms_id, student) != student:
-            raise CollectError(f"{path}, line {line}: LMS id {lms_id} is given twice, to "
-                               f"{students[lms_id]} and to {student}")
+            raise CollectError(
+                f"{path}, line {line}: LMS id {lms_id} is given twice, to "
+                f"{students[lms_id]} and to {student}"
+            )
         students[lms_id] = student
         rows[lms_id] = {k: (v or "").strip() for k, v in row.items() if k}
     return Roster(students=students, rows=rows)
@@ -69,7 +71,9 @@ def _rows(path: Path, required: tuple[str, ...]):
     reader = csv.DictReader(text.splitlines())
     missing = [c for c in required if c not in (reader.fieldnames or [])]
     if missing:
-        raise CollectError(f"{path}: missing column(s) {', '.join(missing)} "
-                           f"(found: {', '.join(reader.fieldnames or []) or 'nothing'})")
+        raise CollectError(
+            f"{path}: missing column(s) {', '.join(missing)} "
+            f"(found: {', '.join(reader.fieldnames or []) or 'nothing'})"
+        )
     for index, row in enumerate(reader, start=2):
         yield index, row

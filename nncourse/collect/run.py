@@ -41,8 +41,12 @@ class Attempt:
 
     def key(self) -> list:
         """Order of attempts (JSON-comparable, stored in the marker)."""
-        return [self.time.astimezone(UTC).isoformat() if self.time else "", self.attempt,
-                self.submission_id, self.member.mtime.isoformat() if self.member.mtime else ""]
+        return [
+            self.time.astimezone(UTC).isoformat() if self.time else "",
+            self.attempt,
+            self.submission_id,
+            self.member.mtime.isoformat() if self.member.mtime else "",
+        ]
 
 
 @dataclass
@@ -57,14 +61,25 @@ class CollectReport:
         out = [f"collected  {line}" for line in self.collected]
         out += [f"unchanged  {line}" for line in self.unchanged]
         out += [f"skipped    {visible(r.name)}: {r.reason}" for r in self.skipped]
-        out.append(f"{len(self.collected)} collected, {len(self.unchanged)} unchanged, "
-                   f"{len(self.skipped)} skipped")
+        out.append(
+            f"{len(self.collected)} collected, {len(self.unchanged)} unchanged, "
+            f"{len(self.skipped)} skipped"
+        )
         return out
 
 
-def collect(download: Path, *, assignment: str, notebook_name: str, lms: str, submitted: Path,
-            roster: Roster | None = None, times: dict[str, datetime] | None = None,
-            timezone: str = "UTC", limits: CollectLimits = CollectLimits()) -> CollectReport:
+def collect(
+    download: Path,
+    *,
+    assignment: str,
+    notebook_name: str,
+    lms: str,
+    submitted: Path,
+    roster: Roster | None = None,
+    times: dict[str, datetime] | None = None,
+    timezone: str = "UTC",
+    limits: CollectLimits = CollectLimits(),
+) -> CollectReport:
     """Turn an LMS download into ``SUBMITTED/<student>/<assignment>/<notebook_name>``.
 
     Args:
@@ -84,50 +99,86 @@ def collect(download: Path, *, assignment: str, notebook_name: str, lms: str, su
     try:
         zone = ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise CollectError(f"unknown time zone {timezone!r} (an IANA name such as Europe/Berlin)") from None
+        raise CollectError(
+            f"unknown time zone {timezone!r} (an IANA name such as Europe/Berlin)"
+        ) from None
     members, refused = read_download(download, limits=limits)
     report = CollectReport(skipped=list(refused))
     by_student: dict[str, list[Attempt]] = {}
     for member in members:
         info = plugin.collect("/" + member.name)
         if not info:
-            report.skipped.append(Refused(member.name, f"does not match {lms}'s file names: not collected"))
+            report.skipped.append(
+                Refused(member.name, f"does not match {lms}'s file names: not collected")
+            )
             continue
         lms_id = info["student_id"]
         student = roster.students.get(lms_id) if roster else lms_id
         if student is None:
-            report.skipped.append(Refused(member.name, f"LMS id {lms_id} is not in the roster: not collected"))
+            report.skipped.append(
+                Refused(member.name, f"LMS id {lms_id} is not in the roster: not collected")
+            )
             continue
         problem = _student_problem(student)
         if problem:
             report.skipped.append(Refused(member.name, problem))
             continue
         moment = (times or {}).get(lms_id) or _name_time(info.get("timestamp"), zone)
-        by_student.setdefault(student, []).append(Attempt(
-            member=member, lms_id=lms_id, student=student, file_id=info["file_id"], time=moment,
-            attempt=int(info.get("attempt") or 0), submission_id=int(info.get("submission_id") or 0),
-            lms_late=bool(info.get("late"))))
+        by_student.setdefault(student, []).append(
+            Attempt(
+                member=member,
+                lms_id=lms_id,
+                student=student,
+                file_id=info["file_id"],
+                time=moment,
+                attempt=int(info.get("attempt") or 0),
+                submission_id=int(info.get("submission_id") or 0),
+                lms_late=bool(info.get("late")),
+            )
+        )
     stem = PurePosixPath(notebook_name).stem
     total = [0]
     for student, attempts in sorted(by_student.items()):
         right = [a for a in attempts if a.file_id == stem]
         pool = right or attempts
         for wrong in [a for a in attempts if a.file_id != stem] if right else ():
-            report.skipped.append(Refused(wrong.member.name, f"wrong name (expected {notebook_name}); "
-                                          f"not collected: {student} also submitted {notebook_name}"))
+            report.skipped.append(
+                Refused(
+                    wrong.member.name,
+                    f"wrong name (expected {notebook_name}); "
+                    f"not collected: {student} also submitted {notebook_name}",
+                )
+            )
         pool.sort(key=Attempt.key)
         latest = pool[-1]
         if len(pool) > 1 and pool[-2].key() == latest.key():
             for a in pool:
-                report.skipped.append(Refused(a.member.name, f"{student} has several attempts with "
-                                              "nothing to order them: none collected, pick one by hand"))
+                report.skipped.append(
+                    Refused(
+                        a.member.name,
+                        f"{student} has several attempts with "
+                        "nothing to order them: none collected, pick one by hand",
+                    )
+                )
             continue
         for older in pool[:-1]:
-            report.skipped.append(Refused(older.member.name, f"an older attempt of {student}; "
-                                          f"collected the latest, {latest.member.name}"))
-        _write(latest, assignment=assignment, notebook_name=notebook_name, lms=lms,
-               submitted=submitted, report=report, limits=limits, total=total,
-               renamed=latest.file_id != stem)
+            report.skipped.append(
+                Refused(
+                    older.member.name,
+                    f"an older attempt of {student}; collected the latest, {latest.member.name}",
+                )
+            )
+        _write(
+            latest,
+            assignment=assignment,
+            notebook_name=notebook_name,
+            lms=lms,
+            submitted=submitted,
+            report=report,
+            limits=limits,
+            total=total,
+            renamed=latest.file_id != stem,
+        )
     return report
 
 
@@ -149,8 +200,18 @@ def _student_problem(student: str) -> str | None:
     return problem and f"{problem}: not collected"
 
 
-def _write(attempt: Attempt, *, assignment: str, notebook_name: str, lms: str, submitted: Path,
-           report: CollectReport, limits: CollectLimits, total: list[int], renamed: bool) -> None:
+def _write(
+    attempt: Attempt,
+    *,
+    assignment: str,
+    notebook_name: str,
+    lms: str,
+    submitted: Path,
+    report: CollectReport,
+    limits: CollectLimits,
+    total: list[int],
+    renamed: bool,
+) -> None:
     name, student = attempt.member.name, attempt.student
     folder = submitted / student / assignment
     target, marker_path = folder / notebook_name, folder / MARKER
@@ -165,13 +226,17 @@ def _write(attempt: Attempt, *, assignment: str, notebook_name: str, lms: str, s
         return
     total[0] += len(data)
     if total[0] > limits.total_bytes:
-        raise CollectError(f"the notebooks add up to more than {limits.total_bytes / 2**30:.1f} GiB "
-                           f"uncompressed; stopped at {name} (students before it were collected)")
+        raise CollectError(
+            f"the notebooks add up to more than {limits.total_bytes / 2**30:.1f} GiB "
+            f"uncompressed; stopped at {name} (students before it were collected)"
+        )
     sha = hashlib.sha256(data).hexdigest()
     old = _marker(marker_path)
     label = f"{student}: {name}" + (f" (renamed to {notebook_name})" if renamed else "")
     label += " [LMS flag: late]" * attempt.lms_late
-    stamp = attempt.time.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f UTC") if attempt.time else None
+    stamp = (
+        attempt.time.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f UTC") if attempt.time else None
+    )
     same = target.exists() and old.get("sha256") == sha
     if same and (stamp is None or _text(folder / TIMESTAMP) == stamp):
         report.unchanged.append(label)
@@ -179,17 +244,32 @@ def _write(attempt: Attempt, *, assignment: str, notebook_name: str, lms: str, s
     if same:
         label += " (submission time updated)"
     elif old.get("unreadable"):
-        report.skipped.append(Refused(name, f"{marker_path} cannot be read: kept what is there "
-                                      "(delete the folder to collect again)"))
+        report.skipped.append(
+            Refused(
+                name,
+                f"{marker_path} cannot be read: kept what is there "
+                "(delete the folder to collect again)",
+            )
+        )
         return
     elif target.exists() and not old:
-        report.skipped.append(Refused(name, f"{target} exists and was not collected from an LMS "
-                                      "download: kept (move it away to collect this one)"))
+        report.skipped.append(
+            Refused(
+                name,
+                f"{target} exists and was not collected from an LMS "
+                "download: kept (move it away to collect this one)",
+            )
+        )
         return
     elif old and attempt.key() <= (old.get("key") if isinstance(old.get("key"), list) else []):
         why = "the same attempt as" if attempt.key() == old.get("key") else "older than"
-        report.skipped.append(Refused(name, f"{why} what was collected before for {student} "
-                                      f"({old.get('source')}), which differs: kept that one"))
+        report.skipped.append(
+            Refused(
+                name,
+                f"{why} what was collected before for {student} "
+                f"({old.get('source')}), which differs: kept that one",
+            )
+        )
         return
     folder.mkdir(parents=True, exist_ok=True)
     _atomic(target, data)
@@ -197,10 +277,21 @@ def _write(attempt: Attempt, *, assignment: str, notebook_name: str, lms: str, s
         _atomic(folder / TIMESTAMP, stamp.encode())
     elif (folder / TIMESTAMP).is_file() and old:  # ours, for the attempt this one replaces
         (folder / TIMESTAMP).unlink()
-    _atomic(marker_path, json.dumps({"source": name, "lms": lms, "lms_id": attempt.lms_id,
-                                     "key": attempt.key(), "sha256": sha, "lms_late": attempt.lms_late,
-                                     "renamed_from": PurePosixPath(name).name if renamed else None},
-                                    indent=1).encode())
+    _atomic(
+        marker_path,
+        json.dumps(
+            {
+                "source": name,
+                "lms": lms,
+                "lms_id": attempt.lms_id,
+                "key": attempt.key(),
+                "sha256": sha,
+                "lms_late": attempt.lms_late,
+                "renamed_from": PurePosixPath(name).name if renamed else None,
+            },
+            indent=1,
+        ).encode(),
+    )
     replaced = f" (replaces {old.get('source')})" if old and not same else ""
     report.collected.append(label + replaced)
 

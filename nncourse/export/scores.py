@@ -50,10 +50,18 @@ def read_scores(db_url: str, *, course_id: str, assignment: str) -> list[Score] 
                 rows.append(Score(student=student.id, score=None, max_score=max_score))
                 continue
             raw, penalty = float(submission.score), float(submission.late_submission_penalty or 0.0)
-            rows.append(Score(student=student.id, score=max(0.0, raw - penalty), max_score=max_score,
-                              raw_score=raw, penalty=penalty, submitted_at=_iso(submission.timestamp),
-                              due_at=_iso(submission.duedate),
-                              seconds_late=float(submission.total_seconds_late)))
+            rows.append(
+                Score(
+                    student=student.id,
+                    score=max(0.0, raw - penalty),
+                    max_score=max_score,
+                    raw_score=raw,
+                    penalty=penalty,
+                    submitted_at=_iso(submission.timestamp),
+                    due_at=_iso(submission.duedate),
+                    seconds_late=float(submission.total_seconds_late),
+                )
+            )
     return sorted(rows, key=lambda row: row.student)
 
 
@@ -66,4 +74,6 @@ def assignment_scores(db_url: str, *, course_id: str, assignment: str) -> list[S
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return moment.replace(tzinfo=UTC).isoformat() if moment is not None else None  # nbgrader: naive UTC
+    return (
+        moment.replace(tzinfo=UTC).isoformat() if moment is not None else None
+    )  # nbgrader: naive UTC

@@ -1,4 +1,4 @@
-"""Gradescope's ``submission_metadata.json``: who submitted, when, and the due date (with extension)."""
+"""Gradescope's ``submission_metadata.json``: who submitted, when, and by when (extensions too)."""
 
 from __future__ import annotations
 
@@ -15,13 +15,14 @@ from nncourse.layout import CourseLayout
 FILE = "submission_metadata.json"
 
 
-def gradescope_lateness(metadata_file: Path, *, layout: CourseLayout, assignment: str,
-                        max_score: float) -> tuple[str, Callable[[SubmissionResult], SubmissionResult], list[str]]:
+def gradescope_lateness(
+    metadata_file: Path, *, layout: CourseLayout, assignment: str, max_score: float
+) -> tuple[str, Callable[[SubmissionResult], SubmissionResult], list[str]]:
     """The student id (``users[0].email``), the late policy to apply, and notes on what was missing.
 
     The submission time is ``created_at``; the due date is the user's own (an extension granted in
-    Gradescope) or the assignment's ``due_date``, else deadlines.toml's; the policy is deadlines.toml's
-    ``[late]`` (bundled into the autograder zip), or none.
+    Gradescope) or the assignment's ``due_date``, else deadlines.toml's; the policy is
+    deadlines.toml's ``[late]`` (bundled into the autograder zip), or none.
     """
     notes: list[str] = []
     try:
@@ -36,9 +37,11 @@ def gradescope_lateness(metadata_file: Path, *, layout: CourseLayout, assignment
     submitted_at = _time(data.get("created_at"), notes, "created_at")
     own = user.get("assignment") if isinstance(user.get("assignment"), dict) else {}
     course = data.get("assignment") if isinstance(data.get("assignment"), dict) else {}
-    due_at = (_time(own.get("due_date"), notes, "users[0].assignment.due_date")
-              or _time(course.get("due_date"), notes, "assignment.due_date")
-              or deadlines.due_for(assignment, student))
+    due_at = (
+        _time(own.get("due_date"), notes, "users[0].assignment.due_date")
+        or _time(course.get("due_date"), notes, "assignment.due_date")
+        or deadlines.due_for(assignment, student)
+    )
     plugin = policy_plugin(deadlines.late, max_score=max_score) if due_at else None
 
     def late(result: SubmissionResult) -> SubmissionResult:

@@ -51,8 +51,8 @@ def run_autograder(root: Path, *, venv: Path | None = None) -> dict:
     try:
         grader = Grader(layout=layout, assignment=assignment, secret=load_secret(layout.secret_file),
                         slot=slot, insecure=insecure, venv=venv)
-        student, late, late_notes = gradescope_lateness(root / METADATA, layout=layout,
-                                                        assignment=assignment, max_score=grader.max_score)
+        student, late, late_notes = gradescope_lateness(
+            root / METADATA, layout=layout, assignment=assignment, max_score=grader.max_score)
         try:
             result = late(grader.grade(chosen, student=student))
         finally:

@@ -89,8 +89,9 @@ def _in_student_folder(student_dir: Path, assignment: str, notebook_name: str) -
     notebooks = sorted((Path(e.path) for e in os.scandir(folder) if e.name.endswith(".ipynb")
                         and (e.is_symlink() or e.is_file(follow_symlinks=False))), key=lambda p: p.name)
     expected = folder / notebook_name
+    # spiral.ipynb < spiral-1.ipynb < spiral-2.ipynb; other names are not attempts
     attempts = sorted((n for n in notebooks if attempt_number(n.name, notebook_name) is not None),
-                      key=lambda n: attempt_number(n.name, notebook_name))  # spiral.ipynb < spiral-1.ipynb
+                      key=lambda n: attempt_number(n.name, notebook_name))
     if attempts or len(notebooks) == 1:
         chosen = attempts[-1] if attempts else notebooks[0]
         if chosen.is_symlink():
@@ -275,11 +276,11 @@ def write_csv(path: Path, results: list[SubmissionResult]) -> None:
     tmp.replace(path)
 
 
-LATE_COLUMNS = ("raw_score", "penalty", "seconds_late", "submitted_at", "due_at")  # empty when unknown
+LATE_COLUMNS = ("raw_score", "penalty", "seconds_late", "submitted_at", "due_at")  # '' if unknown
 
 
 def late_cells(result: SubmissionResult) -> list[str]:
-    """grades.csv's lateness cells: numbers without exponents, times as ISO 8601, '' when unknown."""
+    """grades.csv's lateness cells: numbers without exponents, ISO 8601 times, '' when unknown."""
     cells = []
     for name in LATE_COLUMNS:
         value = getattr(result, name)

@@ -81,7 +81,7 @@ def record_result(db_url: str, *, course_id: str, notebook: str, result: Submiss
     A submission that could not be graded is recorded with 0 for every item, so exports never
     confuse "not graded" with "missing". The submission time is the student's (``submitted_at``,
     none when unknown: never the grading time), the extension is the student's due date minus the
-    assignment's, and the late penalty is ours, so nbgrader's ``total_seconds_late`` and exports agree.
+    assignment's, and the late penalty is ours: nbgrader's ``total_seconds_late`` and exports agree.
     """
     scores = result.item_scores()
     submitted_at = timestamp or _moment(result.submitted_at)
@@ -90,7 +90,8 @@ def record_result(db_url: str, *, course_id: str, notebook: str, result: Submiss
         record = gradebook.update_or_create_submission(result.assignment, result.student,
                                                        timestamp=submitted_at)
         due, own_due = record.assignment.duedate, _moment(result.due_at)
-        own_due = own_due.astimezone(UTC).replace(tzinfo=None) if own_due else None  # nbgrader: naive UTC
+        if own_due:  # nbgrader keeps naive UTC
+            own_due = own_due.astimezone(UTC).replace(tzinfo=None)
         record.extension = own_due - due if due and own_due and own_due > due else None
         submission = gradebook.find_submission_notebook(notebook, result.assignment, result.student)
         submission.late_submission_penalty = result.penalty or None

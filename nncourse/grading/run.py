@@ -40,7 +40,7 @@ def grade(submitted: Path, *, layout: CourseLayout, assignment: str, out: Path, 
           progress: Callable[[str], None] | None = None, due: datetime | None = None) -> BatchSummary:
     """Grade ``SUBMITTED/<student>/<assignment>/*.ipynb`` into OUT and the gradebook.
 
-    Late penalties follow deadlines.toml (``due`` overrides its due date for this run; nncourse/late.py).
+    Late penalties follow deadlines.toml (``due`` overrides its due date; nncourse/late.py).
 
     Raises:
         SandboxUnavailable: the sandbox cannot be built and ``insecure`` was not given.
