@@ -221,3 +221,53 @@ def test_gradescope_metadata_gives_student_time_and_due_date(toy, tmp_path):
 
     graded = late(replace(result, score=3.0, raw_score=None, status="graded"))
     assert graded.seconds_late == 11 * 3600 and graded.penalty == 1.5 and graded.score == 1.5
+
+
+def test_a_new_due_date_rewrites_penalties_without_grading_again(tmp_path):
+    """The journal already holds bob's graded result for this very notebook: nothing is graded (no
+    sandbox starts), yet results.json, grades.csv and the gradebook hook see the new penalty."""
+    import hashlib
+    from datetime import UTC, datetime
+
+    from nncourse.deadlines import parse_deadlines
+    from nncourse.grading.batch import grade_batch
+    from nncourse.grading.results import SubmissionResult
+    from nncourse.grading.results import TestResult as RubricLine
+    from nncourse.late import BatchLateness
+
+    submitted, out = tmp_path / "submitted", tmp_path / "out"
+    folder = submitted / "bob" / "01-toy"
+    notebook = toy_notebook(folder / "toy.ipynb")
+    (folder / "timestamp.txt").write_text("2027-02-13 23:59:00.000000 UTC")
+    sha = hashlib.sha256(notebook.read_bytes()).hexdigest()
+    line = RubricLine(name="d", number="1", item="double", score=3.0, max_score=3.0, status="passed",
+                      output="")
+    result = SubmissionResult(student="bob", assignment="01-toy", score=3.0, max_score=3.0,
+                              execution_time=1.25, status="graded", error=None, tests=(line,),
+                              sha256=sha)
+    out.mkdir()
+    (out / "journal.jsonl").write_text(json.dumps({"student": "bob", "sha256": sha, "score": 3.0,
+                                                   "result": result.to_json()}) + "\n")
+    recorded = []
+
+    def run(due):
+        deadlines = parse_deadlines({"late": {"penalty_per_day": 0.1}, "due": {"01-toy": due}},
+                                    source=None, assignments=["01-toy"])
+        late = BatchLateness(submitted=submitted, assignment="01-toy", deadlines=deadlines,
+                             max_score=3.0)
+        return grade_batch(root=tmp_path, submitted=submitted, assignment="01-toy",
+                           notebook_name="toy.ipynb", out=out, secret=b"s", max_score=3.0,
+                           on_result=recorded.append, progress=lambda _: None, late=late)
+
+    summary = run(datetime(2027, 2, 12, 22, 59, tzinfo=UTC))
+    assert (summary.graded, summary.skipped) == (0, 1), "bob is not graded again"
+    saved = json.loads((out / "bob" / "01-toy" / "results.json").read_text())
+    assert (saved["score"], saved["penalty"], saved["execution_time"]) == (2.4, 0.6, 1.25)
+    assert [r.score for r in recorded] == [2.4], "the gradebook gets the new penalty"
+    rows = list(csv.DictReader((out / "grades.csv").open(newline="")))
+    assert (rows[0]["score"], rows[0]["penalty"]) == ("2.4", "0.6")
+    run(datetime(2027, 2, 12, 22, 59, tzinfo=UTC))
+    assert len(recorded) == 1, "the same deadline again: nothing to rewrite"
+    run(datetime(2027, 2, 20, 0, 0, tzinfo=UTC))
+    assert [r.score for r in recorded] == [2.4, 3.0]
+    assert next(csv.DictReader((out / "grades.csv").open(newline="")))["score"] == "3"
