@@ -92,17 +92,19 @@ def apply_late(
     Args:
         result: a graded result (or one that already went through here).
         submitted_at: the submission time (None: unknown, then nothing is late).
-        due_at: this student's due date, extension included (None: nothing is late).
+        due_at: this student's due date, extension included (None: nothing is late, and only
+            ``submitted_at`` of the lateness fields is set).
         plugin: a LateSubmissionPlugin; None means no penalty.
         extension_note: shown in the student's note, e.g. " (with your 48 h extension)".
     """
     raw = result.raw_score if result.raw_score is not None else result.score
     notes = tuple(n for n in result.notes if not n.startswith(NOTE_PREFIX))
-    seconds = None
-    if submitted_at is not None and due_at is not None:
+    if due_at is None:  # no deadline: nothing is late, and the lateness fields stay empty
+        return replace(result, score=raw, raw_score=None, penalty=None, seconds_late=None,
+                       submitted_at=iso(submitted_at), due_at=None, notes=notes)
+    seconds = None  # unknown without a submission time: then nothing is taken off
+    if submitted_at is not None:
         seconds = max(0.0, (submitted_at - due_at).total_seconds())
-    elif due_at is None:
-        seconds = 0.0
     penalty = 0.0
     if seconds and plugin is not None:
         value = plugin.late_submission_penalty(result.student, raw, seconds)

@@ -164,7 +164,10 @@ def test_penalty_never_exceeds_the_score_and_reapplying_starts_from_the_raw_scor
     untimed = apply_late(result(), submitted_at=None, due_at=DUE, plugin=plugin())
     assert (untimed.score, untimed.seconds_late, untimed.submitted_at) == (18.0, None, None)
     undated = apply_late(result(), submitted_at=DUE, due_at=None, plugin=plugin())
-    assert (undated.score, undated.seconds_late, undated.due_at) == (18.0, 0.0, None)
+    assert (undated.score, undated.seconds_late, undated.due_at) == (18.0, None, None)
+    assert undated.penalty is None and undated.raw_score is None, "no deadline: no lateness fields"
+    assert undated.submitted_at == "2027-02-12T22:59:00+00:00", "the submission time is still known"
+    assert apply_late(late, submitted_at=None, due_at=None, plugin=plugin()).score == 18.0
 
 
 def test_a_course_can_plug_in_its_own_policy(tmp_path, monkeypatch):
