@@ -156,14 +156,12 @@ def test_moodle_folders_nested_and_flat(tmp_path):
             "Bob Roe_78_assignsubmission_file_/work/deep/spiral.ipynb": notebook("bob nested"),
             "Ann Smith_79_assignsubmission_file_spiral.ipynb": notebook("ann flat"),
             "Carl Ray_80_assignsubmission_onlinetext_onlinetext.html": b"<p>hi</p>",
+            "Participant_81_assignsubmission_file_/spiral.ipynb": notebook("blind marking"),
         },
     )
     report, submitted = run(download, tmp_path, lms="moodle")
-    assert [collected(submitted, s) for s in ("77", "78", "79")] == [
-        "# jane",
-        "# bob nested",
-        "# ann flat",
-    ]
+    assert [collected(submitted, s) for s in ("77", "78", "79", "81")] == [
+        "# jane", "# bob nested", "# ann flat", "# blind marking"]
     assert (
         "not a notebook"
         in reasons(report)["Carl Ray_80_assignsubmission_onlinetext_onlinetext.html"]
