@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -72,11 +72,15 @@ def grade(submitted: Path, *, layout: CourseLayout, assignment: str, out: Path, 
             gradebook.result()  # raises what went wrong creating the gradebook: the batch stops there
             record_result(target.db_url, course_id=target.course_id, notebook=notebook_id, result=result)
 
+        def late_policy(result: SubmissionResult) -> SubmissionResult:
+            wait([gradebook])  # nbgrader is imported there (two threads importing it at once fail)
+            return late(result)
+
         summary = grade_batch(root=layout.root, submitted=submitted, assignment=assignment,
                               notebook_name=layout.notebook_name(assignment), out=out,
                               secret=load_secret(layout.secret_file), max_score=sum(points.values()),
                               jobs=jobs, limits=limits, insecure=insecure, on_result=record, progress=progress,
-                              reserved=gradebook_files_in(out, target.db_url), late=late)
+                              reserved=gradebook_files_in(out, target.db_url), late=late_policy)
         gradebook.result()
     if late.untimed and progress:
         progress(f"note: no submission time (timestamp.txt) for {', '.join(sorted(late.untimed))}: "
