@@ -89,11 +89,12 @@ def collect(
         lms: ``canvas``, ``moodle`` or ``blackboard``.
         submitted: nbgrader's submitted folder (created when missing).
         roster: LMS id -> student id (without one, the LMS id is the student id).
-        times: submission times by LMS id (they win over times in file names).
+        times: submission times by LMS id, for names without a time (Canvas, Moodle).
         timezone: the zone of times written in file names (Blackboard), an IANA name.
 
     Raises:
-        CollectError: the download cannot be read at all; nothing was written.
+        CollectError: the download cannot be read at all (nothing was written), or its notebooks
+            exceed ``limits.total_bytes`` (the students before that one were collected).
     """
     plugin = collector(lms)
     try:
@@ -123,7 +124,8 @@ def collect(
         if problem:
             report.skipped.append(Refused(member.name, problem))
             continue
-        moment = (times or {}).get(lms_id) or _name_time(info.get("timestamp"), zone)
+        # a time in the name orders one student's attempts; --times fills in where names have none
+        moment = _name_time(info.get("timestamp"), zone) or (times or {}).get(lms_id)
         by_student.setdefault(student, []).append(
             Attempt(
                 member=member,
