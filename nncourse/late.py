@@ -194,7 +194,9 @@ class BatchLateness:
         due_at = self.deadlines.due_for(self.assignment, result.student, override=self.override)
         extension = self.deadlines.extension(self.assignment, result.student)
         if due_at is not None and submitted_at is None and result.status == "graded":
-            self.untimed.add(result.student + (f" ({problem})" if problem else ""))
+            flagged = not linked and _lms_flagged_late(folder)
+            why = [problem] * bool(problem) + ["the LMS flagged it late"] * flagged
+            self.untimed.add(result.student + (f" ({'; '.join(why)})" if why else ""))
         note = f" (with your extension of {_span(extension.total_seconds())})" if extension else ""
         if self._plugin is None and due_at is not None:
             self._plugin = policy_plugin(self.deadlines.late, max_score=self.max_score)
@@ -205,6 +207,17 @@ class BatchLateness:
             plugin=self._plugin,
             extension_note=note,
         )
+
+
+def _lms_flagged_late(folder: Path) -> bool:
+    """Whether `nncourse collect` noted the LMS's own late flag (Canvas's ``_LATE``)."""
+    import json
+
+    try:
+        marker = json.loads((folder / ".nncourse-collect.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(marker, dict) and marker.get("lms_late") is True
 
 
 def batch_lateness(

@@ -200,3 +200,20 @@ def test_timestamp_txt_in_nbgraders_formats(tmp_path):
     assert moment is None and "timestamp.txt" in problem
     (tmp_path / "timestamp.txt").unlink()
     assert read_timestamp(tmp_path) == (None, None)
+
+
+def test_submissions_without_a_time_are_listed_with_the_lms_late_flag(tmp_path):
+    from nncourse.deadlines import parse_deadlines
+    from nncourse.late import BatchLateness
+
+    for student, flag in (("bob", True), ("ann", False)):
+        folder = tmp_path / student / "01-gradient-descent"
+        folder.mkdir(parents=True)
+        (folder / ".nncourse-collect.json").write_text(f'{{"lms_late": {str(flag).lower()}}}')
+    deadlines = parse_deadlines({"due": {"01-gradient-descent": DUE}}, source=None, assignments=A)
+    late = BatchLateness(submitted=tmp_path, assignment="01-gradient-descent", deadlines=deadlines,
+                         max_score=20.0)
+    for student in ("bob", "ann"):
+        graded = late(result(student=student))
+        assert graded.score == 18.0 and graded.seconds_late is None and graded.penalty == 0.0
+    assert late.untimed == {"bob (the LMS flagged it late)", "ann"}

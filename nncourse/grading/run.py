@@ -84,7 +84,7 @@ def grade(submitted: Path, *, layout: CourseLayout, assignment: str, out: Path, 
         gradebook.result()
     if late.untimed and progress:
         progress(f"note: no submission time (timestamp.txt) for {', '.join(sorted(late.untimed))}: "
-                 "not checked for lateness")
+                 "not checked for lateness (`collect --times` gives Canvas/Moodle downloads one)")
     try:
         from nncourse.report.build import build_report
     except ImportError:  # the report is optional until its module exists
