@@ -211,8 +211,9 @@ def test_submissions_without_a_time_are_listed_with_the_lms_late_flag(tmp_path):
         folder.mkdir(parents=True)
         (folder / ".nncourse-collect.json").write_text(f'{{"lms_late": {str(flag).lower()}}}')
     deadlines = parse_deadlines({"due": {"01-gradient-descent": DUE}}, source=None, assignments=A)
-    late = BatchLateness(submitted=tmp_path, assignment="01-gradient-descent", deadlines=deadlines,
-                         max_score=20.0)
+    late = BatchLateness(
+        submitted=tmp_path, assignment="01-gradient-descent", deadlines=deadlines, max_score=20.0
+    )
     for student in ("bob", "ann"):
         graded = late(result(student=student))
         assert graded.score == 18.0 and graded.seconds_late is None and graded.penalty == 0.0

@@ -240,24 +240,48 @@ def test_a_new_due_date_rewrites_penalties_without_grading_again(tmp_path):
     notebook = toy_notebook(folder / "toy.ipynb")
     (folder / "timestamp.txt").write_text("2027-02-13 23:59:00.000000 UTC")
     sha = hashlib.sha256(notebook.read_bytes()).hexdigest()
-    line = RubricLine(name="d", number="1", item="double", score=3.0, max_score=3.0, status="passed",
-                      output="")
-    result = SubmissionResult(student="bob", assignment="01-toy", score=3.0, max_score=3.0,
-                              execution_time=1.25, status="graded", error=None, tests=(line,),
-                              sha256=sha)
+    line = RubricLine(
+        name="d", number="1", item="double", score=3.0, max_score=3.0, status="passed", output=""
+    )
+    result = SubmissionResult(
+        student="bob",
+        assignment="01-toy",
+        score=3.0,
+        max_score=3.0,
+        execution_time=1.25,
+        status="graded",
+        error=None,
+        tests=(line,),
+        sha256=sha,
+    )
     out.mkdir()
-    (out / "journal.jsonl").write_text(json.dumps({"student": "bob", "sha256": sha, "score": 3.0,
-                                                   "result": result.to_json()}) + "\n")
+    (out / "journal.jsonl").write_text(
+        json.dumps({"student": "bob", "sha256": sha, "score": 3.0, "result": result.to_json()})
+        + "\n"
+    )
     recorded = []
 
     def run(due):
-        deadlines = parse_deadlines({"late": {"penalty_per_day": 0.1}, "due": {"01-toy": due}},
-                                    source=None, assignments=["01-toy"])
-        late = BatchLateness(submitted=submitted, assignment="01-toy", deadlines=deadlines,
-                             max_score=3.0)
-        return grade_batch(root=tmp_path, submitted=submitted, assignment="01-toy",
-                           notebook_name="toy.ipynb", out=out, secret=b"s", max_score=3.0,
-                           on_result=recorded.append, progress=lambda _: None, late=late)
+        deadlines = parse_deadlines(
+            {"late": {"penalty_per_day": 0.1}, "due": {"01-toy": due}},
+            source=None,
+            assignments=["01-toy"],
+        )
+        late = BatchLateness(
+            submitted=submitted, assignment="01-toy", deadlines=deadlines, max_score=3.0
+        )
+        return grade_batch(
+            root=tmp_path,
+            submitted=submitted,
+            assignment="01-toy",
+            notebook_name="toy.ipynb",
+            out=out,
+            secret=b"s",
+            max_score=3.0,
+            on_result=recorded.append,
+            progress=lambda _: None,
+            late=late,
+        )
 
     summary = run(datetime(2027, 2, 12, 22, 59, tzinfo=UTC))
     assert (summary.graded, summary.skipped) == (0, 1), "bob is not graded again"
@@ -271,3 +295,11 @@ def test_a_new_due_date_rewrites_penalties_without_grading_again(tmp_path):
     run(datetime(2027, 2, 20, 0, 0, tzinfo=UTC))
     assert [r.score for r in recorded] == [2.4, 3.0]
     assert next(csv.DictReader((out / "grades.csv").open(newline="")))["score"] == "3"
+
+
+def test_the_gradescope_zip_carries_the_late_policy(toy, tmp_path):
+    from nncourse.gradescope.build import build_autograder_zip
+
+    (toy.root / "deadlines.toml").write_text(DEADLINES)
+    names = zipfile.ZipFile(build_autograder_zip(toy, "01-toy", out=tmp_path / "dist")).namelist()
+    assert "deadlines.toml" in names
