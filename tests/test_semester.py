@@ -129,6 +129,11 @@ def test_from_the_lms_and_back_as_the_readme_says(toy, tmp_path):
     feedback = (grades_dir / "bob" / "01-toy" / "feedback.html").read_text()
     assert "2.4 / 3" in feedback and "Late: submitted 2027-02-13 23:59:00 UTC" in feedback
     assert "0.6 points taken off" in feedback
+    assert "1 d 1 h late" in feedback and "\u22120.6" in feedback, "the lateness table"
+    report = (grades_dir / "report.html").read_text()
+    assert "1 submission came in late" in report
+    bob_row = next(r for r in report.split("<tr>") if ">bob</a>" in r)
+    assert "1 d 1 h" in bob_row and ">0.6<" in bob_row and ">2.4<" in bob_row, bob_row
     alice = (grades_dir / "alice" / "01-toy" / "feedback.html").read_text()
     assert "Late:" not in alice
 
