@@ -11,7 +11,8 @@ import pytest
 from nncourse.collect.archive import CollectError
 from nncourse.collect.guard import NotCollected, check_not_lms_download
 from nncourse.collect.roster import read_roster, read_times
-from nncourse.collect.run import MARKER, collect
+from nncourse.collect.run import collect
+from nncourse.collect.store import MARKER
 from nncourse.config import CollectLimits
 
 NB = "spiral.ipynb"
