@@ -9,7 +9,8 @@ imports it).
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
+from datetime import datetime
 from pathlib import Path
 
 from nncourse.config import GradingLimits
@@ -39,7 +40,8 @@ def grade(submitted: Path, *, layout: CourseLayout, assignment: str, out: Path, 
           db_url: str | None = None, insecure: bool = False, limits: GradingLimits = GradingLimits(),
           progress: Callable[[str], None] | None = None, cohort: str | None = None,
           regrade: bool = False, feedback_dir: Path | None = None,
-          before_deadline: bool = False) -> BatchSummary:
+          before_deadline: bool = False,
+          due: datetime | None = None) -> BatchSummary:
     """Grade ``SUBMITTED/<student>/<assignment>/*.ipynb`` into OUT and the gradebook; write the report.
 
     ``cohort`` picks that cohort's gradebook (default: the released cohort, ``release/cohort.txt``);
@@ -48,13 +50,18 @@ def grade(submitted: Path, *, layout: CourseLayout, assignment: str, out: Path, 
     fingerprint changed (hidden tests, reference, rubric, secret, engine, limits) or ``regrade`` is
     given. Feedback pages also go to nbgrader's feedback folder (``feedback_dir``, by default the
     course's ``feedback/``); with ``before_deadline`` they show only the ``visible`` rubric lines.
+    Late penalties follow deadlines.toml (``due`` overrides its due date; nncourse/late.py).
 
     Raises:
         SandboxUnavailable: the sandbox cannot be built and ``insecure`` was not given.
         GradebookError: the gradebook cannot be created or written; the batch stops there, and what was
             graded but not recorded is graded again by the next run.
     """
+    from nncourse.collect.guard import check_not_lms_download
+    from nncourse.late import batch_lateness
+
     layout.check_assignment(assignment)
+    check_not_lms_download(submitted, assignment)
     if not insecure:
         check_sandbox(layout.venv)
     points = rubric_points(layout.source_notebook(assignment))
@@ -62,18 +69,26 @@ def grade(submitted: Path, *, layout: CourseLayout, assignment: str, out: Path, 
     if progress is not None:
         progress(f"cohort {target.cohort}: scores go to the gradebook {target.db_url}")
     out.mkdir(parents=True, exist_ok=True)  # the gradebook may live in OUT
+    late = batch_lateness(root=layout.root, assignments=layout.assignments(), submitted=submitted,
+                          assignment=assignment, out=out, course_id=target.course_id,
+                          max_score=sum(points.values()), override=due)
     check_gradebook_url(target.db_url)
     notebook_id = layout.notebook_name(assignment).removesuffix(".ipynb")
     with ThreadPoolExecutor(max_workers=1) as background:
         # importing nbgrader (about 3 s) and a new gradebook's migrations overlap the sandboxes' start
         gradebook = background.submit(ensure_assignment, target.db_url, course_id=target.course_id,
-                                      assignment=assignment, notebook=notebook_id, points=points)
+                                      assignment=assignment, notebook=notebook_id, points=points,
+                                      duedate=late.due)
 
         def record(result: SubmissionResult) -> None:
             gradebook.result()  # raises what went wrong creating the gradebook: the batch stops there
             record_result(target.db_url, course_id=target.course_id, notebook=notebook_id, result=result)
 
         secret = load_secret(layout.secret_file)
+        def late_policy(result: SubmissionResult) -> SubmissionResult:
+            wait([gradebook])  # nbgrader is imported there (two threads importing it at once fail)
+            return late(result)
+
         summary = grade_batch(root=layout.root, submitted=submitted, assignment=assignment,
                               notebook_name=layout.notebook_name(assignment), out=out,
                               secret=secret, max_score=sum(points.values()),
@@ -82,8 +97,12 @@ def grade(submitted: Path, *, layout: CourseLayout, assignment: str, out: Path, 
                               fingerprint=grading_fingerprint(layout, assignment, secret=secret, limits=limits),
                               regrade=regrade,
                               feedback=FeedbackTarget.for_course(layout, feedback_dir,
-                                                                 before_deadline=before_deadline))
+                                                                 before_deadline=before_deadline),
+                              late=late_policy)
         gradebook.result()
+    if late.untimed and progress:
+        progress(f"note: no submission time (timestamp.txt) for {', '.join(sorted(late.untimed))}: "
+                 "not checked for lateness (`collect --times` gives Canvas/Moodle downloads one)")
     from nncourse.report.build import build_report  # matplotlib: only where a report is written
     from nncourse.similarity.review import review_after_batch
 

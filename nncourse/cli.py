@@ -73,11 +73,15 @@ def release_cli(assignments: tuple[str, ...], cohort: str | None, check: bool) -
               help="nbgrader's feedback folder for the pages (default: the course's feedback/).")
 @click.option("--before-deadline", is_flag=True,
               help="Feedback pages show only rubric lines marked visible (scores are never hidden).")
+@click.option("--due", default=None, help="Due date for this run (ISO 8601 with time zone); "
+              "overrides deadlines.toml.")
 def grade_cli(submitted: Path, assignment: str, out: Path, jobs: int, db_url: str | None,
               cohort: str | None, insecure: bool,
-              regrade: bool, feedback_dir: Path | None, before_deadline: bool) -> None:
+              regrade: bool, feedback_dir: Path | None, before_deadline: bool,
+              due: str | None) -> None:
     """Grade SUBMITTED/<student>/<assignment>/*.ipynb into OUT, the gradebook and a report."""
     from nncourse.api import grade
+    from nncourse.deadlines import parse_due
     from nncourse.grading.console import eprint, score_table
     from nncourse.grading.gradebook import GradebookError
     from nncourse.sandbox.launcher import SandboxUnavailable
@@ -87,7 +91,8 @@ def grade_cli(submitted: Path, assignment: str, out: Path, jobs: int, db_url: st
     try:
         summary = grade(submitted, layout=_layout(), assignment=assignment, out=out, jobs=jobs, db_url=db_url,
                         insecure=insecure, progress=eprint, cohort=cohort, regrade=regrade,
-                        feedback_dir=feedback_dir, before_deadline=before_deadline)
+                        feedback_dir=feedback_dir, before_deadline=before_deadline,
+                        due=parse_due(due) if due else None)
     except SandboxUnavailable as exc:
         eprint(f"cannot grade safely: {exc}")
         sys.exit(2)
@@ -187,6 +192,76 @@ def gradescope_cli(assignment: str, out: Path) -> None:
     from nncourse.gradescope.build import build_autograder_zip
 
     click.echo(build_autograder_zip(_layout(), assignment, out=out))
+
+
+_CSV = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+@main.command("collect")
+@click.argument("download", type=click.Path(exists=True, path_type=Path))
+@click.option("--assignment", "-a", required=True, help="Assignment id, e.g. 03-spiral.")
+@click.option("--lms", required=True, type=click.Choice(["canvas", "moodle", "blackboard"]))
+@click.option("--roster", type=_CSV, default=None,
+              help="CSV with columns lms_id,student (default: the LMS id is the student id).")
+@click.option("--submitted", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("submitted"), show_default=True, help="nbgrader's submitted folder.")
+@click.option("--times", type=_CSV, default=None,
+              help="CSV lms_id,submitted_at (ISO 8601): submission times the download lacks.")
+@click.option("--timezone", default="UTC", show_default=True,
+              help="Time zone of times in file names (Blackboard), e.g. Europe/Berlin.")
+def collect_cli(download: Path, assignment: str, lms: str, roster: Path | None, submitted: Path,
+                times: Path | None, timezone: str) -> None:
+    """Turn an LMS bulk download (zip or folder) into SUBMITTED/<student>/<assignment>/."""
+    from nncourse.collect.archive import CollectError
+    from nncourse.collect.roster import read_roster, read_times
+    from nncourse.collect.run import collect
+
+    layout = _layout()
+    try:
+        layout.check_assignment(assignment)
+        report = collect(download, assignment=assignment, lms=lms, submitted=submitted,
+                         notebook_name=layout.notebook_name(assignment), timezone=timezone,
+                         roster=read_roster(roster) if roster else None,
+                         times=read_times(times) if times else None)
+    except (CollectError, ValueError) as exc:
+        click.echo(f"nothing collected: {exc}", err=True)
+        sys.exit(2)
+    for line in report.lines():
+        click.echo(line)
+
+
+@main.command("export")
+@click.option("--assignment", "-a", required=True)
+@click.option("--format", "fmt", required=True, type=click.Choice(["canvas", "moodle", "csv"]))
+@click.option("--roster", type=_CSV, default=None,
+              help="CSV lms_id,student[,name,email,sis_id,sis_login_id,section].")
+@click.option("--db", "db_url", default=None, help="Gradebook URL (default: nbgrader_config.py's).")
+@click.option("--column", default=None, help="The LMS's grade column (default: the assignment id; "
+              "Canvas: 'Name (id)' updates that assignment).")
+@click.option("--missing-zero", is_flag=True, help="0 instead of an empty cell for no submission.")
+@click.option("--out", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path))
+def export_cli(assignment: str, fmt: str, roster: Path | None, db_url: str | None,
+               column: str | None, missing_zero: bool, out: Path) -> None:
+    """Write the gradebook's final scores (after late penalties) for the LMS's grade import."""
+    from nncourse.collect.archive import CollectError
+    from nncourse.collect.roster import read_roster
+    from nncourse.export.formats import write_export
+    from nncourse.export.scores import assignment_scores as read_scores
+    from nncourse.grading.gradebook import GradebookError, GradebookTarget
+
+    target = GradebookTarget.from_config(_layout(), db_url)
+    try:
+        scores = read_scores(target.db_url, course_id=target.course_id, assignment=assignment)
+        warnings = write_export(out, scores, fmt=fmt, column=column or assignment,
+                                roster=read_roster(roster) if roster else None,
+                                missing_zero=missing_zero)
+    except (CollectError, GradebookError, ValueError) as exc:
+        click.echo(f"not exported: {exc}", err=True)
+        sys.exit(2)
+    for line in warnings:
+        click.echo(f"warning: {line}", err=True)
+    done = sum(s.score is not None for s in scores)
+    click.echo(f"{out}: {done} score(s) of {len(scores)} student(s) in the gradebook ({fmt})")
 
 
 if __name__ == "__main__":

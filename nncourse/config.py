@@ -82,3 +82,18 @@ class SimilaritySettings:
     min_tokens: int = 150
     pairs_shown: int = 50
     max_chars: int = 200_000
+
+
+@dataclass(frozen=True)
+class CollectLimits:
+    """Caps on an LMS download read by ``nncourse collect`` (a zip bomb stops at these).
+
+    Attributes:
+        files: entries in the archive or folder; more stops the collection before any write.
+        total_bytes: uncompressed bytes of all notebooks together; more stops the collection.
+        notebook_bytes: one notebook, uncompressed (the grader's limit); a larger one is refused.
+    """
+
+    files: int = 20000
+    total_bytes: int = 2 << 30
+    notebook_bytes: int = GradingLimits.notebook_bytes

@@ -21,6 +21,8 @@ def _fallback(message: str) -> dict:
 def run_autograder(root: Path, *, venv: Path | None = None) -> dict:
     """Grade ``root/submission/*.ipynb`` with the course in ``root/source``; returns results.json's content."""
     from nncourse.config import GradingLimits
+    from nncourse.gradescope.metadata import FILE as METADATA
+    from nncourse.gradescope.metadata import gradescope_lateness
     from nncourse.grading.digest import grading_fingerprint
     from nncourse.grading.entry import choose_notebook, open_grader
     from nncourse.layout import CourseLayout
@@ -49,7 +51,10 @@ def run_autograder(root: Path, *, venv: Path | None = None) -> dict:
         notes.append(f"sandbox: unprivileged uid and rlimits only ({exc})")
     secret = load_secret(layout.secret_file)
     with open_grader(layout, assignment, secret=secret, insecure=insecure, venv=venv) as grader:
-        result = grader.grade(choice.notebook, student="submission")
+        student, late, late_notes = gradescope_lateness(
+            root / METADATA, layout=layout, assignment=assignment, max_score=grader.max_score)
+        result = late(grader.grade(choice.notebook, student=student))
+    notes += late_notes
     if notes:
         result = SubmissionResult.from_json({**result.to_json(), "notes": [*notes, *result.notes]})
     data = result.to_json()

@@ -41,6 +41,8 @@ def build_autograder_zip(layout: CourseLayout, assignment: str, *, out: Path) ->
         _add(archive, "pyproject.toml", (PACKAGE.parent / "pyproject.toml").read_bytes())
         _add(archive, "README.md", b"Gradescope autograder for " + assignment.encode() + b" (nncourse).\n")
         _add(archive, "nbgrader_config.py", (layout.root / "nbgrader_config.py").read_bytes())
+        if (layout.root / "deadlines.toml").is_file():  # its [late] policy applies there too
+            _add(archive, "deadlines.toml", (layout.root / "deadlines.toml").read_bytes())
         _add(archive, CONFIG, json.dumps({"assignment": assignment}).encode())
         _add(archive, ".nncourse-secret", load_secret(layout.secret_file))
         for file in sorted(package.rglob("*")):

@@ -26,9 +26,9 @@ from nncourse.config import GradingLimits
 from nncourse.grading.delivery import FeedbackTarget
 from nncourse.grading.digest import file_sha256
 from nncourse.grading.entry import choose_notebook, open_grader
+from nncourse.grading.names import character_problem, collisions, escaped
 from nncourse.grading.recorder import JOURNAL, Recorder, read_journal
 from nncourse.grading.regrade import MANIFEST, NEW, RegradeRound, why_grade
-from nncourse.grading.names import character_problem, collisions, escaped
 from nncourse.grading.results import SubmissionResult, error_result, visible
 
 # OUT's own top-level entries; students can never be called like them (nor start with ".", which is
@@ -161,13 +161,16 @@ def grade_batch(*, root: Path, submitted: Path, assignment: str, notebook_name: 
                 insecure: bool = False, on_result: Callable[[SubmissionResult], None] | None = None,
                 progress: Callable[[str], None] | None = None, reserved: frozenset[str] = frozenset(),
                 fingerprint: str = "", regrade: bool = False,
-                feedback: FeedbackTarget = FeedbackTarget()) -> BatchSummary:
+                feedback: FeedbackTarget = FeedbackTarget(),
+                late: Callable[[SubmissionResult], SubmissionResult] | None = None) -> BatchSummary:
     """Grade every submission whose notebook or grading fingerprint changed since the journal's record.
 
     ``reserved``: more names OUT uses itself (e.g. a gradebook file inside OUT); with :data:`OWN_NAMES`
     and every file already at OUT's top level, no student folder may be called like them.
     ``fingerprint``: the grading fingerprint (``digest.grading_fingerprint``); ``regrade``: grade all
     again. ``feedback``: nbgrader's feedback folder and the visibility mode of the pages.
+    ``late``: applies the late policy to a graded result (nncourse/late.py); a result already graded
+    whose lateness changed (a new due date or extension) is rewritten without grading it again.
     """
     started = time.monotonic()
     out.mkdir(parents=True, exist_ok=True)
@@ -186,12 +189,23 @@ def grade_batch(*, root: Path, submitted: Path, assignment: str, notebook_name: 
     regrades = RegradeRound.open(out, assignment, fingerprint=fingerprint, forced=regrade) if regrading else None
     recorder = Recorder(out=out, assignment=assignment, submitted=submitted, notebook_name=notebook_name,
                         fingerprint=fingerprint, feedback=feedback, on_result=on_result, regrades=regrades,
-                        graded_before=frozenset(journal))
+                        graded_before=frozenset(journal), late=late)
 
     count, total = 0, len(todo)
     for submission, reason in [(s, r) for s, r in todo if s.notebook is None]:
         recorder.record(error_result(student=submission.student, assignment=assignment, max_score=max_score,
                                      error=f"not graded: {submission.note}"), submission, reason)
+    planned = {s.student for s, _ in todo}
+    for submission in submissions if late else ():  # penalties only: no student code runs again
+        done = journal.get(submission.student)
+        if submission.student in planned or not done or submission.notebook is None:
+            continue
+        old = SubmissionResult.from_json(done["result"])
+        new = late(old)
+        if new != old:
+            recorder.record(new, submission, "lateness changed")
+            progress(f"{old.student}: lateness updated, {old.score:g} -> {new.score:g} "
+                     f"(penalty {new.penalty or 0:g}, not graded again)")
         count += 1
         progress(f"[{count}/{total}] {submission.student}: not graded: {visible(submission.note)} ({reason})")
     gradable = [(s, r) for s, r in todo if s.notebook is not None]
@@ -245,12 +259,27 @@ def write_csv(path: Path, results: list[SubmissionResult]) -> None:
     with open(tmp, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow([csv_text(h) for h in ["student", "assignment", "score", "max_score", "status", "error",
-                                               *items]])
+                                               *LATE_COLUMNS, *items]])
         for r in results:
             scores = r.item_scores()
             writer.writerow([csv_text(r.student), csv_text(r.assignment), f"{r.score:g}", f"{r.max_score:g}",
-                             csv_text(r.status), csv_text(r.error or ""), *[f"{scores.get(i, 0):g}" for i in items]])
+                             csv_text(r.status), csv_text(r.error or ""), *late_cells(r),
+                             *[f"{scores.get(i, 0):g}" for i in items]])
     tmp.replace(path)
+
+
+LATE_COLUMNS = ("raw_score", "penalty", "seconds_late", "submitted_at", "due_at")  # '' if unknown
+
+
+def late_cells(result: SubmissionResult) -> list[str]:
+    """grades.csv's lateness cells: numbers without exponents, ISO 8601 times, '' when unknown."""
+    cells = []
+    for name in LATE_COLUMNS:
+        value = getattr(result, name)
+        if isinstance(value, float | int):
+            value = f"{value:.3f}".rstrip("0").rstrip(".")
+        cells.append(csv_text(value) if isinstance(value, str) else "")
+    return cells
 
 
 def csv_text(text: str) -> str:

@@ -78,17 +78,29 @@ class NotebookChoice:
 
 
 def choose_notebook(notebooks: Iterable[Path], expected: str, *, folder: str) -> NotebookChoice:
-    """The notebook named ``expected``, else the only notebook there is.
+    """The latest attempt named like ``expected``, else the only notebook there is.
+
+    Attempts are ``expected`` and its resubmissions ``<stem>-N.ipynb`` (the highest N wins, as
+    `nncourse collect` orders an LMS's resubmissions); the other notebooks are named in the note.
 
     Args:
         notebooks: the notebooks a student submitted (one folder).
         expected: the assignment's notebook name, e.g. ``"backpropagation.ipynb"``.
         folder: how to name the folder in a message (``"02-backpropagation/"``).
     """
+    from nncourse.collect.patterns import attempt_number
+
     notebooks = sorted(notebooks, key=lambda p: p.name)
-    named = [n for n in notebooks if n.name == expected]
-    if named:
-        return NotebookChoice(named[0])
+    attempts = sorted((n for n in notebooks if attempt_number(n.name, expected) is not None),
+                      key=lambda n: attempt_number(n.name, expected))
+    if attempts:
+        chosen = attempts[-1]
+        note = "" if chosen.name == expected else f"graded {chosen.name} (expected {expected})"
+        if len(attempts) > 1:
+            note = f"graded {chosen.name}, the latest of {len(attempts)} attempts"
+        others = ", ".join(n.name for n in notebooks if n != chosen)
+        return NotebookChoice(chosen, note + (f"{'; ' if note else ''}not graded: {others}"
+                                              if others else ""))
     if len(notebooks) == 1:
         return NotebookChoice(notebooks[0], f"graded {notebooks[0].name} (expected {expected})")
     if notebooks:

@@ -14,6 +14,10 @@ from nncourse.layout import CourseLayout
 from nncourse.nbgrader_env import load_nbgrader_config, nbgrader_tools_on_path
 
 
+def _moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
 class GradebookError(RuntimeError):
     """The gradebook cannot be opened or written (the message says which and why)."""
 
@@ -90,14 +94,14 @@ def open_gradebook(db_url: str, *, course_id: str):
 
 
 def ensure_assignment(db_url: str, *, course_id: str, assignment: str, notebook: str,
-                      points: dict[str, float]) -> None:
-    """Create the assignment, its notebook, and per item a grade cell and a solution cell.
+                      points: dict[str, float], duedate: datetime | None = None) -> None:
+    """Create the assignment (with this run's due date), its notebook, and per item a grade cell and a solution cell.
 
     The grade cell ``test_<item>`` holds the item's score; the solution cell ``<item>`` is where
     formgrader keeps a TA's comment.
     """
     with open_gradebook(db_url, course_id=course_id) as gradebook:
-        gradebook.update_or_create_assignment(assignment)
+        gradebook.update_or_create_assignment(assignment, duedate=duedate)
         gradebook.update_or_create_notebook(notebook, assignment)
         for item, max_score in points.items():
             gradebook.update_or_create_grade_cell(conventions.check_id(item), notebook, assignment, max_score=max_score,
@@ -111,14 +115,22 @@ def record_result(db_url: str, *, course_id: str, notebook: str, result: Submiss
     """Write one submission's item scores as nbgrader auto scores (idempotent: a regrade overwrites).
 
     A submission that could not be graded is recorded with 0 for every item, so exports never
-    confuse "not graded" with "missing".
+    confuse "not graded" with "missing". The submission time is the student's (``submitted_at``,
+    none when unknown: never the grading time), the extension is the student's due date minus the
+    assignment's, and the late penalty is ours: nbgrader's ``total_seconds_late`` and exports agree.
     """
     scores = result.item_scores()
+    submitted_at = timestamp or _moment(result.submitted_at)
     with open_gradebook(db_url, course_id=course_id) as gradebook:
         gradebook.update_or_create_student(result.student)
-        gradebook.update_or_create_submission(result.assignment, result.student,
-                                              timestamp=timestamp or datetime.now(UTC))
+        record = gradebook.update_or_create_submission(result.assignment, result.student,
+                                                       timestamp=submitted_at)
+        due, own_due = record.assignment.duedate, _moment(result.due_at)
+        if own_due:  # nbgrader keeps naive UTC
+            own_due = own_due.astimezone(UTC).replace(tzinfo=None)
+        record.extension = own_due - due if due and own_due and own_due > due else None
         submission = gradebook.find_submission_notebook(notebook, result.assignment, result.student)
+        submission.late_submission_penalty = result.penalty or None
         for grade in submission.grades:
             item = conventions.checked_item(grade.name) or grade.name
             grade.auto_score = float(scores.get(item, 0.0))

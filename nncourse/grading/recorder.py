@@ -74,11 +74,14 @@ class Recorder:
     on_result: Callable[[SubmissionResult], None] | None = None
     regrades: RegradeRound | None = None
     graded_before: frozenset[str] = frozenset()
+    late: Callable[[SubmissionResult], SubmissionResult] | None = None  # the late policy
     unreleasable: list[str] = field(default_factory=list)  # pages nbgrader cannot release
 
     def record(self, result: SubmissionResult, submission: Submission, reason: str) -> None:
         """Write a new result everywhere; the old one is kept first when this is a regrade."""
         result = replace(result, fingerprint=self.fingerprint or None)
+        if self.late is not None:  # arithmetic on the score: never a rerun of student code
+            result = self.late(result)
         if (
             submission.recordable
         ):  # else not a student: only the journal (hence grades.csv) and the progress say why

@@ -81,6 +81,12 @@ class SubmissionResult:
     notes: tuple[str, ...] = ()
     sha256: str = ""
     fingerprint: str | None = None  # the grading fingerprint (grading/digest.py) this was graded under
+    # lateness (nncourse/late.py); None when unknown. ``score`` is always the final score.
+    submitted_at: str | None = None
+    due_at: str | None = None
+    seconds_late: float | None = None
+    raw_score: float | None = None
+    penalty: float | None = None
 
     def __post_init__(self) -> None:
         # everything below may quote the student's code, output, file or folder names

@@ -1,0 +1,1 @@
+"""`nncourse collect`: an LMS bulk download into ``submitted/<student>/<assignment>/``."""
