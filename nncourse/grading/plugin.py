@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from nncourse.grading.hangs import HangLog
 from nncourse.grading.student import Student, StudentError
 from nncourse.sandbox.client import WorkerDied
 
@@ -47,6 +48,7 @@ class GradingPlugin:
         sha256: hash of the submitted notebook.
         call_seconds: per-call timeout.
         deadline: monotonic time after which remaining tests fail without running.
+        hangs: what hung so far in this submission (``grading/hangs.py``): not called again.
     """
 
     open_session: Callable
@@ -58,6 +60,7 @@ class GradingPlugin:
     outcomes: dict[str, TestOutcome] = field(default_factory=dict)
     collection_errors: list[str] = field(default_factory=list)
     shared_results: dict[str, tuple[bool, object]] = field(default_factory=dict)
+    hangs: HangLog = field(default_factory=HangLog)
 
     def seed_for(self, nodeid: str) -> int:
         digest = hmac.new(self.secret, f"{self.sha256}:{nodeid}".encode(), hashlib.sha256).digest()
@@ -67,7 +70,9 @@ class GradingPlugin:
     @pytest.fixture
     def student(self, request):
         seed = self.seed_for(request.node.nodeid)
-        client = Student(lambda: self.open_session(seed), call_seconds=self.call_seconds)
+        outcome = self.outcomes.get(request.node.nodeid)
+        client = Student(lambda: self.open_session(seed), call_seconds=self.call_seconds, hangs=self.hangs,
+                         test=outcome.number if outcome else "?")
         yield client
         client.close()
 

@@ -19,7 +19,8 @@ import contextlib
 import numpy as np
 import torch
 
-from nncourse.sandbox.client import Session, WorkerDied
+from nncourse.grading.hangs import NOT_CALLED_AGAIN, HangLog, valid_name
+from nncourse.sandbox.client import CallTimeout, Session, WorkerDied, WorkerLost
 from nncourse.sandbox.worker import wire
 
 
@@ -39,22 +40,41 @@ class StudentError(Exception):
             return f"{self.label} is not implemented yet (it raised NotImplementedError{where})"
         if self.type == "ForbiddenOperation":
             return f"{self.label}: {self.message}"
+        if self.type == NOT_CALLED_AGAIN:  # it hung in an earlier test (grading/hangs.py)
+            return self.message
         return f"{self.label} raised {self.type}{where}: {self.message}"
 
 
 class Student:
-    """Entry point of the fixture; attributes are the notebook's global names."""
+    """Entry point of the fixture; attributes are the notebook's global names.
 
-    def __init__(self, open_session, *, call_seconds: float):
+    Args:
+        open_session: starts this test's worker session.
+        call_seconds: time limit of one request.
+        hangs: the submission's log of what hung (``grading/hangs.py``), shared by its tests.
+        test: this test's rubric line number (``"3.1"``), named when something hangs.
+    """
+
+    def __init__(self, open_session, *, call_seconds: float, hangs: HangLog | None = None, test: str = "?"):
         self._open_session = open_session
         self._session: Session | None = None
         self._call_seconds = call_seconds
         self._guard: dict | None = None
+        self._hangs = hangs if hangs is not None else HangLog()
+        self._test = test
 
     # --------------------------------------------------------------------------------- plumbing
-    def _request(self, header: dict, label: str, *, args: object = None, kwargs: object = None):
+    def _request(self, header: dict, label: str, *, args: object = None, kwargs: object = None,
+                 target: str | None = None):
+        """One request; ``target`` names the notebook function it calls (blamed if it hangs)."""
+        hang = self._hangs.get(target)
+        if hang is not None:
+            raise StudentError(label, {"type": NOT_CALLED_AGAIN, "message": hang.message()})
         if self._session is None:
             self._session = self._open_session()
+            if self._hangs:  # this test's process replaces what hung in earlier tests
+                self._send({"op": "not_again", "marks": self._hangs.for_worker()}, [], label)
+        header["limit"] = self._call_seconds
         encoder = wire.Encoder(self._encode_object, torch)
         if args is not None:
             header["args"] = encoder.encode(list(args))
@@ -63,10 +83,7 @@ class Student:
             header["guard"] = self._guard
         if "value" in header:
             header["value"] = encoder.encode(header["value"])
-        try:
-            reply, blobs = self._session.request(header, encoder.blobs, timeout=self._call_seconds)
-        except WorkerDied as exc:
-            raise WorkerDied(f"{label}: {exc}") from None
+        reply, blobs = self._send(header, encoder.blobs, label, target)
         if not reply.get("ok"):
             raise StudentError(label, reply.get("error") if isinstance(reply.get("error"), dict) else {})
         try:
@@ -74,6 +91,25 @@ class Student:
                                _tensor_from)
         except wire.WireError as exc:
             raise StudentError(label, {"type": "InvalidResult", "message": f"its result could not be read ({exc})"}) from None
+
+    def _send(self, header: dict, blobs: list, label: str, target: str | None = None):
+        try:
+            return self._session.request(header, blobs, timeout=self._call_seconds)
+        except CallTimeout as exc:
+            name = valid_name(exc.stuck_in) or target
+            if name is None:
+                raise WorkerDied(f"{label}: {exc}") from None
+            self._hangs.record(name, f"did not return within {self._call_seconds:g} s", self._test)
+            where = "it" if name == label else name
+            stuck = "" if name == label else f" (stuck in {name})"
+            raise WorkerDied(f"{label}: {exc}{stuck}; later tests do not call {where} again") from None
+        except WorkerLost as exc:
+            if target is None:
+                raise WorkerDied(f"{label}: {exc}") from None
+            self._hangs.record(target, f"stopped the process running the notebook ({exc})", self._test)
+            raise WorkerDied(f"{label}: {exc}; later tests do not call it again") from None
+        except WorkerDied as exc:
+            raise WorkerDied(f"{label}: {exc}") from None
 
     def _encode_object(self, value):
         if isinstance(value, Remote):
@@ -105,7 +141,9 @@ class Student:
 
     def instrument(self, name: str, *args):
         """Run ``instrument_<name>`` from the worker's instruments (spies, seeding, event reading)."""
-        return self._request({"op": "instrument", "name": name}, f"instrument {name}", args=args)
+        target = _target(args[0]) if name in _CALLING_INSTRUMENTS and args else None
+        return self._request({"op": "instrument", "name": name}, f"instrument {name}", args=args,
+                             target=target)
 
     @contextlib.contextmanager
     def forbid_torch(self):
@@ -115,6 +153,19 @@ class Student:
             yield self
         finally:
             self._guard = previous
+
+
+_CALLING_INSTRUMENTS = frozenset({"checked_call", "call_watching_inputs"})  # call their first argument
+
+
+def _target(value) -> str | None:
+    """The notebook function or method a call of ``value`` runs: a function or bound method by its
+    label, a class by its ``__init__``; None for anything else."""
+    if not isinstance(value, Remote):
+        return None
+    if value._type in ("function", "method"):
+        return value._label
+    return f"{value._label}.__init__" if value._type == "type" else None
 
 
 def _tensor_from(array: np.ndarray, info: dict) -> torch.Tensor:
@@ -138,7 +189,8 @@ class Remote:
         return self._type
 
     def __call__(self, *args, **kwargs):
-        return self._student._request({"op": "call", "handle": self._id}, self._label, args=args, kwargs=kwargs)
+        return self._student._request({"op": "call", "handle": self._id}, self._label, args=args, kwargs=kwargs,
+                                      target=_target(self))
 
     def __getattr__(self, name: str):
         if name.startswith("__"):

@@ -18,7 +18,7 @@ import sys
 import types
 
 # The worker's own modules: every name in them, every class's attributes, every function's code.
-OWN_MODULES = ("instruments", "session", "wire", "integrity", "slot", "forks", "__main__")
+OWN_MODULES = ("instruments", "session", "wire", "integrity", "slot", "forks", "hangs", "__main__")
 # Attributes the instruments use by name at call time (module or class path, attribute names).
 TORCH_ATTRIBUTES = (
     ("torch", ("is_grad_enabled", "is_inference_mode_enabled", "no_grad", "from_numpy", "Tensor")),

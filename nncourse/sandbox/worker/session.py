@@ -2,8 +2,10 @@
 
 Requests (JSON): ``global`` (read a notebook name), ``getattr``/``setattr`` on a handle, ``call`` a
 handle (functions, classes, bound methods), ``import`` a module the test needs inside the sandbox,
-``instrument`` (run a helper from ``instruments.py``), ``close``. Replies carry plain data or handles.
-A guard may wrap a call (``no_torch``: any torch operation raises).
+``instrument`` (run a helper from ``instruments.py``), ``not_again`` (stand-ins for what hung in
+earlier tests, ``hangs.py``), ``close``. Replies carry plain data or handles. A guard may wrap a call
+(``no_torch``: any torch operation raises). A request's ``limit`` (seconds) arms the watchdog that
+reports where a call is stuck before the grader ends it.
 """
 
 import builtins
@@ -11,6 +13,7 @@ import random
 import sys
 import traceback
 
+import hangs
 import instruments
 import numpy as np
 import wire
@@ -74,6 +77,7 @@ def serve(sock, namespace: dict, seed: int, *, tripwire=None, retake=None) -> in
     objects = Objects()
     torch = sys.modules.get("torch")
     seed_everything(seed)
+    watchdog = hangs.Watchdog(lambda message: wire.send_message(sock, message))
 
     def decode(node, blobs):
         def make_handle(handle_id, _type):
@@ -94,10 +98,12 @@ def serve(sock, namespace: dict, seed: int, *, tripwire=None, retake=None) -> in
         if op == "close":
             return 0
         installs = op == "instrument" and request.get("name") not in _CALLING_INSTRUMENTS
+        watchdog.begin(request.get("limit"))
         try:
             try:
                 value = _perform(op, request, blobs, namespace, objects, decode)
             finally:
+                watchdog.end()  # no report once the reply may be on its way
                 _restore_builtins()
                 tampered = tripwire() if tripwire is not None and not installs else []
             if tampered:
@@ -140,6 +146,8 @@ def _perform(op, request, blobs, namespace, objects, decode):
     if op == "instrument":
         function = getattr(instruments, "instrument_" + request["name"])
         return function(*decode(request.get("args", []), blobs))
+    if op == "not_again":
+        return hangs.disable(namespace, request.get("marks", []))
     raise ValueError(f"unknown request {op!r}")
 
 
