@@ -1,7 +1,8 @@
 """A function or method that hangs costs its time limit once per submission, not once per test.
 
-The toy course gets a second assignment, ``02-hang``: ``step`` (which students make loop forever),
-``descend`` (calls ``step``), a class ``Model`` (``fit`` and ``predict``) and an unrelated ``double``.
+The toy course gets a second assignment, ``02-hang``: ``step`` (which students make loop
+forever), ``descend`` (calls ``step``), a class ``Model`` (``fit`` and ``predict``) and an unrelated
+``double``.
 Its hidden tests run in this order: Model 1.1-1.3, descend 2.1-2.2, double 3.1, step 4.1-4.3.
 """
 
@@ -22,8 +23,10 @@ LIMITS = GradingLimits(cells_seconds=3, call_seconds=CALL, test_seconds=20, job_
 SOLUTIONS = {
     "step": "def step(x):\n    return 2 * np.asarray(x, dtype=float)\n",
     "descend": "def descend(x):\n    return step(x) + 1\n",
-    "Model": ("class Model:\n    def fit(self, x):\n        self.scale = 3.0\n        return self\n\n"
-              "    def predict(self, x):\n        return 3.0 * np.asarray(x, dtype=float)\n"),
+    "Model": (
+        "class Model:\n    def fit(self, x):\n        self.scale = 3.0\n        return self\n\n"
+        "    def predict(self, x):\n        return 3.0 * np.asarray(x, dtype=float)\n"
+    ),
     "double": "def double(x):\n    return 2 * np.asarray(x, dtype=float)\n",
 }
 POINTS = {"descend": 2, "double": 1, "Model": 3, "step": 3}
@@ -85,9 +88,28 @@ LOOP = "    while True:\n        pass\n"
 
 
 def _cell(source: str, grade_id: str | None = None, **flags) -> dict:
-    meta = {"nbgrader": {"grade_id": grade_id, "schema_version": 3, "grade": False, "solution": False,
-                         "locked": True, "task": False, **flags}} if grade_id else {}
-    return {"cell_type": "code", "execution_count": None, "metadata": meta, "outputs": [], "source": source}
+    meta = (
+        {
+            "nbgrader": {
+                "grade_id": grade_id,
+                "schema_version": 3,
+                "grade": False,
+                "solution": False,
+                "locked": True,
+                "task": False,
+                **flags,
+            }
+        }
+        if grade_id
+        else {}
+    )
+    return {
+        "cell_type": "code",
+        "execution_count": None,
+        "metadata": meta,
+        "outputs": [],
+        "source": source,
+    }
 
 
 def _notebook(answers: dict[str, str], extra_cells: tuple[str, ...] = ()) -> dict:
@@ -106,7 +128,9 @@ def grader(toy):
     folder = toy.autograder_dir("02-hang")
     folder.mkdir()
     for item, body in TESTS.items():
-        (folder / f"test_{item}.py").write_text("import numpy as np\nimport pytest\n" + textwrap.dedent(body))
+        (folder / f"test_{item}.py").write_text(
+            "import numpy as np\nimport pytest\n" + textwrap.dedent(body)
+        )
     check_sandbox(toy.venv)
     slot, lock = acquire_slot()
     grader = Grader(layout=toy, assignment="02-hang", secret=b"s", slot=slot, limits=LIMITS)
@@ -132,19 +156,30 @@ def test_the_solution_gets_full_marks(grader, tmp_path):
 
 
 def test_a_hanging_function_costs_one_time_limit_and_unrelated_points_are_kept(grader, tmp_path):
-    looping_fit = SOLUTIONS["Model"].replace("        self.scale = 3.0\n", "        while True:\n            pass\n")
+    looping_fit = SOLUTIONS["Model"].replace(
+        "        self.scale = 3.0\n", "        while True:\n            pass\n"
+    )
     path = _submit(tmp_path, "loops", step="def step(x):\n" + LOOP, Model=looping_fit)
     result = grader.grade(path, student="loops")
     out = _outputs(result)
     # the first hang is attributed to the function that loops, not to its caller
-    assert out["2.1"] == (f"descend: your code did not return within {CALL:g} s (stuck in step); "
-                          "later tests do not call step again")
+    assert out["2.1"] == (
+        f"descend: your code did not return within {CALL:g} s (stuck in step); "
+        "later tests do not call step again"
+    )
     first_seen = f"step did not return within {CALL:g} s (first seen in test 2.1); not called again"
     assert [out[n] for n in ("2.2", "4.1", "4.2", "4.3")] == [first_seen] * 4
     # a method that hangs marks that method of that class, not the class or its other methods
-    assert out["1.1"] == f"Model.fit: your code did not return within {CALL:g} s; later tests do not call it again"
+    assert (
+        out["1.1"]
+        == f"Model.fit: your code did not return within {CALL:g} s; "
+        "later tests do not call it again"
+    )
     assert out["1.2"] == ""
-    assert out["1.3"] == f"Model.fit did not return within {CALL:g} s (first seen in test 1.1); not called again"
+    assert (
+        out["1.3"]
+        == f"Model.fit did not return within {CALL:g} s (first seen in test 1.1); not called again"
+    )
     assert out["3.1"] == ""
     assert result.score == 2.0  # double (1) and Model.predict (1): every point earned is kept
     timeouts = [n for n, text in out.items() if "your code did not return" in text]
@@ -156,16 +191,26 @@ def test_a_hanging_function_costs_one_time_limit_and_unrelated_points_are_kept(g
 def test_a_restarted_worker_keeps_what_hung_and_a_hung_cell_runs_once(grader, tmp_path):
     """double kills the worker (its test's parent process): the tests after it run in a new worker,
     which neither runs the hanging cell again nor calls step again."""
-    killer = ("def double(x):\n    import os, signal\n    os.kill(os.getppid(), signal.SIGKILL)\n"
-              "    return 2 * np.asarray(x, dtype=float)\n")
-    path = _submit(tmp_path, "restart", extra_cells=("while True:\n    pass\n",),
-                   step="def step(x):\n" + LOOP, double=killer)
+    killer = (
+        "def double(x):\n    import os, signal\n    os.kill(os.getppid(), signal.SIGKILL)\n"
+        "    return 2 * np.asarray(x, dtype=float)\n"
+    )
+    path = _submit(
+        tmp_path,
+        "restart",
+        extra_cells=("while True:\n    pass\n",),
+        step="def step(x):\n" + LOOP,
+        double=killer,
+    )
     result = grader.grade(path, student="restart")
     out = _outputs(result)
-    assert any("a fresh one was started" in e or "died" in e for e in result.cell_errors), result.cell_errors
+    assert any("a fresh one was started" in e or "died" in e for e in result.cell_errors), (
+        result.cell_errors
+    )
     assert sum("did not finish within" in e for e in result.cell_errors) == 1, result.cell_errors
     assert [out[n] for n in ("4.1", "4.2", "4.3")] == [
-        f"step did not return within {CALL:g} s (first seen in test 2.1); not called again"] * 3
+        f"step did not return within {CALL:g} s (first seen in test 2.1); not called again"
+    ] * 3
     assert out["1.1"] == out["1.2"] == out["1.3"] == out["3.1"] == ""
     assert [n for n, text in out.items() if "your code did not return" in text] == ["2.1"]
     assert result.execution_time < LIMITS.cells_seconds + CALL + 10, result.execution_time
@@ -182,12 +227,13 @@ def test_ten_regrades_of_a_hanging_notebook_agree(grader, tmp_path):
     assert "first seen in test 2.1" in results[0]
 
 
-# ----------------------------------------------------------------- the worker's side, in this process
+# ------------------------------------------------------------ the worker's side, in this process
 @pytest.fixture
 def worker_hangs():
     sys.path.insert(0, str(WORKER_DIR))
     try:
         import hangs
+
         yield hangs
     finally:
         sys.path.remove(str(WORKER_DIR))
@@ -213,7 +259,9 @@ def test_disable_replaces_only_the_notebooks_own_functions_and_methods(worker_ha
         class Model(Base):
             pass
         """)
-    marks = [{"name": n, "message": f"{n} hung"} for n in ("step", "Model.fit", "math", "Model.missing")]
+    marks = [
+        {"name": n, "message": f"{n} hung"} for n in ("step", "Model.fit", "math", "Model.missing")
+    ]
     worker_hangs.disable(namespace, marks)
     for call in (lambda: namespace["step"](1), lambda: namespace["alias"](1)):
         with pytest.raises(worker_hangs.NotCalledAgain, match="step hung"):

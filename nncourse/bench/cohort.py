@@ -86,11 +86,18 @@ PROBLEMS: dict[str, str] = {
     "05-weight-init": "calculate_gain",
 }
 PROBLEM_CODE = {
-    "loop": "converged, step = False, 0\nwhile not converged:  # never set to True: an endless loop\n"
-            "    step += 1\n",
-    "crash": "import functools\nimport sys\nsys.setrecursionlimit(10**6)  # raised to get past a RecursionError\n\n"
-             "@functools.lru_cache(maxsize=None)\ndef _depth(k):  # no base case\n    return _depth(k + 1) + 1\n\n"
-             "_depth(0)\n",
+    "loop": ("converged, step = False, 0\n"
+             "while not converged:  # never set to True: an endless loop\n"
+             "    step += 1\n"),
+    "crash": ("import functools\n"
+              "import sys\n"
+              "sys.setrecursionlimit(10**6)  # raised to get past a RecursionError\n"
+              "\n"
+              "@functools.lru_cache(maxsize=None)\n"
+              "def _depth(k):  # no base case\n"
+              "    return _depth(k + 1) + 1\n"
+              "\n"
+              "_depth(0)\n"),
 }
 
 
@@ -175,12 +182,13 @@ def build(layout: CourseLayout, assignment: str, count: int, submitted: Path) ->
 
 
 def insert_into(source: str, qualname: str, code: str) -> str | None:
-    """``source`` with ``code`` put at the start of the body of function or method ``qualname`` (after its
-    docstring); None when the cell has no such function."""
+    """``source`` with ``code`` put at the start of the body of function or method ``qualname``
+    (after its docstring); None when the cell has no such function."""
     node, body = ast.parse(source), None
     for part in qualname.split("."):
         scope = body if body is not None else node.body
-        found = [n for n in scope if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == part]
+        found = [n for n in scope
+                 if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == part]
         if not found:
             return None
         body = found[0].body
@@ -188,7 +196,8 @@ def insert_into(source: str, qualname: str, code: str) -> str | None:
         getattr(body[0], "value", None), ast.Constant) else body[0]
     lines = source.splitlines(keepends=True)
     indent = " " * first.col_offset
-    block = "".join(indent + line if line.strip() else line for line in code.splitlines(keepends=True))
+    block = "".join(indent + line if line.strip() else line
+                    for line in code.splitlines(keepends=True))
     return "".join(lines[:first.lineno - 1]) + block + "".join(lines[first.lineno - 1:])
 
 
@@ -199,8 +208,8 @@ def problem_kind(layout: CourseLayout, assignment: str) -> str:
 
 def build_problems(layout: CourseLayout, assignment: str, count: int, submitted: Path,
                    *, kind: str | None = None) -> list[Student]:
-    """Write ``count`` problem notebooks (students ``p<index>-<kind>``); none when ``PROBLEMS`` names no
-    target for the assignment or the target is gone from its solution."""
+    """Write ``count`` problem notebooks (students ``p<index>-<kind>``); none when ``PROBLEMS``
+    names no target for the assignment or the target is gone from its solution."""
     kind = kind or problem_kind(layout, assignment)
     target = PROBLEMS.get(assignment)
     students = []
@@ -217,7 +226,8 @@ def build_problems(layout: CourseLayout, assignment: str, count: int, submitted:
         path = submitted / name / assignment / layout.notebook_name(assignment)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
-        what = "never returns (endless loop)" if kind == "loop" else "crashes the interpreter (C-stack overflow)"
+        what = ("never returns (endless loop)" if kind == "loop"
+                else "crashes the interpreter (C-stack overflow)")
         students.append(Student(name, kind, f"{target} {what}"))
     return students
 

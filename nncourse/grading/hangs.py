@@ -1,20 +1,21 @@
 """What hung in a submission: functions and methods that later tests do not call again.
 
-A call into the student's code that does not return within ``call_seconds`` is ended by the grader.
-Shortly before that, the worker names the notebook function or method the call was stuck in (the
-innermost one that was running at 40 % of the limit and still is at 70 %, ``sandbox/worker/hangs.py``);
-without that report, the called function itself is blamed. From then on, within the same submission:
+A call into the student's code that does not return within ``call_seconds`` is ended by the
+grader. Shortly before that, the worker names the notebook function or method the call was stuck in
+(the innermost one that was running at 40 % of the limit and still is at 70 %,
+``sandbox/worker/hangs.py``); without that report, the called function itself is blamed. From then
+on, within the same submission:
 
 * a test that calls it directly fails at once, without reaching the worker;
 * every new test process replaces it by a stand-in that raises at once, so code that calls it
   (``gradient_descent`` calling a looping ``mse_gradient``) fails at once too;
 * tests that do not need it run normally.
 
-The same holds for a call that took the whole worker down with it (``os.kill(-1, 9)``): the worker is
-restarted for the other tests, but that call is not made again. A crash of one test's own process
-(a segmentation fault, ``os._exit``) is not recorded: it costs no time, and it may depend on the input.
-The log lives in the grading plugin, one per submission, so it outlives worker restarts; the first
-hang happens at the same test every time, so regrades agree.
+The same holds for a call that took the whole worker down with it (``os.kill(-1, 9)``): the
+worker is restarted for the other tests, but that call is not made again. A crash of one test's own
+process (a segmentation fault, ``os._exit``) is not recorded: it costs no time, and it may depend on
+the input. The log lives in the grading plugin, one per submission, so it outlives worker restarts;
+the first hang happens at the same test every time, so regrades agree.
 """
 
 from __future__ import annotations

@@ -71,8 +71,8 @@ class GradingPlugin:
     def student(self, request):
         seed = self.seed_for(request.node.nodeid)
         outcome = self.outcomes.get(request.node.nodeid)
-        client = Student(lambda: self.open_session(seed), call_seconds=self.call_seconds, hangs=self.hangs,
-                         test=outcome.number if outcome else "?")
+        client = Student(lambda: self.open_session(seed), call_seconds=self.call_seconds,
+                         hangs=self.hangs, test=outcome.number if outcome else "?")
         yield client
         client.close()
 

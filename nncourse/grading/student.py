@@ -55,7 +55,8 @@ class Student:
         test: this test's rubric line number (``"3.1"``), named when something hangs.
     """
 
-    def __init__(self, open_session, *, call_seconds: float, hangs: HangLog | None = None, test: str = "?"):
+    def __init__(self, open_session, *, call_seconds: float, hangs: HangLog | None = None,
+                 test: str = "?"):
         self._open_session = open_session
         self._session: Session | None = None
         self._call_seconds = call_seconds
@@ -102,11 +103,13 @@ class Student:
             self._hangs.record(name, f"did not return within {self._call_seconds:g} s", self._test)
             where = "it" if name == label else name
             stuck = "" if name == label else f" (stuck in {name})"
-            raise WorkerDied(f"{label}: {exc}{stuck}; later tests do not call {where} again") from None
+            raise WorkerDied(f"{label}: {exc}{stuck}; later tests do not call {where} again") \
+                from None
         except WorkerLost as exc:
             if target is None:
                 raise WorkerDied(f"{label}: {exc}") from None
-            self._hangs.record(target, f"stopped the process running the notebook ({exc})", self._test)
+            what = f"stopped the process running the notebook ({exc})"
+            self._hangs.record(target, what, self._test)
             raise WorkerDied(f"{label}: {exc}; later tests do not call it again") from None
         except WorkerDied as exc:
             raise WorkerDied(f"{label}: {exc}") from None
@@ -155,7 +158,8 @@ class Student:
             self._guard = previous
 
 
-_CALLING_INSTRUMENTS = frozenset({"checked_call", "call_watching_inputs"})  # call their first argument
+# instruments that call their first argument (the student's function) with the rest
+_CALLING_INSTRUMENTS = frozenset({"checked_call", "call_watching_inputs"})
 
 
 def _target(value) -> str | None:
@@ -189,8 +193,8 @@ class Remote:
         return self._type
 
     def __call__(self, *args, **kwargs):
-        return self._student._request({"op": "call", "handle": self._id}, self._label, args=args, kwargs=kwargs,
-                                      target=_target(self))
+        return self._student._request({"op": "call", "handle": self._id}, self._label, args=args,
+                                      kwargs=kwargs, target=_target(self))
 
     def __getattr__(self, name: str):
         if name.startswith("__"):

@@ -291,8 +291,9 @@ class Session:
         self.ended: str | None = None
 
     def request(self, header: dict, blobs: list[bytes], *, timeout: float) -> tuple[dict, list[bytes]]:
-        """Send a request; its reply, read within ``timeout`` seconds. The worker's report of where a
-        call is stuck (``{"hang": {"name"}}``, sent ahead of the reply) goes into a CallTimeout."""
+        """Send a request; its reply, read within ``timeout`` seconds. The worker's report of
+        where a call is stuck (``{"hang": {"name"}}``, sent ahead of the reply) goes into a
+        CallTimeout."""
         if self.ended:
             raise WorkerDied(self.ended)
         deadline, stuck_in = time.monotonic() + timeout, None
@@ -307,7 +308,7 @@ class Session:
                 stuck_in = reply["hang"].get("name")
         except TimeoutError:
             self.ended = f"your code did not return within {timeout:g} s"
-            if stuck_in is None:  # a report held up by load: a moment more for it (never for the reply)
+            if stuck_in is None:  # a report held up by load: a moment more for it (not the reply)
                 stuck_in = self._late_report(time.monotonic() + min(1.0, 0.25 * timeout))
             self._job.end_session(kill=True)
             raise CallTimeout(self.ended, stuck_in if isinstance(stuck_in, str) else None) from None
@@ -316,8 +317,8 @@ class Session:
             unreadable = isinstance(exc, wire.WireError) and str(exc) != "connection closed"
             self.ended = f"your code's reply could not be read ({exc})" if unreadable else describe_exit(status)
             # no word from the job about its test's process: the job itself is gone
-            raise (WorkerLost if not unreadable and status.get("exit_code", 0) is None and "signal" not in status
-                   else WorkerDied)(self.ended) from None
+            lost = not unreadable and "signal" not in status and status.get("exit_code", 0) is None
+            raise (WorkerLost if lost else WorkerDied)(self.ended) from None
 
     def _late_report(self, deadline: float) -> object:
         try:

@@ -1,16 +1,17 @@
 """Where a call is stuck, and stand-ins for what hung in an earlier test (the grader's
 ``nncourse/grading/hangs.py`` keeps the list).
 
-``Watchdog``: a thread of the test's process that, shortly before a request's time limit, names the
-notebook function or method the main thread is stuck in: the innermost frame of code from a cell that
-was already running at 40 % of the limit and still is at 70 % (the same frame object, so a function called
-afresh many times by a looping caller is not blamed, the caller is). Its report goes on the session's
-channel ahead of the reply; the grader reads it only if the reply does not come in time.
+``Watchdog``: a thread of the test's process that, shortly before a request's time limit, names
+the notebook function or method the main thread is stuck in: the innermost frame of code from a cell
+that was already running at 40 % of the limit and still is at 70 % (the same frame object, so a
+function called afresh many times by a looping caller is not blamed, the caller is). Its report goes
+on the session's channel ahead of the reply; the grader reads it only if the reply comes too late.
 
-``disable``: replaces the named functions and methods (code from a cell only) by stand-ins that raise
-``NotCalledAgain`` with the grader's message, so callers inside the notebook fail at once too.
+``disable``: replaces the named functions and methods (code from a cell only) by stand-ins that
+raise ``NotCalledAgain`` with the grader's message, so callers inside the notebook fail at once too.
 
-Bound at import, before any student code runs (``integrity`` puts this module back after every cell).
+Bound at import, before any student code runs (``integrity`` puts this module back after every
+cell).
 """
 
 import sys
@@ -42,7 +43,9 @@ class Watchdog:
             return
         if self._thread is None:
             try:
-                self._thread = threading.Thread(target=self._run, name="nncourse-watchdog", daemon=True)
+                self._thread = threading.Thread(
+                    target=self._run, name="nncourse-watchdog", daemon=True
+                )
                 self._thread.start()
             except RuntimeError:  # no thread to be had (process limit): the grader blames the call
                 return

@@ -3,9 +3,9 @@
 Requests (JSON): ``global`` (read a notebook name), ``getattr``/``setattr`` on a handle, ``call`` a
 handle (functions, classes, bound methods), ``import`` a module the test needs inside the sandbox,
 ``instrument`` (run a helper from ``instruments.py``), ``not_again`` (stand-ins for what hung in
-earlier tests, ``hangs.py``), ``close``. Replies carry plain data or handles. A guard may wrap a call
-(``no_torch``: any torch operation raises). A request's ``limit`` (seconds) arms the watchdog that
-reports where a call is stuck before the grader ends it.
+earlier tests, ``hangs.py``), ``close``. Replies carry plain data or handles. A guard may wrap a
+call (``no_torch``: any torch operation raises). A request's ``limit`` (seconds) arms the watchdog
+that reports where a call is stuck before the grader ends it.
 """
 
 import builtins
