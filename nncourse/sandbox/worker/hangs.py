@@ -17,6 +17,7 @@ cell).
 import sys
 import threading
 import time
+from types import FunctionType
 
 _current_frames, _monotonic, _get_ident = sys._current_frames, time.monotonic, threading.get_ident
 SAMPLE, REPORT = 0.4, 0.7  # fractions of the limit: first look; second look and report
@@ -125,14 +126,14 @@ def disable(namespace: dict, marks: list) -> None:
             continue
         owner = namespace.get(head)
         for part in path[:-1]:
-            owner = vars(owner).get(part) if isinstance(owner, type) else None
-        if not isinstance(owner, type):
+            owner = vars(owner).get(part) if _is_class(owner) else None
+        if not _is_class(owner):
             continue
-        for klass in owner.__mro__:
+        for klass in type.__dict__["__mro__"].__get__(owner):
             value = vars(klass).get(path[-1])
             if value is not None:
                 if _from_cell(value):
-                    setattr(klass, path[-1], _like(value, stand_in))
+                    type.__setattr__(klass, path[-1], _like(value, stand_in))
                 break
 
 
@@ -143,22 +144,26 @@ def _stand_in(message: str):
     return not_called_again
 
 
+def _is_class(value) -> bool:
+    return issubclass(type(value), type)  # never asks the object itself (no student code runs)
+
+
 def _function_of(value):
-    if isinstance(value, (staticmethod, classmethod)):
+    if type(value) in (staticmethod, classmethod):
         return value.__func__
-    if isinstance(value, property):
+    if type(value) is property:
         return value.fget
     return value
 
 
 def _from_cell(value) -> bool:
-    code = getattr(_function_of(value), "__code__", None)
-    return code is not None and code.co_filename.startswith("<cell")
+    function = _function_of(value)
+    return type(function) is FunctionType and function.__code__.co_filename.startswith("<cell")
 
 
 def _like(value, stand_in):
-    if isinstance(value, property):
+    if type(value) is property:
         return property(stand_in)
-    if isinstance(value, (staticmethod, classmethod)):
+    if type(value) in (staticmethod, classmethod):
         return type(value)(stand_in)
     return stand_in
