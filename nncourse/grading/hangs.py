@@ -23,8 +23,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from nncourse.sandbox.client import WorkerDied
+
 NOT_CALLED_AGAIN = "NotCalledAgain"  # the exception type the worker's stand-ins raise
 _NAME = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
+
+
+class NotCalledAgain(WorkerDied):
+    """A call not made (or failed at once in the worker) because what it runs hung earlier; like a
+    timeout, not a StudentError, so no test adds a hint about the student's code to it."""
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import contextlib
 import numpy as np
 import torch
 
-from nncourse.grading.hangs import NOT_CALLED_AGAIN, HangLog, valid_name
+from nncourse.grading.hangs import NOT_CALLED_AGAIN, HangLog, NotCalledAgain, valid_name
 from nncourse.sandbox.client import CallTimeout, Session, WorkerDied, WorkerLost
 from nncourse.sandbox.worker import wire
 
@@ -40,8 +40,6 @@ class StudentError(Exception):
             return f"{self.label} is not implemented yet (it raised NotImplementedError{where})"
         if self.type == "ForbiddenOperation":
             return f"{self.label}: {self.message}"
-        if self.type == NOT_CALLED_AGAIN:  # it hung in an earlier test (grading/hangs.py)
-            return self.message
         return f"{self.label} raised {self.type}{where}: {self.message}"
 
 
@@ -70,7 +68,7 @@ class Student:
         """One request; ``target`` names the notebook function it calls (blamed if it hangs)."""
         hang = self._hangs.get(target)
         if hang is not None:
-            raise StudentError(label, {"type": NOT_CALLED_AGAIN, "message": hang.message()})
+            raise NotCalledAgain(hang.message())
         if self._session is None:
             self._session = self._open_session()
             if self._hangs:  # this test's process replaces what hung in earlier tests
@@ -86,7 +84,10 @@ class Student:
             header["value"] = encoder.encode(header["value"])
         reply, blobs = self._send(header, encoder.blobs, label, target)
         if not reply.get("ok"):
-            raise StudentError(label, reply.get("error") if isinstance(reply.get("error"), dict) else {})
+            error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
+            if error.get("type") == NOT_CALLED_AGAIN:  # a stand-in for what hung (grading/hangs.py)
+                raise NotCalledAgain(str(error.get("message", ""))[:500])
+            raise StudentError(label, error)
         try:
             return wire.decode(reply.get("value"), blobs, lambda i, t: Remote(self, i, t, label),
                                _tensor_from)
