@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test test-fast release release-check lint bench reliability clean help
+.PHONY: setup demo test release release-check lint bench reliability clean help
 
 help:
 	@echo "make demo     release, build a demo cohort, grade it, print the scores"
@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml scripts/setup.sh
 	touch $(STAMP)
 
 demo: setup
-	$(PY) -m nncourse.demo
+	$(PY) scripts/demo.py
 
 test: setup
 	$(PY) -m pytest tests -q -n 2 --dist loadfile
@@ -32,7 +32,7 @@ release-check: setup
 	$(VENV)/bin/nncourse release --check
 
 lint: setup
-	$(VENV)/bin/ruff check nncourse tests autograders scripts
+	$(VENV)/bin/ruff check nncourse tests autograders scripts benchmarks
 
 reliability: setup
 	$(PY) scripts/reliability.py

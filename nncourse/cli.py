@@ -29,7 +29,7 @@ def main() -> None:
 @click.option("--check", is_flag=True, help="Regenerate in a temporary folder and fail on any difference.")
 def release_cli(assignments: tuple[str, ...], cohort: str | None, check: bool) -> None:
     """Build release/ (student versions) and solutions/ from source/, and prove them sound."""
-    from nncourse.release.run import release
+    from nncourse.release.publish import release
 
     layout = _layout()
     report = release(layout, assignments=list(assignments) or None, cohort=cohort, check=check,
@@ -52,8 +52,9 @@ def release_cli(assignments: tuple[str, ...], cohort: str | None, check: bool) -
 @click.option("--insecure", is_flag=True, help="Grade without the sandbox (only if it cannot be built).")
 def grade_cli(submitted: Path, assignment: str, out: Path, jobs: int, db_url: str | None, insecure: bool) -> None:
     """Grade SUBMITTED/<student>/<assignment>/*.ipynb into OUT, the gradebook and a report."""
+    from nncourse.api import grade
+    from nncourse.grading.console import eprint, score_table
     from nncourse.grading.gradebook import GradebookError
-    from nncourse.grading.run import eprint, grade, score_table
     from nncourse.sandbox.launcher import SandboxUnavailable
 
     if insecure:
@@ -84,7 +85,8 @@ def grade_one_cli(notebook: Path, assignment: str, insecure: bool, as_json: bool
     """Grade one notebook and print a readable report."""
     import json
 
-    from nncourse.grading.run import eprint, format_result, grade_one
+    from nncourse.api import grade_one
+    from nncourse.grading.console import eprint, format_result
     from nncourse.sandbox.launcher import SandboxUnavailable
 
     try:
@@ -100,42 +102,16 @@ def grade_one_cli(notebook: Path, assignment: str, insecure: bool, as_json: bool
 @click.option("--assignment", "-a", default=None, help="Default: read from the notebook.")
 def check_cli(notebook: Path, assignment: str | None) -> None:
     """Run your notebook's public checks the way the grader runs it (before you submit)."""
-    import json
+    from nncourse.api import check_notebook
 
-    from nncourse.check import run_public_checks
-    from nncourse.release.otter_checks import public_checks
-    from nncourse.sandbox.launcher import SandboxUnavailable, acquire_slot, check_sandbox
-
-    layout = _layout()
-    if assignment is None:
-        try:
-            assignment = json.loads(notebook.read_text())["metadata"]["nncourse"]["assignment"]
-        except (ValueError, KeyError, TypeError):
-            stem = {layout.notebook_name(a): a for a in layout.assignments()}
-            assignment = stem.get(notebook.name)
-    if assignment is None:
-        click.echo("which assignment is this? pass --assignment ID", err=True)
+    try:
+        report = check_notebook(notebook, layout=_layout(), assignment=assignment,
+                                progress=lambda line: click.echo(line, err=True))
+    except ValueError as exc:
+        click.echo(str(exc), err=True)
         sys.exit(2)
-    public = public_checks(layout.source_notebook(layout.check_assignment(assignment)))
-    insecure = False
-    try:
-        check_sandbox(layout.venv)
-    except SandboxUnavailable:
-        insecure = True
-        click.echo("(no sandbox here: running your own notebook without isolation)", err=True)
-    slot, lock = acquire_slot()
-    try:
-        results, errors = run_public_checks(notebook, public=public, venv=layout.venv, slot=slot,
-                                            insecure=insecure)
-    finally:
-        lock.close()
-    for line in errors:
-        click.echo(f"note: {line}")
-    for result in results:
-        click.echo(f"{'PASS' if result.passed else 'FAIL'}  {result.item}" + (f": {result.message}" if result.message else ""))
-    passed = sum(r.passed for r in results)
-    click.echo(f"{passed} of {len(results)} public checks pass. The hidden tests decide the grade.")
-    sys.exit(0 if passed == len(results) else 1)
+    click.echo("\n".join(report.lines()))
+    sys.exit(0 if report.all_passed else 1)
 
 
 @main.command("report")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-COURSE_ID = "nn-pytorch"
 FIRST_SLOT_UID = 60001  # one dedicated unprivileged uid per parallel slot: 60001, 60002, ...
 
 

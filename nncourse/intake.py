@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SKIPPED_PREFIXES = ("demo_", "test_")  # locked demo and public-check cells are not part of grading
+from nncourse import notebook_conventions as conventions
+
 MAX_CELLS = 2000
 _MAGIC_LINE = re.compile(r"^(\s*)([%!].*|\w+\s*=\s*[%!].*)$")
 
@@ -31,15 +32,8 @@ class Cell:
 
     @property
     def kind(self) -> str:
-        if self.grade_id is None:
-            return "student"
-        if self.grade_id.startswith("demo_"):
-            return "demo"
-        if self.grade_id.startswith("test_"):
-            return "check"
-        if self.grade_id.startswith("setup_"):
-            return "setup"
-        return "solution"
+        """student, setup, solution, check or demo (``notebook_conventions.kind_of``)."""
+        return conventions.kind_of(self.grade_id)
 
 
 @dataclass(frozen=True)
@@ -51,8 +45,8 @@ class Notebook:
 
     def runnable(self, *, include_checks: bool = False) -> list[Cell]:
         """Cells run for grading: everything but demo cells (and check cells unless asked)."""
-        skip = ("demo",) if include_checks else ("demo", "check")
-        return [cell for cell in self.cells if cell.kind not in skip]
+        return [cell for cell in self.cells
+                if conventions.runs_when_grading(cell.kind) or (include_checks and cell.kind == "check")]
 
 
 def read_notebook(path: Path, *, max_bytes: int) -> Notebook:
@@ -95,9 +89,7 @@ def _code_cells(raw_cells: list) -> Notebook:
             source = "".join(source)
         if not isinstance(source, str):
             raise IntakeError(f"cell {index} is malformed (source is not text)")
-        metadata = raw.get("metadata") if isinstance(raw.get("metadata"), dict) else {}
-        nbgrader = metadata.get("nbgrader") if isinstance(metadata.get("nbgrader"), dict) else {}
-        grade_id = nbgrader.get("grade_id") if isinstance(nbgrader.get("grade_id"), str) else None
+        grade_id = conventions.grade_id(raw)
         source, removed = neutralise_magics(source)
         notes += [f"cell {index}: not run (IPython syntax): {line.strip()[:80]}" for line in removed]
         cells.append(Cell(index=index, source=source, grade_id=grade_id))

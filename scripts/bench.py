@@ -3,14 +3,14 @@
 1. Times the release of every assignment (`nncourse release --check`: nbgrader's generate_assignment
    plus each solution notebook executed, in a temporary folder; nothing in the repository changes).
 2. Builds a cohort of N submissions per assignment that has hidden tests in ``autograders/<id>/``
-   (:mod:`nncourse.bench.cohort`: 60 % correct, 30 % stubbed or buggy items, 10 % slow).
+   (:mod:`benchmarks.cohort`: 60 % correct, 30 % stubbed or buggy items, 10 % slow).
 3. Grades it with ``nncourse grade --jobs 2`` (the CLI, one run per assignment, a temporary OUT and
    SQLite gradebook). Per-notebook wall = ``execution_time`` of each ``results.json``.
 4. Grades the first K students of each assignment with stock ``nbgrader autograde`` (serial, as
    nbgrader does) in a temporary nbgrader course whose grade cells run the same hidden test files
-   inside the kernel (:mod:`nncourse.bench.stock`, :mod:`nncourse.bench.kernel_shim`). Per-notebook
+   inside the kernel (:mod:`benchmarks.stock`, :mod:`benchmarks.kernel_shim`). Per-notebook
    wall = the interval between students in nbgrader's timestamped log.
-5. Problem notebooks (:func:`nncourse.bench.cohort.build_problems`, about 5 % of the cohort: one
+5. Problem notebooks (:func:`benchmarks.cohort.build_problems`, about 5 % of the cohort: one
    graded function or method loops forever or crashes the interpreter) are graded apart, by both
    graders (nbgrader: the first of each kind, with its own cell timeout), so the lines above stay
    comparable; their wall time is reported per kind, and one more ratio line includes them.
@@ -132,8 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, help="keep the cohort, outputs and nbgrader course in this folder")
     args = parser.parse_args(argv)
 
-    from nncourse.bench import cohort
-    from nncourse.bench.stock import StockCourse
+    from benchmarks import cohort
+    from benchmarks.stock import StockCourse
     from nncourse.layout import CourseLayout
 
     layout = CourseLayout(args.course.resolve())

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from conftest import toy_notebook
 
+from nncourse.api import grade
 from nncourse.config import GradingLimits
 from nncourse.grading.batch import read_journal
-from nncourse.grading.run import grade
 
 FAST = GradingLimits(cells_seconds=8, call_seconds=3, test_seconds=10, job_seconds=40)
 REPO = Path(__file__).resolve().parent.parent

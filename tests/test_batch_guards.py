@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 from conftest import REPO, TOY, toy_notebook
 
+from nncourse.api import grade
 from nncourse.config import GradingLimits
 from nncourse.grading.batch import csv_text, read_journal
-from nncourse.grading.job import TAMPERED
+from nncourse.grading.console import format_result
+from nncourse.grading.grader import TAMPERED
 from nncourse.grading.results import SubmissionResult
-from nncourse.grading.run import format_result, grade
 from nncourse.layout import CourseLayout
 from nncourse.sandbox.launcher import check_sandbox
 

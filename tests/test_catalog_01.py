@@ -3,10 +3,10 @@
 The regrade subject: the expensive items stubbed and a loss mistake.
 """
 
-from catalog.harness import Catalog, catalog_tests
+from catalog.harness import CatalogSuite
 
-CATALOG = Catalog("01-gradient-descent",
-                  rubric={"predict": 2, "mse_loss": 2, "mse_gradient": 5, "gradient_descent": 4, "fit_autograd": 4, "fit_nn": 3},
-                  regrade_mistake="mse_loss_sum_not_mean",
-                  regrade_stubs=("gradient_descent", "fit_autograd", "fit_nn"))
-globals().update(catalog_tests(CATALOG))
+
+class TestGradientDescent(CatalogSuite):
+    ASSIGNMENT = "01-gradient-descent"
+    REGRADE_MISTAKE = "mse_loss_sum_not_mean"
+    REGRADE_STUBS = ("gradient_descent", "fit_autograd", "fit_nn")

@@ -3,9 +3,9 @@
 The regrade subject: a textbook sigmoid: exercises the warnings instrument.
 """
 
-from catalog.harness import Catalog, catalog_tests
+from catalog.harness import CatalogSuite
 
-CATALOG = Catalog("02-backpropagation",
-                  rubric={"Linear": 7, "ReLU": 3, "Sigmoid": 3, "bce_loss": 2, "bce_grad": 2, "Network": 3},
-                  regrade_mistake="Sigmoid_textbook_overflows")
-globals().update(catalog_tests(CATALOG))
+
+class TestBackpropagation(CatalogSuite):
+    ASSIGNMENT = "02-backpropagation"
+    REGRADE_MISTAKE = "Sigmoid_textbook_overflows"

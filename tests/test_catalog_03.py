@@ -4,10 +4,10 @@ The regrade subject: Trainer stubbed, an MLP mistake, and the real polar_feature
 trains networks in the grader: its seeds must make regrades identical.
 """
 
-from catalog.harness import Catalog, catalog_tests
+from catalog.harness import CatalogSuite
 
-CATALOG = Catalog("03-spiral",
-                  rubric={"MLP": 5, "Trainer": 8, "accuracy": 2, "polar_features": 5},
-                  regrade_mistake="mlp_logits_batch_by_one",
-                  regrade_stubs=("Trainer",))
-globals().update(catalog_tests(CATALOG))
+
+class TestSpiral(CatalogSuite):
+    ASSIGNMENT = "03-spiral"
+    REGRADE_MISTAKE = "mlp_logits_batch_by_one"
+    REGRADE_STUBS = ("Trainer",)

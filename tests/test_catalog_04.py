@@ -3,9 +3,9 @@
 The regrade subject: reads the event files of a writer that was never closed.
 """
 
-from catalog.harness import Catalog, catalog_tests
+from catalog.harness import CatalogSuite
 
-CATALOG = Catalog("04-tensorboard",
-                  rubric={"figure_to_array": 3, "decision_boundary": 5, "train_with_logging": 12},
-                  regrade_mistake="train_writer_never_closed")
-globals().update(catalog_tests(CATALOG))
+
+class TestTensorboard(CatalogSuite):
+    ASSIGNMENT = "04-tensorboard"
+    REGRADE_MISTAKE = "train_writer_never_closed"

@@ -6,7 +6,7 @@ import pytest
 from conftest import toy_notebook
 
 from nncourse.config import GradingLimits
-from nncourse.grading.job import Grader
+from nncourse.grading.grader import Grader
 from nncourse.sandbox.launcher import acquire_slot, check_sandbox
 
 FAST = GradingLimits(cells_seconds=8, call_seconds=3, test_seconds=10, job_seconds=40)

@@ -65,7 +65,7 @@ def autograder_zip(toy, tmp_path):
 
 def test_the_zip_holds_what_grading_needs_and_nothing_else(autograder_zip):
     names = zipfile.ZipFile(autograder_zip).namelist()
-    for required in ("setup.sh", "run_autograder", "pyproject.toml", "nncourse/gradescope/run.py",
+    for required in ("setup.sh", "run_autograder", "pyproject.toml", "nncourse/gradescope/autograder.py",
                      "autograders/01-toy/test_double.py", "source/01-toy/toy.ipynb", "nncourse-autograder.json"):
         assert required in names
     assert not any("__pycache__" in n or n.startswith(("tests/", "release/", "solutions/")) for n in names)

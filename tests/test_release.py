@@ -1,23 +1,33 @@
 """`nncourse release`: student versions, executed solutions, otter checks, proof of soundness, drift."""
 
 import json
+import re
 import shutil
+from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from nncourse.release.run import release
+from nncourse import notebook_conventions as conventions
+from nncourse.grading.rubric import rubric_points
+from nncourse.layout import CourseLayout
+from nncourse.release.publish import release
 from nncourse.release.verify import verify_student_version
 
-CONTRACT = {  # ASSIGNMENTS.md: every graded item, by assignment
-    "01-gradient-descent": ["predict", "mse_loss", "mse_gradient", "gradient_descent", "fit_autograd", "fit_nn"],
-    "02-backpropagation": ["Linear", "ReLU", "Sigmoid", "bce_loss", "bce_grad", "Network"],
-    "03-spiral": ["MLP", "Trainer", "accuracy", "polar_features"],
-    "04-tensorboard": ["figure_to_array", "decision_boundary", "train_with_logging"],
-    "05-weight-init": ["calculate_gain", "uniform_init", "normal_init", "xavier_uniform", "xavier_normal",
-                       "kaiming_uniform", "kaiming_normal", "activation_stats"],
-}
+REPO = Path(__file__).resolve().parent.parent
+ASSIGNMENTS = CourseLayout(REPO).assignments()
+
+
+def _readme_rubric() -> dict[str, dict[str, float]]:
+    """The README's rubric table: assignment -> {item: points}."""
+    table = {}
+    for line in (REPO / "README.md").read_text(encoding="utf-8").splitlines():
+        match = re.fullmatch(r"\| (\d\d-[a-z0-9-]+) \| (.+) \|", line.strip())
+        if match:
+            entries = [entry.rsplit(" ", 1) for entry in match.group(2).split(", ")]
+            table[match.group(1)] = {item: float(points) for item, points in entries}
+    return table
 
 
 def _quiet(_line):
@@ -31,7 +41,7 @@ def test_toy_release_publishes_a_stubbed_student_version_with_otter_checks(toy):
     data = json.loads(student.read_text())
     assert data["metadata"]["nncourse"]["cohort"] == "2027-spring"
     assert data["metadata"]["nncourse"]["course_id"] == "nn-pytorch-2027-spring"
-    sources = {c["metadata"].get("nbgrader", {}).get("grade_id"): "".join(c["source"]) for c in data["cells"]}
+    sources = {conventions.grade_id(c): conventions.source_text(c) for c in data["cells"]}
     assert "raise NotImplementedError()" in sources["double"] and "2 * np.asarray" not in json.dumps(data)
     assert sources["test_double"] == 'grader.check("double")'
     assert (toy.release / "01-toy" / "checks" / "double.py").is_file()
@@ -73,7 +83,7 @@ def test_verification_catches_leaked_solution_lines_and_missing_stubs(toy, tmp_p
     leaked = tmp_path / "toy.ipynb"
     notebook = nbformat.read(toy.release_notebook("01-toy"), as_version=4)
     for cell in notebook.cells:
-        if cell.metadata.get("nbgrader", {}).get("grade_id") == "double":
+        if conventions.grade_id(cell) == "double":
             cell.source = 'def double(x):\n    """Twice x."""\n    return 2 * np.asarray(x, dtype=float)'
     nbformat.write(notebook, leaked)
     problems = verify_student_version(toy.source_notebook("01-toy"), leaked)
@@ -89,7 +99,7 @@ def test_a_student_sees_the_otter_check_pass_once_the_item_is_implemented(toy, t
     for label, body in (("stub", None), ("done", "    return 2 * np.asarray(x, dtype=float)")):
         notebook = nbformat.read(folder / "toy.ipynb", as_version=4)
         for cell in notebook.cells:
-            if body and cell.metadata.get("nbgrader", {}).get("grade_id") == "double":
+            if body and conventions.grade_id(cell) == "double":
                 cell.source = "def double(x):\n" + body
         NotebookClient(notebook, kernel_name="python3", allow_errors=True,
                        resources={"metadata": {"path": str(folder)}}).execute()
@@ -99,14 +109,22 @@ def test_a_student_sees_the_otter_check_pass_once_the_item_is_implemented(toy, t
     assert "All test cases passed" not in outputs["stub"] and "NotImplementedError" in outputs["stub"]
 
 
-@pytest.mark.parametrize("assignment", sorted(CONTRACT))
-def test_every_contract_item_is_a_stub_in_the_committed_release(course, assignment):
+def test_the_readme_rubric_table_is_the_rubric_of_the_source_notebooks(course):
+    notebooks = {a: rubric_points(course.source_notebook(a)) for a in course.assignments()}
+    table = _readme_rubric()
+    assert list(table) == list(notebooks), "one README row per assignment, in order"
+    for assignment, points in notebooks.items():
+        assert table[assignment] == points, \
+            f"README's rubric row for {assignment} differs from its source notebook's check cells"
+        assert sum(points.values()) == 20, f"{assignment} totals {sum(points.values()):g}, not 20"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_graded_item_is_a_stub_in_the_committed_release(course, assignment):
     release_notebook = course.release_notebook(assignment)
     assert release_notebook.is_file(), f"{release_notebook} missing: run 'make release'"
-    cells = json.loads(release_notebook.read_text())["cells"]
-    solution_ids = [c["metadata"]["nbgrader"]["grade_id"] for c in cells
-                    if c["metadata"].get("nbgrader", {}).get("solution")]
-    assert set(CONTRACT[assignment]) <= set(solution_ids)
+    released = conventions.graded_items(json.loads(release_notebook.read_text()))
+    assert set(rubric_points(course.source_notebook(assignment))) <= set(released)
     assert verify_student_version(course.source_notebook(assignment), release_notebook) == []
 
 

@@ -13,7 +13,7 @@ import json
 import pytest
 from catalog.harness import Catalog, describe
 
-from nncourse.grading.job import Grader
+from nncourse.grading.grader import Grader
 from nncourse.sandbox.launcher import acquire_slot, check_sandbox
 
 TORCH_GRADIENT = '''
@@ -32,13 +32,23 @@ def gradient_descent(X, y, lr, n_epochs, params0):
 '''
 LIE_ABOUT_INPUTS = '''
 import sys
-_instruments = sys.modules["instruments"]
+_instruments = sys.modules["calls"]
 _watch = _instruments.instrument_call_watching_inputs
 def _lying_watch(function, *args):
     reply = _watch(function, *args)
     reply["changed"] = [False] * len(args)
     return reply
 _instruments.instrument_call_watching_inputs = _lying_watch
+'''
+SWAP_REGISTRY_ENTRY = '''
+import sys
+_registry = sys.modules["registry"]
+_entry = _registry.INSTRUMENTS["call_watching_inputs"]
+def _lying_watch(function, *args):
+    reply = _entry.function(function, *args)
+    reply["changed"] = [False] * len(args)
+    return reply
+_registry.INSTRUMENTS["call_watching_inputs"] = _entry._replace(function=_lying_watch)
 '''
 NOTEBOOKS_01 = {
     "mse_gradient_steps_out_of_the_no_torch_mode": {"mse_gradient": '''
@@ -63,10 +73,12 @@ def mse_gradient(params, X, y):
 def _torch_gradient(params, X, y):''' + TORCH_GRADIENT},
     "params0_in_place": {"gradient_descent": PARAMS0_IN_PLACE},
     "params0_in_place_hidden_by_a_patched_spy": {"gradient_descent": PARAMS0_IN_PLACE + LIE_ABOUT_INPUTS},
+    "params0_in_place_hidden_by_a_swapped_registry_entry": {
+        "gradient_descent": PARAMS0_IN_PLACE + SWAP_REGISTRY_ENTRY},
 }
 STANDIN_KEY = '''
 import sys
-_Standin = sys.modules["instruments"]._StandinLayer
+_Standin = sys.modules["calls"]._StandinLayer
 class {name}:
     def __init__(self, *args, **kwargs):
         self.weights = self.bias = None
@@ -117,9 +129,18 @@ def test_a_spy_patched_from_a_cell_is_put_back_and_the_notebook_flagged(graded):
     assert plain.score < plain.max_score, describe(plain)
     assert patched.score <= plain.score, f"the patch raised the score\n{describe(patched)}"
     notes = " ".join(patched.notes)
-    assert "changed the grader's own tools" in notes and "instruments.instrument_call_watching_inputs" in notes
+    assert "changed the grader's own tools" in notes and "calls.instrument_call_watching_inputs" in notes
     assert "flagged for a TA's review" in notes and "sys.modules" in notes
     assert not any("flagged" in n for n in plain.notes), "an honest notebook is not flagged"
+
+
+def test_an_instrument_swapped_in_the_registry_is_put_back_and_the_notebook_flagged(graded):
+    plain = graded["01-gradient-descent/params0_in_place"]
+    swapped = graded["01-gradient-descent/params0_in_place_hidden_by_a_swapped_registry_entry"]
+    assert swapped.score <= plain.score, f"the swapped instrument raised the score\n{describe(swapped)}"
+    notes = " ".join(swapped.notes)
+    assert "changed the grader's own tools" in notes and "registry.INSTRUMENTS" in notes, notes
+    assert "flagged for a TA's review" in notes
 
 
 def test_the_stand_in_layers_are_no_answer_key(graded):

@@ -7,38 +7,16 @@ from the second step on); the expected path is the reference solution's on the s
 import numpy as np
 import pytest
 
-from nncourse.grading.checks import as_array, assert_close
-from nncourse.grading.student import StudentError
+from nncourse.grading.asserts import as_array, assert_close, load_helper
 
 TRAJECTORY_HINT = ("each epoch moves all four parameters at once: params <- params - lr * mse_gradient(params, X, y), "
                    "with the gradient taken at the old params (no closed-form solution, no extra factors)")
 
 
-def _draw(rng, n, *, means=(2.0, 3.0, 1.0), scales=1.0, sigma=1.0):
-    """A data set of the linear model with random true coefficients; the default inputs follow the
-    notebook's make_data (x1 ~ N(2, 1), x2 ~ N(3, 1), x3 ~ N(1, 1))."""
-    X = rng.normal(means, scales, size=(n, 3))
-    coefs = rng.uniform(-3.0, 3.0, 4)
-    y = coefs[0] + X @ coefs[1:] + rng.normal(0.0, sigma, n)
-    return X, y
-
-
-def _call_watching_inputs(student, item, *args):
-    """Call a student's function; also report which array/tensor arguments it modified in place.
-    The student's own errors are reported under the item's name."""
-    try:
-        reply = student.instrument("call_watching_inputs", getattr(student, item), *args)
-    except StudentError as exc:
-        raise StudentError(item, {"type": exc.type, "message": exc.message, "where": exc.where}) from None
-    return reply["value"], reply["changed"]
-
-
-def _setup(rng, n=40):
-    X, y = _draw(rng, n)
-    X_tilde = np.column_stack([np.ones(n), X])
-    lam_max = np.linalg.eigvalsh(X_tilde.T @ X_tilde / n)[-1]
-    lr = float(min(rng.uniform(0.02, 0.06), 1.0 / lam_max))  # stable: below 2 / lambda_max
-    return X, y, lr, rng.uniform(-1.0, 1.0, 4)
+_data = load_helper(__file__, "_data")  # shared data helpers of this assignment
+_draw = _data.draw
+_call_watching_inputs = _data.call_watching_inputs
+_setup = _data.descent_setup
 
 
 def _result(value, n_epochs):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nncourse.grading.checks import as_array, assert_close
+from nncourse.grading.asserts import as_array, assert_close
 from nncourse.grading.student import StudentError
 
 RTOL, ATOL = 1e-5, 1e-6

@@ -11,7 +11,7 @@ costs only the dL/dx line: the other lines still grade the parameter gradients.
 import numpy as np
 import pytest
 
-from nncourse.grading.checks import as_array, assert_shape, load_helper
+from nncourse.grading.asserts import as_array, assert_shape, load_helper
 from nncourse.grading.student import StudentError
 
 

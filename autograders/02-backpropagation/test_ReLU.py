@@ -7,7 +7,7 @@ there any derivative in [0, 1] is accepted (PyTorch's 0, the lecture's 1 from ``
 import numpy as np
 import pytest
 
-from nncourse.grading.checks import as_array, assert_shape, load_helper
+from nncourse.grading.asserts import as_array, assert_shape, load_helper
 
 
 @pytest.fixture

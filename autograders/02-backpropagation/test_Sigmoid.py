@@ -10,7 +10,7 @@ The derivative is checked against finite differences of the reference sigmoid in
 import numpy as np
 import pytest
 
-from nncourse.grading.checks import as_array, assert_shape, load_helper
+from nncourse.grading.asserts import as_array, assert_shape, load_helper
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from nncourse.grading.checks import as_array, load_helper
+from nncourse.grading.asserts import as_array, load_helper
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from nncourse.grading.checks import as_array
+from nncourse.grading.asserts import as_array
 
 CLIP_HINT = "clip the probabilities to [eps, 1 - eps] with a small eps such as 1e-12 before taking logarithms"
 

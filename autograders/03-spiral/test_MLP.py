@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import torch
 
-from nncourse.grading.checks import as_array
+from nncourse.grading.asserts import as_array
 from nncourse.grading.student import StudentError
 
 RTOL, ATOL = 1e-5, 1e-5

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import torch
 
-from nncourse.grading.checks import as_array, assert_close, assert_scalar
+from nncourse.grading.asserts import as_array, assert_close, assert_scalar
 from nncourse.grading.student import StudentError
 
 HIDDEN = 8

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from nncourse.grading.checks import assert_scalar
+from nncourse.grading.asserts import assert_scalar
 from nncourse.grading.student import StudentError
 
 

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 import torch
 
-from nncourse.grading.checks import as_array
+from nncourse.grading.asserts import as_array
 from nncourse.grading.student import StudentError
 
 R_MAX = 16.1

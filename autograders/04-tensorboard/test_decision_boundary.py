@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from nncourse.grading.checks import as_array
+from nncourse.grading.asserts import as_array
 
 
 def _coefficients(rng):

@@ -22,7 +22,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from nncourse.grading.checks import as_array, load_helper
+from nncourse.grading.asserts import as_array, load_helper
 
 runs = load_helper(__file__, "_logging_runs")
 

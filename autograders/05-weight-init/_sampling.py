@@ -1,6 +1,6 @@
 """Shared checks of the weight-initialization autograders (05-weight-init).
 
-Loaded by the test files with ``nncourse.grading.checks.load_helper`` (the autograders are collected
+Loaded by the test files with ``nncourse.grading.asserts.load_helper`` (the autograders are collected
 with pytest's importlib mode, so nothing is on sys.path).
 
 The samplers are tested statistically on large non-square matrices (300 x 1200 = 360 000 draws):
@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from nncourse.grading.checks import as_array
+from nncourse.grading.asserts import as_array
 from nncourse.grading.student import StudentError
 
 FAN_IN, FAN_OUT = 300, 1200   # non-square: fan_in / fan_out mix-ups and transposes show

@@ -8,7 +8,7 @@ on the same matrices in the grader.
 import numpy as np
 import pytest
 
-from nncourse.grading.checks import assert_close, assert_shape
+from nncourse.grading.asserts import assert_close, assert_shape
 
 RTOL = 1e-5  # float32 students welcome; np.std with ddof=1 differs by > 0.8 % here
 

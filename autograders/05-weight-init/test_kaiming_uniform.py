@@ -1,7 +1,7 @@
 """Hidden tests of kaiming_uniform (05-weight-init, 4 points): the rubric lines shared with
 kaiming_normal, in ``_sampling.kaiming_tests``."""
 
-from nncourse.grading.checks import load_helper
+from nncourse.grading.asserts import load_helper
 
 HINT = ("Kaiming uniform draws from U(-b, b) with b = sqrt(3) * std, std = gain / sqrt(fan), "
         "gain = calculate_gain(nonlinearity, a) and fan = fan_in (mode='fan_in') or fan_out (mode='fan_out'); "

@@ -2,7 +2,7 @@
 
 import pytest
 
-from nncourse.grading.checks import load_helper
+from nncourse.grading.asserts import load_helper
 
 Sampling = load_helper(__file__, "_sampling").Sampling
 

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from nncourse.grading.checks import load_helper
+from nncourse.grading.asserts import load_helper
 
 Sampling = load_helper(__file__, "_sampling").Sampling
 

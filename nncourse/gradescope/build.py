@@ -7,7 +7,7 @@ import stat
 import zipfile
 from pathlib import Path
 
-from nncourse.gradescope.run import CONFIG
+from nncourse.gradescope.autograder import CONFIG
 from nncourse.layout import CourseLayout
 from nncourse.secret import load_secret
 

@@ -16,10 +16,13 @@ import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
 from nncourse.config import GradingLimits
+from nncourse.grading.digest import file_sha256
+from nncourse.grading.entry import choose_notebook, open_grader
 from nncourse.grading.feedback import render_feedback
 from nncourse.grading.results import SubmissionResult, error_result, visible
 
@@ -85,19 +88,13 @@ def _in_student_folder(student_dir: Path, assignment: str, notebook_name: str) -
         return [Submission(student, None, SYMLINKED_FOLDER)]
     if not folder.is_dir():
         return []
-    notebooks = sorted((Path(e.path) for e in os.scandir(folder) if e.name.endswith(".ipynb")
-                        and (e.is_symlink() or e.is_file(follow_symlinks=False))), key=lambda p: p.name)
-    expected = folder / notebook_name
-    if expected in notebooks or len(notebooks) == 1:
-        chosen = expected if expected in notebooks else notebooks[0]
-        if chosen.is_symlink():
-            return [Submission(student, None, f"the notebook {chosen.name} is a symbolic link, not a regular "
-                                              "file; submit the notebook itself")]
-        note = "" if chosen == expected else f"graded {chosen.name} (expected {notebook_name})"
-        return [Submission(student, chosen, note)]
-    if notebooks:
-        return [Submission(student, None, f"several notebooks and none named {notebook_name}")]
-    return [Submission(student, None, f"no notebook in {assignment}/")]
+    notebooks = [Path(e.path) for e in os.scandir(folder) if e.name.endswith(".ipynb")
+                 and (e.is_symlink() or e.is_file(follow_symlinks=False))]
+    choice = choose_notebook(notebooks, notebook_name, folder=f"{assignment}/")
+    if choice.notebook is not None and choice.notebook.is_symlink():
+        return [Submission(student, None, f"the notebook {choice.notebook.name} is a symbolic link, not "
+                                          "a regular file; submit the notebook itself")]
+    return [Submission(student, choice.notebook, choice.note)]
 
 
 def read_journal(out: Path) -> dict[str, dict]:
@@ -125,28 +122,19 @@ def _append_journal(out: Path, record: dict) -> None:
         os.fsync(handle.fileno())
 
 
-def _sha(path: Path | None) -> str:
-    import hashlib
-
-    return hashlib.sha256(path.read_bytes()).hexdigest() if path is not None and path.is_file() else ""
-
-
 # ------------------------------------------------------------------------------ slot processes
-_SLOT: dict = {}  # per worker process: its Grader and slot lock (set once by the initializer)
+_SLOT: dict = {}  # per slot process: its Grader and what releases it (set once)
 
 
 def _init_slot(root: str, assignment: str, secret: bytes, limits: GradingLimits, insecure: bool) -> None:
     import atexit
 
-    from nncourse.grading.job import Grader
     from nncourse.layout import CourseLayout
-    from nncourse.sandbox.launcher import acquire_slot
 
-    slot, lock = acquire_slot()
-    _SLOT["lock"] = lock
-    _SLOT["grader"] = Grader(layout=CourseLayout(Path(root)), assignment=assignment, secret=secret,
-                             slot=slot, limits=limits, insecure=insecure)
-    atexit.register(_SLOT["grader"].close)
+    _SLOT["stack"] = stack = ExitStack()  # the slot's lock and sandbox last as long as this process
+    _SLOT["grader"] = stack.enter_context(open_grader(CourseLayout(Path(root)), assignment,
+                                                      secret=secret, limits=limits, insecure=insecure))
+    atexit.register(stack.close)
 
 
 def _grade_in_slot(student: str, notebook: str, note: str) -> dict:
@@ -184,7 +172,7 @@ def grade_batch(*, root: Path, submitted: Path, assignment: str, notebook_name: 
                                        reserved=OWN_NAMES | reserved | taken):
         done = journal.get(submission.student)
         grader_failed = str((done or {}).get("result", {}).get("error") or "").startswith("grader error")
-        if done and done.get("sha256") == _sha(submission.notebook) and not grader_failed:  # else: retry
+        if done and done.get("sha256") == file_sha256(submission.notebook) and not grader_failed:  # else: retry
             skipped += 1
             continue
         todo.append(submission)
@@ -221,7 +209,7 @@ def grade_batch(*, root: Path, submitted: Path, assignment: str, notebook_name: 
                         result = SubmissionResult.from_json(future.result())
                     except Exception as exc:  # a broken slot process: record it, never lose the batch
                         result = error_result(student=submission.student, assignment=assignment,
-                                              max_score=max_score, sha256=_sha(submission.notebook),
+                                              max_score=max_score, sha256=file_sha256(submission.notebook),
                                               error=f"grader error: {type(exc).__name__}: {exc}"[:500])
                     try:
                         finish(result)

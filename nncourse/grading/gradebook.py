@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import warnings
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from nncourse import notebook_conventions as conventions
 from nncourse.grading.results import SubmissionResult
-from nncourse.nbgrader_env import nbgrader_tools_on_path
+from nncourse.layout import CourseLayout
+from nncourse.nbgrader_env import load_nbgrader_config, nbgrader_tools_on_path
 
 
 class GradebookError(RuntimeError):
@@ -20,6 +23,28 @@ def sqlite_file(db_url: str) -> Path | None:
     if not db_url.startswith("sqlite:///"):
         return None
     return Path(db_url.removeprefix("sqlite:///").split("?", 1)[0])
+
+
+@dataclass(frozen=True)
+class GradebookTarget:
+    """Where scores go: an SQLAlchemy URL and the nbgrader course id."""
+
+    db_url: str
+    course_id: str
+
+    @classmethod
+    def from_config(cls, layout: CourseLayout, db_url: str | None = None) -> GradebookTarget:
+        config = load_nbgrader_config(layout).CourseDirectory
+        url = db_url or (config.db_url if "db_url" in config else layout.default_db_url)
+        return cls(db_url=url, course_id=config.course_id if "course_id" in config else "nn-pytorch")
+
+
+def gradebook_files_in(out: Path, db_url: str) -> frozenset[str]:
+    """Names of an SQLite gradebook's files when it lives directly in OUT (no student may be called so)."""
+    path = sqlite_file(db_url)
+    if path is None or path.parent.resolve() != out.resolve():
+        return frozenset()
+    return frozenset(path.name + suffix for suffix in ("", "-journal", "-wal", "-shm"))
 
 
 def check_gradebook_url(db_url: str) -> None:
@@ -65,7 +90,7 @@ def ensure_assignment(db_url: str, *, course_id: str, assignment: str, notebook:
         gradebook.update_or_create_assignment(assignment)
         gradebook.update_or_create_notebook(notebook, assignment)
         for item, max_score in points.items():
-            gradebook.update_or_create_grade_cell(f"test_{item}", notebook, assignment, max_score=max_score,
+            gradebook.update_or_create_grade_cell(conventions.check_id(item), notebook, assignment, max_score=max_score,
                                                   cell_type="code")
 
 
@@ -83,7 +108,7 @@ def record_result(db_url: str, *, course_id: str, notebook: str, result: Submiss
                                               timestamp=timestamp or datetime.now(UTC))
         submission = gradebook.find_submission_notebook(notebook, result.assignment, result.student)
         for grade in submission.grades:
-            item = grade.name.removeprefix("test_")
+            item = conventions.checked_item(grade.name) or grade.name
             grade.auto_score = float(scores.get(item, 0.0))
             grade.needs_manual_grade = grade.manual_score is not None and grade.manual_score != grade.auto_score
         gradebook.db.commit()

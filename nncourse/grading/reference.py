@@ -6,6 +6,7 @@ import json
 import types
 from pathlib import Path
 
+from nncourse import notebook_conventions as conventions
 from nncourse.intake import neutralise_magics
 
 
@@ -19,9 +20,8 @@ def load_reference(notebook: Path, *, name: str) -> types.ModuleType:
     module = types.ModuleType(name)
     module.__dict__["display"] = lambda *args, **kwargs: None
     for index, cell in enumerate(data["cells"]):
-        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
-        if cell["cell_type"] != "code" or grade_id.startswith(("demo_", "test_")):
+        if not conventions.is_code(cell) or not conventions.runs_when_grading(conventions.cell_kind(cell)):
             continue
-        source, _ = neutralise_magics("".join(cell["source"]))
+        source, _ = neutralise_magics(conventions.source_text(cell))
         exec(compile(source, f"<reference {notebook.name} cell {index}>", "exec"), module.__dict__)
     return module

@@ -10,7 +10,7 @@ import nbformat
 
 from nncourse.layout import CourseLayout
 from nncourse.nbgrader_env import load_nbgrader_config, nbgrader_tools_on_path
-from nncourse.release.otter_checks import add_otter_checks
+from nncourse.release.public_checks import add_otter_checks
 
 GENERATED_BY = "nncourse release"
 DEFAULT_COHORT = "main"

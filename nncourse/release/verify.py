@@ -4,25 +4,23 @@ from __future__ import annotations
 
 import ast
 import json
-import re
 from pathlib import Path
+
+from nncourse import notebook_conventions as conventions
 
 FORBIDDEN_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS",
                      "BEGIN MARK SCHEME", "END MARK SCHEME")
-_REGION = re.compile(r"### BEGIN SOLUTION[^\n]*\n(.*?)### END SOLUTION", re.DOTALL)
 
 
 def _cells(path: Path) -> list[dict]:
     return json.loads(path.read_text(encoding="utf-8"))["cells"]
 
 
-def _text(cell: dict) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else source
+_text = conventions.source_text
 
 
 def _grade_id(cell: dict) -> str:
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
+    return conventions.grade_id(cell) or ""
 
 
 def solution_only_lines(source: Path) -> set[str]:
@@ -30,27 +28,16 @@ def solution_only_lines(source: Path) -> set[str]:
     inside, outside = set(), set()
     for cell in _cells(source):
         text = _text(cell)
-        regions = _REGION.findall(text)
-        for region in regions:
+        for region in conventions.solution_regions(text):
             inside.update(line.strip() for line in region.splitlines())
-        outside.update(line.strip() for line in _REGION.sub("", text).splitlines())
+        outside.update(line.strip() for line in conventions.without_solutions(text).splitlines())
     meaningful = {line for line in inside if len(line) >= 6 and not line.startswith("#")}
     return meaningful - outside
 
 
 def graded_items(source: Path) -> list[str]:
     """grade_ids of the solution cells of a source notebook, in order."""
-    return [_grade_id(c) for c in _cells(source) if c.get("metadata", {}).get("nbgrader", {}).get("solution")]
-
-
-def _is_stub(body: list[ast.stmt]) -> bool:
-    statements = [s for s in body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant)
-                                          and isinstance(s.value.value, str))]
-    if len(statements) != 1 or not isinstance(statements[0], ast.Raise):
-        return False
-    exc = statements[0].exc
-    target = exc.func if isinstance(exc, ast.Call) else exc
-    return isinstance(target, ast.Name) and target.id == "NotImplementedError"
+    return conventions.graded_items({"cells": _cells(source)})
 
 
 def verify_student_version(source: Path, release: Path) -> list[str]:
@@ -92,7 +79,7 @@ def _stub_problems(code: str, item: str) -> list[str]:
         if isinstance(node, ast.FunctionDef) and ast.get_docstring(node) is None:
             problems.append(f"{node.name} lost its docstring")
         for function in functions:
-            if not _is_stub(function.body):
+            if not conventions.is_stub_body(function.body):
                 problems.append(f"{node.name}.{function.name} is not a NotImplementedError stub"
                                 if function is not node else f"{node.name} is not a NotImplementedError stub")
     return problems

@@ -41,6 +41,12 @@ class SubmissionRow:
     tests: tuple[TestRow, ...]
     cell_errors: tuple[str, ...]
     feedback: str  # path of feedback.html relative to OUT, with "/" separators
+    # lateness, when the run knew a deadline (None otherwise); ``score`` is after the penalty
+    submitted_at: str | None = None
+    due_at: str | None = None
+    seconds_late: float | None = None
+    raw_score: float | None = None
+    penalty: float | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,10 @@ def _number(value: object) -> float:
     return 0.0 if math.isnan(number) else number
 
 
+def _optional(value: object) -> float | None:
+    return None if value is None else _number(value)
+
+
 def _row(data: dict, feedback: str) -> SubmissionRow:
     tests = tuple(
         TestRow(name=_text(t.get("name")), number=_text(t.get("number")), score=_number(t.get("score")),
@@ -80,7 +90,12 @@ def _row(data: dict, feedback: str) -> SubmissionRow:
         student=_text(data["student"]), assignment=_text(data["assignment"]), score=_number(data.get("score")),
         max_score=_number(data.get("max_score")), execution_time=_number(data.get("execution_time")),
         status="error" if data.get("status") == "error" else "graded", error=_text(data.get("error")),
-        tests=tests, cell_errors=tuple(_text(c) for c in data.get("cell_errors") or ()), feedback=feedback)
+        tests=tests, cell_errors=tuple(_text(c) for c in data.get("cell_errors") or ()),
+        feedback=feedback,
+        submitted_at=_text(data["submitted_at"]) if data.get("submitted_at") else None,
+        due_at=_text(data["due_at"]) if data.get("due_at") else None,
+        seconds_late=_optional(data.get("seconds_late")), raw_score=_optional(data.get("raw_score")),
+        penalty=_optional(data.get("penalty")))
 
 
 def collect(out: Path, *, assignment: str | None = None) -> Cohort:

@@ -237,8 +237,8 @@ def check_gradebook(db_url: str, results: dict[str, dict], students: set[str]) -
 def run_hostile(workdir: Path, *, cases: tuple[Case, ...] = CASES, jobs: int = 2,
                 limits: GradingLimits = LIMITS, progress=None) -> HostileReport:
     """Build the set in ``workdir``, grade it in one batch next to the controls, check everything."""
+    from nncourse.api import grade
     from nncourse.grading.batch import JOURNAL
-    from nncourse.grading.run import grade
     from nncourse.sandbox.launcher import check_sandbox
     from nncourse.secret import load_secret
 

@@ -8,6 +8,9 @@ import os
 import select
 import signal
 import socket
+from collections.abc import Callable
+from types import ModuleType
+from typing import NamedTuple
 
 import slot
 
@@ -19,17 +22,35 @@ def wait_job(pid: int, control, wire) -> dict:
     return _wait_child(pid, control, wire, stop="end", kill=lambda job: os.kill(job, signal.SIGKILL))
 
 
-def serve_sessions(control, namespace, wire, session_module, tripwire=None, retake=None) -> None:
+class Sessions(NamedTuple):
+    """What every test session of a job is served with (a tuple: it cannot be changed in place).
+
+    Attributes:
+        namespace: the notebook's globals after its cells ran.
+        wire: the wire module (imported after the limits are applied, hence passed).
+        serve: ``session.serve``, which answers one test's requests.
+        tripwire: puts back the grader's code and names what changed (``integrity``), or None.
+        retake: makes a new tripwire from the current state, or None.
+    """
+
+    namespace: dict
+    wire: ModuleType
+    serve: Callable[..., int]
+    tripwire: Callable[[], list] | None = None
+    retake: Callable[[], Callable[[], list]] | None = None
+
+
+def serve_sessions(control, sessions: Sessions) -> None:
     """Fork one child per session; report how it ended; kill it when the grader asks.
 
     The next session's child is forked while the current one runs (the job process is idle then), so a
-    test does not wait for a fork; it waits for its seed before it serves. ``tripwire`` and ``retake`` (a new
-    tripwire from the current state) go to ``session.serve``.
+    test does not wait for a fork; it waits for its seed before it serves.
     """
+    wire = sessions.wire
     waiting = None  # (pid, our end of its socket): the child forked for the next session
     while True:
         if waiting is None:
-            waiting = _fork_session(control, namespace, wire, session_module, tripwire, retake)
+            waiting = _fork_session(control, sessions)
         try:
             message, _ = wire.recv_message(control)
         except Exception:
@@ -41,14 +62,14 @@ def serve_sessions(control, namespace, wire, session_module, tripwire=None, reta
         (pid, ours), waiting = waiting, None
         if _reaped(pid):  # the child forked ahead was killed meanwhile (by an earlier test's code): fork anew
             ours.close()
-            pid, ours = _fork_session(control, namespace, wire, session_module, tripwire, retake)
+            pid, ours = _fork_session(control, sessions)
         try:
             wire.send_message(ours, {"seed": message.get("seed", 0)})
         except OSError:
             pass  # the child is gone: the grader sees a closed channel and is told how it ended
         socket.send_fds(control, [b"S"], [ours.fileno()])  # exactly the one byte the grader reads
         ours.close()
-        waiting = _fork_session(control, namespace, wire, session_module, tripwire, retake)  # while this test runs
+        waiting = _fork_session(control, sessions)  # while this test runs
         status = _wait_session(pid, control, wire)
         wire.send_message(control, {"type": "session_ended", **status})
 
@@ -61,15 +82,16 @@ def _reaped(pid: int) -> bool:
         return True
 
 
-def _fork_session(control, namespace, wire, session_module, tripwire, retake) -> tuple:
+def _fork_session(control, sessions: Sessions) -> tuple:
     """A child of the job that serves one session once it has read its seed; returns (pid, our end)."""
     def serve(sock) -> int:
         try:
-            first, _ = wire.recv_message(sock)
+            first, _ = sessions.wire.recv_message(sock)
             seed = int(first.get("seed", 0))
         except Exception:
             return 0  # the job ended before this session was asked for
-        return session_module.serve(sock, namespace, seed, tripwire=tripwire, retake=retake)
+        return sessions.serve(sock, sessions.namespace, seed, tripwire=sessions.tripwire,
+                              retake=sessions.retake)
 
     return fork_child(control, serve)
 

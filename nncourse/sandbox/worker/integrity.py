@@ -1,8 +1,10 @@
-"""Keep the worker's own code and the torch hooks its instruments rely on as they were, and say who changed them.
+"""Keep the worker's own code and the torch hooks its instruments rely on as they were; say who changed them.
 
 The student's code runs in the same process as the worker's protocol and instruments, so a notebook can
-replace ``instruments.guard`` (``sys.modules["instruments"]``), give a recorder's class a lying
-property, or put back ``torch.optim.Optimizer.__init__`` while the optimizer ban is on. A ``Baseline``
+replace ``guard.guard`` (``sys.modules["guard"]``), swap an instrument in ``registry.INSTRUMENTS``, give a
+recorder's class a lying property, or put back ``torch.optim.Optimizer.__init__`` while the optimizer ban
+is on. What is watched comes from the registry: the modules that define instruments and the torch
+attributes each instrument (or the guard, or the wire) declares it relies on. A ``Baseline``
 is taken before anything of the student runs; ``restore()`` puts back every watched attribute, function
 body, default and closure cell that differs and returns their names. The worker calls it after each
 cell (the notebook's changes are undone and noted) and after each call into the student's code during
@@ -11,32 +13,20 @@ this process, so what this protects is the spies (no torch, no optimizer, backwa
 unchanged, eval mode, what was logged), not the comparison of numbers.
 
 It is a tripwire for Python-level changes, not a wall: code that edits memory through ``ctypes`` can
-get past it, which is why the grader also flags such notebooks for a TA's review (``job.py``).
+get past it, which is why the grader flags such notebooks for a TA's review (``grading/review.py``).
 """
 
 import sys
 import types
 
-# The worker's own modules: every name in them, every class's attributes, every function's code.
-OWN_MODULES = ("instruments", "session", "wire", "integrity", "slot", "forks", "hangs", "__main__")
-# Attributes the instruments use by name at call time (module or class path, attribute names).
-TORCH_ATTRIBUTES = (
-    ("torch", ("is_grad_enabled", "is_inference_mode_enabled", "no_grad", "from_numpy", "Tensor")),
-    ("torch.Tensor", ("backward", "detach", "numpy", "cpu", "__torch_function__")),
-    ("torch.autograd", ("backward", "grad")),
-    ("torch.optim", ("Optimizer",)),
-    ("torch.optim.Optimizer", ("__init__", "step", "zero_grad")),
-    ("torch.optim.optimizer", ("register_optimizer_step_post_hook", "_global_optimizer_post_hooks")),
-    ("torch.overrides", ("TorchFunctionMode", "_push_mode", "_pop_mode", "_pop_mode_temporarily")),
-    ("torch.overrides.TorchFunctionMode", ("__enter__", "__exit__", "__init__", "push")),
-    ("torch._C", ("_push_on_torch_function_stack", "_pop_torch_function_stack", "_len_torch_function_stack",
-                  "_get_function_stack_at", "_is_torch_function_mode_enabled")),
-    ("torch.nn.Module", ("__call__", "_call_impl", "train", "eval")),
-    ("torch.utils.tensorboard.SummaryWriter", ("__init__", "add_scalar", "add_scalars", "add_histogram", "add_image",
-                                               "add_images", "add_figure", "flush", "close")),
-)
-# Mutable containers whose contents the instruments rely on (global optimizer hooks).
-TORCH_CONTAINERS = (("torch.optim.optimizer", "_global_optimizer_post_hooks"),)
+import registry
+
+# The worker's own modules: every name in them, every class's attributes, every function's code (and
+# the modules that define instruments, read from the registry when a baseline is taken).
+OWN_MODULES = ("registry", "guard", "instruments", "session", "wire", "integrity", "slot", "forks",
+               "hangs", "__main__")
+# The registry's tables, watched by their contents: a cell cannot add, drop or swap an instrument.
+REGISTRY_TABLES = ("INSTRUMENTS", "RELIANCES")
 _MISSING = object()
 
 
@@ -56,7 +46,8 @@ class Baseline:
     """What the watched names, functions and containers were when the baseline was taken."""
 
     def __init__(self):
-        self.modules = {name: sys.modules.get(name) for name in OWN_MODULES}
+        own = OWN_MODULES + tuple(m for m in registry.modules() if m not in OWN_MODULES)
+        self.modules = {name: sys.modules.get(name) for name in own}
         self.namespaces = []  # (label, owner, saved attributes, whether names it did not have are removed)
         self.functions = []  # (label, function, code, defaults, kwdefaults, closure contents)
         for name, module in self.modules.items():
@@ -66,16 +57,17 @@ class Baseline:
             for key, value in list(vars(module).items()):
                 if isinstance(value, type) and value.__module__ == module.__name__:
                     self._watch(f"{name}.{key}", value, dict(vars(value)), exact=True)
-        for path, names in TORCH_ATTRIBUTES:
+        self.containers = [(f"registry.{name}", table, dict(table))
+                           for name, table in ((n, getattr(registry, n)) for n in REGISTRY_TABLES)]
+        for path, names in registry.torch_attributes():
             owner = _resolve(path)
-            if owner is not None:
-                self._watch(path, owner, {n: vars(owner).get(n, _MISSING) for n in names}, exact=False)
-        self.containers = []
-        for path, name in TORCH_CONTAINERS:
-            owner = _resolve(path)
-            container = getattr(owner, name, None) if owner is not None else None
-            if isinstance(container, dict):
-                self.containers.append((f"{path}.{name}", container, dict(container)))
+            if owner is None:
+                continue
+            saved = {n: vars(owner).get(n, _MISSING) for n in names}
+            self._watch(path, owner, saved, exact=False)
+            # a dict the instruments rely on (torch's global optimizer hooks) is watched by its contents
+            self.containers += [(f"{path}.{n}", value, dict(value)) for n, value in saved.items()
+                                if isinstance(value, dict)]
 
     def _watch(self, label, owner, saved, *, exact):
         self.namespaces.append((label, owner, saved, exact))

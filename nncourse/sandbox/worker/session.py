@@ -2,21 +2,26 @@
 
 Requests (JSON): ``global`` (read a notebook name), ``getattr``/``setattr`` on a handle, ``call`` a
 handle (functions, classes, bound methods), ``import`` a module the test needs inside the sandbox,
-``instrument`` (run a helper from ``instruments.py``), ``not_again`` (stand-ins for what hung in
-earlier tests, ``hangs.py``), ``close``. Replies carry plain data or handles. A guard may wrap a
-call (``no_torch``: any torch operation raises). A request's ``limit`` (seconds) arms the watchdog
-that reports where a call is stuck before the grader ends it.
+``instrument`` (run one of the instruments in ``registry``), ``not_again`` (stand-ins for what
+hung in earlier tests, ``hangs.py``), ``close``. Replies carry plain data or handles. A guard may
+wrap a call (``no_torch``: any torch operation raises). A request's ``limit`` (seconds) arms the
+watchdog that reports where a call is stuck before the grader ends it.
 """
 
 import builtins
-import random
 import sys
 import traceback
 
 import hangs
-import instruments
-import numpy as np
+import instruments  # noqa: F401  (every instrument registers itself)
+import registry
 import wire
+from basics import seed_everything
+from guard import guard
+
+# The tensor encoding and decoding of the replies and requests (wire.Encoder, decode below).
+registry.rely_on("session", "torch.from_numpy", "torch.Tensor", "torch.Tensor.detach", "torch.Tensor.numpy",
+                 "torch.Tensor.cpu")
 
 _BUILTINS = dict(builtins.__dict__)  # imported before any student cell runs
 
@@ -48,19 +53,6 @@ class Objects:
         if handle_id not in self._items:
             raise LookupError(f"unknown handle {handle_id}")
         return self._items[handle_id]
-
-
-def seed_everything(seed: int) -> None:
-    random.seed(seed)
-    np.random.seed(seed % (2**32))
-    torch = sys.modules.get("torch")
-    if torch is not None:
-        torch.manual_seed(seed)
-
-
-# Instruments that call into the student's code (spy_forward reads the student module's ``forward``,
-# which may be a property): checked for tampering like a call, not re-baselined.
-_CALLING_INSTRUMENTS = frozenset({"checked_call", "call_watching_inputs", "spy_forward"})
 
 
 def serve(sock, namespace: dict, seed: int, *, tripwire=None, retake=None) -> int:
@@ -97,18 +89,19 @@ def serve(sock, namespace: dict, seed: int, *, tripwire=None, retake=None) -> in
         op = request.get("op")
         if op == "close":
             return 0
-        installs = op == "instrument" and request.get("name") not in _CALLING_INSTRUMENTS
+        # an instrument that runs no student code installs hooks: they become the new baseline
+        installs = op == "instrument" and not registry.calls_student(request.get("name"))
         watchdog.begin(request.get("limit"))
         try:
+            if installs and tripwire is not None:  # nothing changed since the last check becomes the baseline
+                _refuse(tripwire())
             try:
                 value = _perform(op, request, blobs, namespace, objects, decode)
             finally:
                 watchdog.end()  # no report once the reply may be on its way
                 _restore_builtins()
                 tampered = tripwire() if tripwire is not None and not installs else []
-            if tampered:
-                raise GraderTampering("your code changed the grader's own tools while it ran ("
-                                      + ", ".join(tampered[:4]) + "); this test cannot trust its result")
+            _refuse(tampered)
             if installs and retake is not None:
                 tripwire = retake()  # the instrument's hooks (no student code ran) are the new baseline
             encoder = wire.Encoder(objects.put, torch)
@@ -121,6 +114,12 @@ def serve(sock, namespace: dict, seed: int, *, tripwire=None, retake=None) -> in
         except (OSError, ValueError) as exc:
             wire.send_message(sock, {"ok": False, "error": {"type": "ResultTooLarge",
                                                             "message": str(exc)[:300], "where": None}})
+
+
+def _refuse(tampered: list) -> None:
+    if tampered:
+        raise GraderTampering("your code changed the grader's own tools while it ran ("
+                              + ", ".join(tampered[:4]) + "); this test cannot trust its result")
 
 
 def _perform(op, request, blobs, namespace, objects, decode):
@@ -138,14 +137,13 @@ def _perform(op, request, blobs, namespace, objects, decode):
         target = objects.get(request["handle"])
         args = decode(request.get("args", []), blobs)
         kwargs = decode(request.get("kwargs", {"dict": []}), blobs)
-        with instruments.guard(request.get("guard")):
+        with guard(request.get("guard")):
             return target(*args, **kwargs)
     if op == "import":
         __import__(request["module"])
         return sys.modules[request["module"]]
     if op == "instrument":
-        function = getattr(instruments, "instrument_" + request["name"])
-        return function(*decode(request.get("args", []), blobs))
+        return registry.lookup(request["name"]).function(*decode(request.get("args", []), blobs))
     if op == "not_again":
         return hangs.disable(namespace, request.get("marks", []))
     raise ValueError(f"unknown request {op!r}")

@@ -241,7 +241,9 @@ def run_job(control, cells_path: str, wire) -> None:
     with open(cells_path, encoding="utf-8") as handle:
         cells = json.load(handle)
     namespace = {"__name__": "__main__", "__builtins__": builtins, "display": _Display.display}
-    make_tripwire, serve = _tripwire, forks.serve_sessions  # bound before any student code runs
+    # bound before any student code runs
+    make_tripwire, serve, sessions = _tripwire, forks.serve_sessions, forks.Sessions
+    serve_one = session_module.serve
     tripwire = make_tripwire(integrity.Baseline())
     results = run_cells(cells, namespace, control, wire.send_message, tripwire)
     broken = sorted({name for cell in results for name in cell.get("replaced_builtins", [])})
@@ -253,7 +255,8 @@ def run_job(control, cells_path: str, wire) -> None:
             pass
     wire.send_message(control, {"type": "ready", "cells": results, "replaced_builtins": broken,
                                 "replaced_grader": replaced[:20]})
-    serve(control, namespace, wire, session_module, tripwire, lambda: make_tripwire(integrity.Baseline()))
+    retake = lambda: make_tripwire(integrity.Baseline())  # noqa: E731
+    serve(control, sessions(namespace, wire, serve_one, tripwire, retake))
 
 
 def _tripwire(baseline):

@@ -1,7 +1,7 @@
 """A synthetic cohort for the benchmark, made from the course's own notebooks.
 
 Every submission is the committed student version (``release/<id>/``) with answers pasted in the
-way :func:`nncourse.demo._answered` does it. A cycle of ten students repeats:
+way ``make demo`` does it (:func:`nncourse.notebook_conventions.answered`). A cycle of ten students repeats:
 
 =====  ==================  ==========================================================
 index  kind                what the student did
@@ -38,7 +38,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from nncourse.demo import _answered, _solution_cells, _source
+from nncourse import notebook_conventions as conventions
 from nncourse.layout import CourseLayout
 
 CYCLE = ("correct", "stub", "correct", "bug", "correct", "slow", "correct", "two-stubs", "correct", "correct")
@@ -108,17 +108,12 @@ class Student:
     detail: str
 
 
-def _items(layout: CourseLayout, assignment: str) -> list[str]:
-    source = json.loads(layout.source_notebook(assignment).read_text(encoding="utf-8"))
-    return [c["metadata"]["nbgrader"]["grade_id"] for c in _solution_cells(source)]
-
-
 def _stub(notebook: dict, release: dict, items: set[str]) -> None:
     """Put the release's stub back into the given items."""
-    stubs = {c["metadata"]["nbgrader"]["grade_id"]: c["source"] for c in _solution_cells(release)}
-    for cell in _solution_cells(notebook):
-        if cell["metadata"]["nbgrader"]["grade_id"] in items:
-            cell["source"] = stubs[cell["metadata"]["nbgrader"]["grade_id"]]
+    stubs = {conventions.grade_id(c): c["source"] for c in conventions.solution_cells(release)}
+    for cell in conventions.solution_cells(notebook):
+        if conventions.grade_id(cell) in items:
+            cell["source"] = stubs[conventions.grade_id(cell)]
 
 
 def _bug(notebook: dict, assignment: str, cycle: int) -> tuple[str, str] | None:
@@ -126,10 +121,10 @@ def _bug(notebook: dict, assignment: str, cycle: int) -> tuple[str, str] | None:
     bugs = BUGS.get(assignment, [])
     for offset in range(len(bugs)):
         item, pattern, replacement, what = bugs[(cycle + offset) % len(bugs)]
-        for cell in _solution_cells(notebook):
-            if cell["metadata"]["nbgrader"]["grade_id"] == item:
-                new = re.sub(pattern, replacement, _source(cell), count=1)
-                if new != _source(cell):
+        for cell in conventions.solution_cells(notebook):
+            if conventions.grade_id(cell) == item:
+                new = re.sub(pattern, replacement, conventions.source_text(cell), count=1)
+                if new != conventions.source_text(cell):
                     cell["source"] = new
                     return item, what
     return None
@@ -146,11 +141,12 @@ def build(layout: CourseLayout, assignment: str, count: int, submitted: Path) ->
         The students (in order) and notes about bugs that no longer apply.
     """
     release = json.loads(layout.release_notebook(assignment).read_text(encoding="utf-8"))
-    items = _items(layout, assignment)
+    instructor = json.loads(layout.source_notebook(assignment).read_text(encoding="utf-8"))
+    items = conventions.graded_items(instructor)
     students, notes = [], []
     for index in range(count):
         kind, cycle = CYCLE[index % len(CYCLE)], index // len(CYCLE)
-        notebook = _answered(layout, assignment, None)
+        notebook = conventions.answered(release, instructor, None)
         detail = ""
         if kind == "stub":
             item = items[cycle % len(items)]
@@ -212,11 +208,13 @@ def build_problems(layout: CourseLayout, assignment: str, count: int, submitted:
     names no target for the assignment or the target is gone from its solution."""
     kind = kind or problem_kind(layout, assignment)
     target = PROBLEMS.get(assignment)
+    release = json.loads(layout.release_notebook(assignment).read_text(encoding="utf-8"))
+    instructor = json.loads(layout.source_notebook(assignment).read_text(encoding="utf-8"))
     students = []
     for index in range(count if target else 0):
-        notebook = _answered(layout, assignment, None)
-        for cell in _solution_cells(notebook):
-            changed = insert_into(_source(cell), target, PROBLEM_CODE[kind])
+        notebook = conventions.answered(release, instructor, None)
+        for cell in conventions.solution_cells(notebook):
+            changed = insert_into(conventions.source_text(cell), target, PROBLEM_CODE[kind])
             if changed is not None:
                 cell["source"] = changed
                 break

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
-import re
 import time
 from contextlib import redirect_stdout
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from nncourse.config import GradingLimits
+from nncourse.grading.digest import file_sha256
 from nncourse.grading.plugin import GradingPlugin
 from nncourse.grading.reference import load_reference
 from nncourse.grading.results import SubmissionResult, TestResult, error_result
+from nncourse.grading.review import review_notes
 from nncourse.grading.rubric import rubric_points
 from nncourse.intake import IntakeError, read_notebook
 from nncourse.layout import CourseLayout
@@ -47,7 +48,7 @@ class Grader:
         layout: the course checkout.
         assignment: assignment id, e.g. ``"01-gradient-descent"``.
         secret: course secret (seeds derive from it and the submission's hash).
-        slot: parallel slot, which selects the sandbox uid; hold its lock (launcher.acquire_slot).
+        slot: parallel slot, which selects the sandbox uid; hold its lock (``entry.open_grader`` does).
         limits: time and resource limits.
         insecure: run without namespaces (only when the sandbox cannot be built, never by default).
         venv: the interpreter environment of the sandbox (default: the course's ``.venv``).
@@ -91,48 +92,36 @@ class Grader:
     def grade(self, notebook: Path, *, student: str) -> SubmissionResult:
         """Grade one notebook; never raises for anything the submission does."""
         started = time.monotonic()
-        sha = hashlib.sha256(notebook.read_bytes()).hexdigest() if notebook.is_file() else ""
+        sha = file_sha256(notebook)
+        failed = partial(error_result, student=student, assignment=self.assignment,
+                         max_score=self.max_score, sha256=sha)
         try:
             parsed = read_notebook(notebook, max_bytes=self.limits.notebook_bytes)
         except (IntakeError, OSError) as exc:
-            return error_result(student=student, assignment=self.assignment, max_score=self.max_score,
-                                error=f"not graded: {exc}", sha256=sha)
+            return failed(error=f"not graded: {exc}")
         kinds = {cell.index: cell.grade_id for cell in parsed.cells}
         attempt = _Attempt(cells=[{"index": c.index, "source": c.source} for c in parsed.runnable()])
         try:
             self._start(attempt, kinds)
             tests, errors = self._run_tests(attempt, kinds, sha, started)
         except ChannelTampered:  # the submission's fault, not the grader's: recorded once, never retried
-            return error_result(student=student, assignment=self.assignment, max_score=self.max_score,
-                                error=TAMPERED, sha256=sha, execution_time=round(time.monotonic() - started, 3))
+            return failed(error=TAMPERED, execution_time=_since(started))
         except WorkerDied as exc:  # the sandbox itself failed: not the student's fault, say so
-            return error_result(student=student, assignment=self.assignment, max_score=self.max_score,
-                                error=f"grader error: {exc}", sha256=sha)
+            return failed(error=f"grader error: {exc}")
         finally:
             if attempt.worker is not None:
                 attempt.worker.close()
-        run = attempt.run or CellRun()
-        cell_errors = tuple(attempt.problems + self._cell_errors(run, kinds))
-        notes = list(parsed.notes)
-        if run.replaced_builtins:
-            notes.append("your notebook replaced Python built-ins (" + ", ".join(run.replaced_builtins[:8])
-                         + "); they were restored before testing")
-        internals = sorted({m.group(0) for c in parsed.runnable() for m in _INTERNALS.finditer(c.source)})
-        if internals:
-            notes.append("flagged for a TA's review: the notebook uses interpreter or grader internals ("
-                         + ", ".join(internals[:6]) + ")")
-        if run.replaced_grader:
-            notes.append("your notebook changed the grader's own tools inside the sandbox ("
-                         + ", ".join(run.replaced_grader[:4]) + "); they were put back before testing and "
-                         "the submission is flagged for review")
         if errors:
-            return error_result(student=student, assignment=self.assignment, max_score=self.max_score,
-                                error="grader error: " + "; ".join(errors)[:1000], sha256=sha,
-                                execution_time=round(time.monotonic() - started, 3))
-        score = round(sum(t.score for t in tests), 6)
-        return SubmissionResult(student=student, assignment=self.assignment, score=score,
-                                max_score=self.max_score, execution_time=round(time.monotonic() - started, 3),
-                                status="graded", error=None, tests=tuple(tests), cell_errors=cell_errors,
+            return failed(error="grader error: " + "; ".join(errors)[:1000], execution_time=_since(started))
+        run = attempt.run or CellRun()
+        notes = [*parsed.notes, *review_notes([c.source for c in parsed.runnable()],
+                                              replaced_builtins=run.replaced_builtins,
+                                              replaced_grader=run.replaced_grader)]
+        return SubmissionResult(student=student, assignment=self.assignment,
+                                score=round(sum(t.score for t in tests), 6), max_score=self.max_score,
+                                execution_time=_since(started), status="graded", error=None,
+                                tests=tuple(tests),
+                                cell_errors=tuple(attempt.problems + self._cell_errors(run, kinds)),
                                 notes=tuple(notes), sha256=sha)
 
     # ------------------------------------------------------------------------------------ internals
@@ -218,13 +207,6 @@ class Grader:
         return lines
 
 
-# Names an honest solution of these assignments never needs, and that reaching into the grader's spies
-# from inside the sandbox does (integrity.py undoes Python-level changes; a TA judges the rest).
-_INTERNALS = re.compile(r"sys\.modules|\binstruments\b|_pop_mode\w*|\w*torch_function_stack\w*|\bctypes\b|"
-                        r"gc\.get_(?:objects|referrers|referents)|_getframe|\bf_back\b|\bf_locals\b|__code__|"
-                        r"setprofile|settrace|Optimizer\.__init__|_global_optimizer\w*|__closure__|cell_contents")
-
-
 def _well_formed(run: CellRun) -> bool:
     """Whether the cells' report has the shape the worker sends (student code can write to the channel)."""
     return isinstance(run.cells, list) and all(
@@ -235,3 +217,7 @@ def _well_formed(run: CellRun) -> bool:
 def _cell_label(index, kinds: dict) -> str:
     grade_id = kinds.get(index)
     return f"cell {index} ({grade_id})" if grade_id else f"cell {index}"
+
+
+def _since(started: float) -> float:
+    return round(time.monotonic() - started, 3)

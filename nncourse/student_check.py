@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from nncourse import notebook_conventions as conventions
 from nncourse.config import GradingLimits
+from nncourse.grading.entry import sandbox_slot
 from nncourse.intake import read_notebook
+from nncourse.layout import CourseLayout
+from nncourse.release.public_checks import public_checks
 from nncourse.sandbox.client import Worker
-from nncourse.sandbox.launcher import SandboxSpec
+from nncourse.sandbox.launcher import SandboxSpec, SandboxUnavailable, check_sandbox
 
 
 @dataclass(frozen=True)
@@ -18,6 +24,65 @@ class CheckResult:
     item: str
     passed: bool
     message: str
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What ``nncourse check`` found: each public check, and the other cells' errors."""
+
+    results: list[CheckResult]
+    notes: list[str]
+
+    @property
+    def passed(self) -> int:
+        return sum(r.passed for r in self.results)
+
+    @property
+    def all_passed(self) -> bool:
+        return self.passed == len(self.results)
+
+    def lines(self) -> list[str]:
+        """The report as the student reads it in the terminal."""
+        return ([f"note: {line}" for line in self.notes]
+                + [f"{'PASS' if r.passed else 'FAIL'}  {r.item}"
+                   + (f": {r.message}" if r.message else "") for r in self.results]
+                + [f"{self.passed} of {len(self.results)} public checks pass. "
+                   "The hidden tests decide the grade."])
+
+
+def check_notebook(notebook: Path, *, layout: CourseLayout, assignment: str | None = None,
+                   progress: Callable[[str], None] | None = None) -> CheckReport:
+    """Run a student's notebook with its assignment's public checks, the way the grader runs it.
+
+    Without a sandbox here (a student's own machine), the notebook runs without isolation: it is the
+    student's own code, and ``progress`` is told so.
+
+    Raises:
+        ValueError: the assignment is unknown, or cannot be told from the notebook.
+    """
+    assignment = assignment or assignment_of(notebook, layout)
+    if assignment is None:
+        raise ValueError("which assignment is this? pass --assignment ID")
+    public = public_checks(layout.source_notebook(layout.check_assignment(assignment)))
+    insecure = False
+    try:
+        check_sandbox(layout.venv)
+    except SandboxUnavailable:
+        insecure = True
+        if progress:
+            progress("(no sandbox here: running your own notebook without isolation)")
+    with sandbox_slot() as slot:
+        results, notes = run_public_checks(notebook, public=public, venv=layout.venv, slot=slot,
+                                           insecure=insecure)
+    return CheckReport(results, notes)
+
+
+def assignment_of(notebook: Path, layout: CourseLayout) -> str | None:
+    """The assignment a notebook belongs to: its metadata's, else the one whose notebook name it has."""
+    try:
+        return json.loads(notebook.read_text())["metadata"]["nncourse"]["assignment"]
+    except (ValueError, KeyError, TypeError):
+        return {layout.notebook_name(a): a for a in layout.assignments()}.get(notebook.name)
 
 
 def run_public_checks(notebook: Path, *, public: dict[str, str], venv: Path, slot: int,
@@ -47,7 +112,7 @@ def run_public_checks(notebook: Path, *, public: dict[str, str], venv: Path, slo
         entry = outcomes.get(cell.index)
         error = entry.get("error") if entry else None
         if cell.kind == "check":
-            item = (cell.grade_id or "").removeprefix("test_")
+            item = conventions.checked_item(cell.grade_id) or ""
             if entry is None:
                 message = "did not run (an earlier cell hung or crashed)"
                 if run.timed_out_cell is not None:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import nbformat
 
+from nncourse import notebook_conventions as conventions
+
 OTTER_INIT = ("# Public checks: the cell after each exercise runs them (`grader.check`).\n"
               "import otter\n"
               "grader = otter.Notebook(tests_dir=\"checks\")")
@@ -32,30 +34,22 @@ def test_public_checks(env):
 '''
 
 
-def _meta(grade_id: str) -> dict:
-    return {"deletable": False, "editable": False,
-            "nbgrader": {"grade": False, "solution": False, "locked": True, "task": False,
-                         "grade_id": grade_id, "schema_version": 3}}
-
-
 def add_otter_checks(student: Path, source: Path) -> list[Path]:
     """Turn the check cells of a generated student notebook into otter checks; returns the check files."""
     notebook = nbformat.read(student, as_version=4)
-    public = {cell.metadata["nbgrader"]["grade_id"]: cell.source
-              for cell in nbformat.read(source, as_version=4).cells
-              if cell.get("metadata", {}).get("nbgrader", {}).get("grade")}
+    public = public_checks(source)
     checks = student.parent / "checks"
     checks.mkdir(exist_ok=True)
     written = []
     for cell in notebook.cells:
-        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
-        if grade_id in public and grade_id.startswith("test_"):
-            item = grade_id.removeprefix("test_")
+        cell_id = conventions.grade_id(cell)
+        if cell_id in public:
+            item = conventions.checked_item(cell_id)
             path = checks / f"{item}.py"
-            path.write_text(_TEMPLATE.format(item=item, source=public[grade_id]), encoding="utf-8")
+            path.write_text(_TEMPLATE.format(item=item, source=public[cell_id]), encoding="utf-8")
             written.append(path)
             cell.source = f'grader.check("{item}")'
-    init = nbformat.v4.new_code_cell(OTTER_INIT, metadata=_meta("demo_otter_init"))
+    init = nbformat.v4.new_code_cell(OTTER_INIT, metadata=conventions.locked_metadata("demo_otter_init"))
     init["id"] = "otter-init"
     first_code = next(i for i, c in enumerate(notebook.cells) if c.cell_type == "code")
     notebook.cells.insert(first_code + 1, init)
@@ -65,6 +59,4 @@ def add_otter_checks(student: Path, source: Path) -> list[Path]:
 
 def public_checks(source: Path) -> dict[str, str]:
     """grade_id -> the public asserts of each check cell of a source notebook."""
-    return {cell.metadata["nbgrader"]["grade_id"]: cell.source
-            for cell in nbformat.read(source, as_version=4).cells
-            if cell.get("metadata", {}).get("nbgrader", {}).get("grade")}
+    return conventions.public_checks(nbformat.read(source, as_version=4))

@@ -14,6 +14,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from nncourse import notebook_conventions as conventions
 from nncourse.layout import CourseLayout
 
 # assignment -> (graded item, regex to find in its solution, replacement, what a student did wrong)
@@ -30,27 +31,12 @@ MISTAKES: dict[str, tuple[str, str, str, str]] = {
                        "mode ignored: always fan_in"),
 }
 
-_REGION = re.compile(r"[ \t]*### BEGIN SOLUTION[^\n]*\n(.*?)\n[ \t]*### END SOLUTION[^\n]*", re.DOTALL)
 
-
-def _solution_cells(data: dict) -> list[dict]:
-    return [c for c in data["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("solution")]
-
-
-def _source(cell: dict) -> str:
-    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-
-
-def _answered(layout: CourseLayout, assignment: str, answered_items: set[str] | None) -> dict:
+def answered(layout: CourseLayout, assignment: str, items: set[str] | None) -> dict:
     """The student version with the instructor's answers pasted into the chosen items (all if None)."""
     student = json.loads(layout.release_notebook(assignment).read_text(encoding="utf-8"))
     source = json.loads(layout.source_notebook(assignment).read_text(encoding="utf-8"))
-    answers = {c["metadata"]["nbgrader"]["grade_id"]: _source(c) for c in _solution_cells(source)}
-    for cell in _solution_cells(student):
-        item = cell["metadata"]["nbgrader"]["grade_id"]
-        if answered_items is None or item in answered_items:
-            cell["source"] = _REGION.sub(lambda m: m.group(1), answers[item])
-    return student
+    return conventions.answered(student, source, items)
 
 
 def build_cohort(layout: CourseLayout, destination: Path) -> list[str]:
@@ -59,24 +45,23 @@ def build_cohort(layout: CourseLayout, destination: Path) -> list[str]:
         shutil.rmtree(destination)
     students = ["solution", "stub", "half-done", "syntax-error", "typical-mistake"]
     for assignment in layout.assignments():
-        items = [c["metadata"]["nbgrader"]["grade_id"]
-                 for c in _solution_cells(json.loads(layout.source_notebook(assignment).read_text()))]
+        items = conventions.graded_items(json.loads(layout.source_notebook(assignment).read_text()))
         notebooks = {
-            "solution": _answered(layout, assignment, None),
+            "solution": answered(layout, assignment, None),
             "stub": json.loads(layout.release_notebook(assignment).read_text(encoding="utf-8")),
-            "half-done": _answered(layout, assignment, set(items[: len(items) // 2])),
+            "half-done": answered(layout, assignment, set(items[: len(items) // 2])),
         }
-        broken = _answered(layout, assignment, None)
-        cell = _solution_cells(broken)[-1]
-        cell["source"] = _source(cell).replace("):", ")", 1)  # a missing colon
+        broken = answered(layout, assignment, None)
+        cell = conventions.solution_cells(broken)[-1]
+        cell["source"] = conventions.source_text(cell).replace("):", ")", 1)  # a missing colon
         notebooks["syntax-error"] = broken
-        mistake = _answered(layout, assignment, None)
+        mistake = answered(layout, assignment, None)
         if assignment in MISTAKES:
             item, pattern, replacement, _ = MISTAKES[assignment]
-            for cell in _solution_cells(mistake):
-                if cell["metadata"]["nbgrader"]["grade_id"] == item:
-                    new = re.sub(pattern, replacement, _source(cell), count=1)
-                    if new == _source(cell):
+            for cell in conventions.solution_cells(mistake):
+                if conventions.grade_id(cell) == item:
+                    new = re.sub(pattern, replacement, conventions.source_text(cell), count=1)
+                    if new == conventions.source_text(cell):
                         raise ValueError(f"demo mistake for {assignment} no longer applies to {item}")
                     cell["source"] = new
         notebooks["typical-mistake"] = mistake
@@ -88,8 +73,9 @@ def build_cohort(layout: CourseLayout, destination: Path) -> list[str]:
 
 
 def main() -> int:
-    from nncourse.grading.run import eprint, grade, score_table
-    from nncourse.release.run import release
+    from nncourse.api import grade
+    from nncourse.grading.console import eprint, score_table
+    from nncourse.release.publish import release
 
     layout = CourseLayout.find()
     eprint("== releasing (nbgrader generate_assignment + executed solutions)")

@@ -20,9 +20,9 @@ def _fallback(message: str) -> dict:
 
 def run_autograder(root: Path, *, venv: Path | None = None) -> dict:
     """Grade ``root/submission/*.ipynb`` with the course in ``root/source``; returns results.json's content."""
-    from nncourse.grading.job import Grader
+    from nncourse.grading.entry import choose_notebook, open_grader
     from nncourse.layout import CourseLayout
-    from nncourse.sandbox.launcher import SandboxUnavailable, acquire_slot, check_sandbox
+    from nncourse.sandbox.launcher import SandboxUnavailable, check_sandbox
     from nncourse.secret import load_secret
 
     layout = CourseLayout(root / "source")
@@ -31,11 +31,11 @@ def run_autograder(root: Path, *, venv: Path | None = None) -> dict:
     venv = venv or Path(os.environ.get("NNCOURSE_VENV", root / "venv"))
     notebooks = sorted((root / "submission").glob("*.ipynb"))
     expected = layout.notebook_name(assignment)
-    chosen = next((n for n in notebooks if n.name == expected), notebooks[0] if len(notebooks) == 1 else None)
-    if chosen is None:
+    choice = choose_notebook(notebooks, expected, folder="your submission")
+    if choice.notebook is None:
         names = ", ".join(n.name for n in notebooks) or "none"
         return _fallback(f"Submit exactly one notebook ({expected}); found: {names}.")
-    notes = [] if chosen.name == expected else [f"graded {chosen.name} (expected {expected})"]
+    notes = [choice.note] if choice.note else []
     try:
         check_sandbox(venv)
         insecure = False
@@ -45,16 +45,9 @@ def run_autograder(root: Path, *, venv: Path | None = None) -> dict:
         insecure = True
         os.chmod(layout.root, 0o700)
         notes.append(f"sandbox: unprivileged uid and rlimits only ({exc})")
-    slot, lock = acquire_slot()  # a slot uid of our own, even if other graders share the machine
-    try:
-        grader = Grader(layout=layout, assignment=assignment, secret=load_secret(layout.secret_file),
-                        slot=slot, insecure=insecure, venv=venv)
-        try:
-            result = grader.grade(chosen, student="submission")
-        finally:
-            grader.close()
-    finally:
-        lock.close()
+    with open_grader(layout, assignment, secret=load_secret(layout.secret_file), insecure=insecure,
+                     venv=venv) as grader:
+        result = grader.grade(choice.notebook, student="submission")
     if notes:
         result = SubmissionResult.from_json({**result.to_json(), "notes": [*notes, *result.notes]})
     data = result.to_json()

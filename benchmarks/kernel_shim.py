@@ -5,7 +5,7 @@ nbgrader has no notion of separate hidden test files; the closest stock set-up (
 kernel and returns the points earned as the cell's value (nbgrader's partial-credit channel)::
 
     ### BEGIN HIDDEN TESTS
-    from nncourse.bench.kernel_shim import run_hidden_tests
+    from benchmarks.kernel_shim import run_hidden_tests
     run_hidden_tests(".../autograders/<id>/test_<item>.py", globals(), source=".../<name>.ipynb", points=5)
     ### END HIDDEN TESTS
 
@@ -30,7 +30,9 @@ import sys
 import time
 from pathlib import Path
 
-_WORKER_DIR = Path(__file__).resolve().parent.parent / "sandbox" / "worker"
+import nncourse
+
+_WORKER_DIR = Path(nncourse.__file__).resolve().parent / "sandbox" / "worker"
 _REFERENCES: dict[str, object] = {}
 
 

@@ -4,7 +4,7 @@ The course's source notebook is ours with two changes that make nbgrader do the 
 `nncourse grade`:
 
 * each grade cell ``test_<item>`` holds only a hidden block that runs ``autograders/<id>/test_<item>.py``
-  in the kernel (:mod:`nncourse.bench.kernel_shim`) and returns the points earned (partial credit);
+  in the kernel (:mod:`benchmarks.kernel_shim`) and returns the points earned (partial credit);
 * demo cells (and the release's ``demo_otter_init``) are guarded with nbgrader's documented
   ``NBGRADER_EXECUTION`` idiom, because our grader does not run them either. They are locked cells,
   so nbgrader restores the guarded version into every submission.
@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from nncourse import notebook_conventions as conventions
 from nncourse.layout import CourseLayout
 
 CONFIG = '''c = get_config()  # noqa: F821
@@ -48,19 +49,17 @@ _GUARD = ('import os as _os\n'
 
 _HIDDEN = ('# hidden tests (nncourse bench: autograders/{assignment}/test_{item}.py, run in this kernel)\n'
            '### BEGIN HIDDEN TESTS\n'
-           'from nncourse.bench.kernel_shim import run_hidden_tests\n'
+           'import sys\n'
+           'sys.path.insert(0, {repo!r})  # the benchmarks package is not installed\n'
+           'from benchmarks.kernel_shim import run_hidden_tests\n'
            'run_hidden_tests({test_file!r}, globals(), source={source!r}, points={points!r})\n'
            '### END HIDDEN TESTS\n')
 
 _LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d[.,]\d+) (.*)$")
-
-
-def _meta(cell: dict) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
-def _source(cell: dict) -> str:
-    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+REPO = Path(__file__).resolve().parent.parent
+_meta = conventions.nbgrader
+_source = conventions.source_text
+_id = conventions.grade_id
 
 
 def stock_source_notebook(layout: CourseLayout, assignment: str) -> dict:
@@ -69,28 +68,25 @@ def stock_source_notebook(layout: CourseLayout, assignment: str) -> dict:
     release = json.loads(layout.release_notebook(assignment).read_text(encoding="utf-8"))
     tests = layout.autograder_dir(assignment)
     for cell in data["cells"]:
-        meta = _meta(cell)
-        grade_id = meta.get("grade_id", "")
-        if cell["cell_type"] != "code":
+        kind, item = conventions.cell_kind(cell), conventions.checked_item(conventions.grade_id(cell))
+        if not conventions.is_code(cell):
             continue
-        if meta.get("grade") and grade_id.startswith("test_"):
-            item = grade_id.removeprefix("test_")
+        if conventions.is_grade(cell) and item:
             test_file = tests / f"test_{item}.py"
             if test_file.is_file():
                 cell["source"] = _HIDDEN.format(assignment=assignment, item=item, test_file=str(test_file),
-                                                source=str(layout.source_notebook(assignment)),
-                                                points=float(meta.get("points", 0)))
+                                                repo=str(REPO), source=str(layout.source_notebook(assignment)),
+                                                points=float(_meta(cell).get("points", 0)))
             else:
                 cell["source"] = f"# no hidden tests for {item}\n### BEGIN HIDDEN TESTS\n0.0\n### END HIDDEN TESTS\n"
-        elif grade_id.startswith("demo_"):
+        elif kind == "demo":
             cell["source"] = _GUARD.format(source=_source(cell))
     # the release's extra locked cell (otter's init), guarded like any demo, at the same place
-    ids = [_meta(c).get("grade_id") for c in data["cells"]]
+    ids = [_id(c) for c in data["cells"]]
     for index, cell in enumerate(release["cells"]):
-        grade_id = _meta(cell).get("grade_id")
-        if grade_id and grade_id not in ids and cell["cell_type"] == "code":
-            previous = next((_meta(c).get("grade_id") for c in reversed(release["cells"][:index])
-                             if _meta(c).get("grade_id") in ids), None)
+        grade_id = _id(cell)
+        if grade_id and grade_id not in ids and conventions.is_code(cell):
+            previous = next((_id(c) for c in reversed(release["cells"][:index]) if _id(c) in ids), None)
             extra = json.loads(json.dumps(cell))
             extra["source"] = _GUARD.format(source=_source(cell))
             extra["metadata"]["nbgrader"]["cell_type"] = "code"

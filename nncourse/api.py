@@ -1,0 +1,81 @@
+"""The engine's front doors: what `nncourse grade`, `grade-one` and `check` call, for scripts too.
+
+Each is a typed function with keyword-only options; the CLI (``nncourse/cli.py``) only wires
+options to them. A grader on a sandbox slot comes from :func:`open_grader`, a student's notebook is
+chosen by :func:`choose_notebook`; the report is built here, after grading (``grading/`` never
+imports it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from nncourse.config import GradingLimits
+from nncourse.grading.batch import BatchSummary, grade_batch
+from nncourse.grading.entry import choose_notebook, open_grader
+from nncourse.grading.gradebook import (
+    GradebookTarget,
+    check_gradebook_url,
+    ensure_assignment,
+    gradebook_files_in,
+    record_result,
+)
+from nncourse.grading.results import SubmissionResult
+from nncourse.grading.rubric import rubric_points
+from nncourse.layout import CourseLayout
+from nncourse.sandbox.launcher import check_sandbox
+from nncourse.secret import load_secret
+from nncourse.student_check import CheckReport, check_notebook
+
+__all__ = ["grade", "grade_one", "check_notebook", "CheckReport", "open_grader", "choose_notebook"]
+
+
+def grade(submitted: Path, *, layout: CourseLayout, assignment: str, out: Path, jobs: int = 1,
+          db_url: str | None = None, insecure: bool = False, limits: GradingLimits = GradingLimits(),
+          progress: Callable[[str], None] | None = None) -> BatchSummary:
+    """Grade ``SUBMITTED/<student>/<assignment>/*.ipynb`` into OUT and the gradebook; write the report.
+
+    Raises:
+        SandboxUnavailable: the sandbox cannot be built and ``insecure`` was not given.
+        GradebookError: the gradebook cannot be created or written; the batch stops there, and what was
+            graded but not recorded is graded again by the next run.
+    """
+    layout.check_assignment(assignment)
+    if not insecure:
+        check_sandbox(layout.venv)
+    points = rubric_points(layout.source_notebook(assignment))
+    target = GradebookTarget.from_config(layout, db_url)
+    out.mkdir(parents=True, exist_ok=True)  # the gradebook may live in OUT
+    check_gradebook_url(target.db_url)
+    notebook_id = layout.notebook_name(assignment).removesuffix(".ipynb")
+    with ThreadPoolExecutor(max_workers=1) as background:
+        # importing nbgrader (about 3 s) and a new gradebook's migrations overlap the sandboxes' start
+        gradebook = background.submit(ensure_assignment, target.db_url, course_id=target.course_id,
+                                      assignment=assignment, notebook=notebook_id, points=points)
+
+        def record(result: SubmissionResult) -> None:
+            gradebook.result()  # raises what went wrong creating the gradebook: the batch stops there
+            record_result(target.db_url, course_id=target.course_id, notebook=notebook_id, result=result)
+
+        summary = grade_batch(root=layout.root, submitted=submitted, assignment=assignment,
+                              notebook_name=layout.notebook_name(assignment), out=out,
+                              secret=load_secret(layout.secret_file), max_score=sum(points.values()),
+                              jobs=jobs, limits=limits, insecure=insecure, on_result=record, progress=progress,
+                              reserved=gradebook_files_in(out, target.db_url))
+        gradebook.result()
+    from nncourse.report.build import build_report  # matplotlib: only where a report is written
+
+    build_report(out, assignment=assignment)
+    return summary
+
+
+def grade_one(notebook: Path, *, layout: CourseLayout, assignment: str, insecure: bool = False,
+              limits: GradingLimits = GradingLimits()) -> SubmissionResult:
+    """Grade a single notebook in this process (a TA checking one complaint)."""
+    if not insecure:
+        check_sandbox(layout.venv)
+    with open_grader(layout, assignment, secret=load_secret(layout.secret_file), limits=limits,
+                     insecure=insecure) as grader:
+        return grader.grade(notebook, student=notebook.stem)
