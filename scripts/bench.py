@@ -13,7 +13,9 @@
 5. Problem notebooks (:func:`benchmarks.cohort.build_problems`, about 5 % of the cohort: one
    graded function or method loops forever or crashes the interpreter) are graded apart, by both
    graders (nbgrader: the first of each kind, with its own cell timeout), so the lines above stay
-   comparable; their wall time is reported per kind, and one more ratio line includes them.
+   comparable; their wall time is reported per kind, and one more ratio line includes them (each
+   grader's cohort wall plus its per-notebook time for every problem notebook, nbgrader's
+   extrapolated per kind from the ones it graded).
 6. Prints medians, p95, throughput and their ratio; the last line is
    ``speedup_vs_nbgrader=<ratio> median_s=<our per-notebook median>``.
 
@@ -360,14 +362,15 @@ def report(ready, students, ours, stock_runs, n, k, jobs, release_wall, solution
         log(f"  throughput ratio (ours / nbgrader extrapolated) {fmt(ratio, 1)}x; "
             f"per-notebook median ratio {fmt(statistics.median(nb_times) / our_median, 1)}x")
         if problems and ours_problems:
-            # ours: the regular runs plus the problem runs (start-up included); nbgrader: its
-            # extrapolated cohort plus, per kind, its mean per problem notebook times their number
+            # both: the cohort's wall plus each problem notebook's own time, as if graded alone one
+            # after the other (our second slot would go on meanwhile: this favours nbgrader);
+            # nbgrader's per kind: its mean on the ones it graded times their number
             kinds = problem_times(problems, ours_problems, stock_problems)
             extra = sum(e["count"] * statistics.mean(e["nbgrader"])
                         for e in kinds.values() if e["nbgrader"])
             missing = sorted(kind for kind, e in kinds.items() if not e["nbgrader"])
             added = sum(e["count"] for e in kinds.values())
-            problem_wall = sum(r["wall"] for r in ours_problems.values())
+            problem_wall = sum(sum(e["ours"]) for e in kinds.values())
             mine = 60 * (our_count + added) / (our_wall + problem_wall)
             theirs = (60 * (sum(len(students[a]) for a in stock_runs) + added) / (full_wall + extra)
                       if full_wall and not missing else float("nan"))
