@@ -80,17 +80,17 @@ class Watchdog:
                 if not self._running(number, started + SAMPLE * limit):
                     continue
                 earlier = self._cell_frames()
-                if not self._running(number, started + REPORT * limit):
-                    continue
-                name = stuck_in(earlier, self._cell_frames())
-                earlier = None  # the student's frames are not kept alive
-                if name is not None:
-                    try:
-                        self._send({"hang": {"name": name}})
-                    except Exception:  # noqa: BLE001 - the grader then blames the call itself
-                        pass
-                while self._request is not None and self._request[0] == number:
-                    self._cond.wait()  # one report per request
+                if self._running(number, started + REPORT * limit):
+                    name = stuck_in(earlier, self._cell_frames())
+                    earlier = None  # the student's frames are not kept alive
+                    if name is not None:
+                        try:
+                            self._send({"hang": {"name": name}})
+                        except Exception:  # noqa: BLE001 - the grader then blames the call itself
+                            pass
+                    while self._request is not None and self._request[0] == number:
+                        self._cond.wait()  # one look (and at most one report) per request
+                earlier = None
 
     def _cell_frames(self) -> list:
         """The main thread's frames of code from the notebook's cells, innermost first."""
