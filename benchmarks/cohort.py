@@ -21,10 +21,17 @@ index  kind                what the student did
 
 so any multiple of ten students has the same mix (60 % correct, 30 % wrong, 10 % slow). Which item
 is stubbed or bugged rotates with the cycle.
+
+Problem notebooks (:func:`build_problems`) are graded apart, so the figures above stay comparable:
+correct answers except one graded function or method (``PROBLEMS``) that never returns (``loop``: a
+``while`` whose condition never changes) or crashes the interpreter (``crash``: a recursion with no
+base case through ``functools.lru_cache``, after ``sys.setrecursionlimit(10**6)``, overflows the C
+stack). The kind alternates by assignment.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import shutil
@@ -67,6 +74,31 @@ SLOW_CELLS = (
     "# my own check, left in by mistake\nimport time\ntime.sleep(1.5)\n",
     "# my own experiment: a slow pure-Python loop\ntotal = 0\nfor i in range(4_000_000):\n    total += i * i\n",
 )
+
+
+PROBLEM_KINDS = ("loop", "crash")
+# assignment -> the function or method (qualified name in its solution cell) the problem goes into
+PROBLEMS: dict[str, str] = {
+    "01-gradient-descent": "mse_gradient",
+    "02-backpropagation": "Linear.backward",
+    "03-spiral": "Trainer.fit",
+    "04-tensorboard": "decision_boundary",
+    "05-weight-init": "calculate_gain",
+}
+PROBLEM_CODE = {
+    "loop": ("converged, step = False, 0\n"
+             "while not converged:  # never set to True: an endless loop\n"
+             "    step += 1\n"),
+    "crash": ("import functools\n"
+              "import sys\n"
+              "sys.setrecursionlimit(10**6)  # raised to get past a RecursionError\n"
+              "\n"
+              "@functools.lru_cache(maxsize=None)\n"
+              "def _depth(k):  # no base case\n"
+              "    return _depth(k + 1) + 1\n"
+              "\n"
+              "_depth(0)\n"),
+}
 
 
 @dataclass(frozen=True)
@@ -143,6 +175,59 @@ def build(layout: CourseLayout, assignment: str, count: int, submitted: Path) ->
         path.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
         students.append(Student(name, kind, detail))
     return students, notes
+
+
+def insert_into(source: str, qualname: str, code: str) -> str | None:
+    """``source`` with ``code`` put at the start of the body of function or method ``qualname``
+    (after its docstring); None when the cell has no such function."""
+    node, body = ast.parse(source), None
+    for part in qualname.split("."):
+        scope = body if body is not None else node.body
+        found = [n for n in scope
+                 if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == part]
+        if not found:
+            return None
+        body = found[0].body
+    first = body[1] if len(body) > 1 and isinstance(body[0], ast.Expr) and isinstance(
+        getattr(body[0], "value", None), ast.Constant) else body[0]
+    lines = source.splitlines(keepends=True)
+    indent = " " * first.col_offset
+    block = "".join(indent + line if line.strip() else line
+                    for line in code.splitlines(keepends=True))
+    return "".join(lines[:first.lineno - 1]) + block + "".join(lines[first.lineno - 1:])
+
+
+def problem_kind(layout: CourseLayout, assignment: str) -> str:
+    """The kind of problem notebook an assignment gets: it alternates in the course's order."""
+    return PROBLEM_KINDS[layout.assignments().index(assignment) % len(PROBLEM_KINDS)]
+
+
+def build_problems(layout: CourseLayout, assignment: str, count: int, submitted: Path,
+                   *, kind: str | None = None) -> list[Student]:
+    """Write ``count`` problem notebooks (students ``p<index>-<kind>``); none when ``PROBLEMS``
+    names no target for the assignment or the target is gone from its solution."""
+    kind = kind or problem_kind(layout, assignment)
+    target = PROBLEMS.get(assignment)
+    release = json.loads(layout.release_notebook(assignment).read_text(encoding="utf-8"))
+    instructor = json.loads(layout.source_notebook(assignment).read_text(encoding="utf-8"))
+    students = []
+    for index in range(count if target else 0):
+        notebook = conventions.answered(release, instructor, None)
+        for cell in conventions.solution_cells(notebook):
+            changed = insert_into(conventions.source_text(cell), target, PROBLEM_CODE[kind])
+            if changed is not None:
+                cell["source"] = changed
+                break
+        else:
+            return []
+        name = f"p{index:03d}-{kind}"
+        path = submitted / name / assignment / layout.notebook_name(assignment)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
+        what = ("never returns (endless loop)" if kind == "loop"
+                else "crashes the interpreter (C-stack overflow)")
+        students.append(Student(name, kind, f"{target} {what}"))
+    return students
 
 
 def copy_subset(submitted: Path, assignment: str, students: list[Student], destination: Path,

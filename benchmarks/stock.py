@@ -151,11 +151,14 @@ class StockCourse:
             raise RuntimeError(f"nbgrader generate_assignment {assignment} failed:\n{done.stdout[-2000:]}{done.stderr[-3000:]}")
         return seconds
 
-    def autograde(self, assignment: str, students: list[str], *, timeout: float = 3600) -> StockRun:
-        """`nbgrader autograde ASSIGNMENT` over everything in submitted/; per-notebook times from its log."""
+    def autograde(self, assignment: str, students: list[str], *, timeout: float = 3600,
+                  student_glob: str = "*") -> StockRun:
+        """`nbgrader autograde ASSIGNMENT` for the students in submitted/ that ``student_glob``
+        matches; per-notebook times from its log."""
         run = StockRun(assignment=assignment, students=list(students))
         started = time.monotonic()
-        done = self._nbgrader("autograde", assignment, "--force", timeout=timeout)
+        done = self._nbgrader("autograde", assignment, "--force", f"--student={student_glob}",
+                              timeout=timeout)
         run.wall = time.monotonic() - started
         run.returncode = done.returncode
         log = done.stdout + done.stderr

@@ -10,8 +10,14 @@
    nbgrader does) in a temporary nbgrader course whose grade cells run the same hidden test files
    inside the kernel (:mod:`benchmarks.stock`, :mod:`benchmarks.kernel_shim`). Per-notebook
    wall = the interval between students in nbgrader's timestamped log.
-5. Times the similarity review of 500 generated notebooks (``scripts/bench_similarity.py``).
-6. Prints medians, p95, throughput and their ratio; the last line is
+5. Problem notebooks (:func:`benchmarks.cohort.build_problems`, about 5 % of the cohort: one
+   graded function or method loops forever or crashes the interpreter) are graded apart, by both
+   graders (nbgrader: the first of each kind, with its own cell timeout), so the lines above stay
+   comparable; their wall time is reported per kind, and one more ratio line includes them (each
+   grader's cohort wall plus its per-notebook time for every problem notebook, nbgrader's
+   extrapolated per kind from the ones it graded).
+6. Times the similarity review of 500 generated notebooks (``scripts/bench_similarity.py``).
+7. Prints medians, p95, throughput and their ratio; the last line is
    ``speedup_vs_nbgrader=<ratio> median_s=<our per-notebook median>``.
 
 Throughput is notebooks per minute of end-to-end wall time (CLI start-up, slot start and report
@@ -117,6 +123,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-assignment", "-n", type=int, default=20, help="submissions per assignment (ours)")
     parser.add_argument("--nbgrader-per-assignment", "-k", type=int, default=5,
                         help="of those, how many stock nbgrader grades (the first K; 0 = skip nbgrader)")
+    parser.add_argument("--problems", type=int, default=None,
+                        help="problem notebooks per assignment, graded apart "
+                             "(default: 1 per 20 submissions, at least 1; 0 = none)")
+    parser.add_argument("--nbgrader-problems", type=int, default=1,
+                        help="of those, how many of each kind stock nbgrader grades (0 = none)")
     parser.add_argument("--jobs", "-j", type=int, default=2)
     parser.add_argument("--assignments", nargs="*", help="default: every assignment with hidden tests")
     parser.add_argument("--no-release", action="store_true", help="skip timing the release")
@@ -186,6 +197,13 @@ def main(argv: list[str] | None = None) -> int:
                 kinds[s.kind] = kinds.get(s.kind, 0) + 1
         log(f"\n== cohort: {sum(len(g) for g in students.values())} notebooks in {submitted} "
             f"({', '.join(f'{v} {k}' for k, v in sorted(kinds.items()))})")
+        per_assignment = max(1, n // 20) if args.problems is None else args.problems
+        problems = {a: cohort.build_problems(layout, a, per_assignment, work / "problems")
+                    for a in ready}
+        problems = {a: group for a, group in problems.items() if group}
+        if problems:
+            log("   problem notebooks, graded apart: " + "; ".join(
+                f"{a} {len(g)} x {g[0].detail}" for a, g in problems.items()))
 
         # ------------------------------------------------------------------------------- ours
         log(f"\n== nncourse grade --jobs {args.jobs}")
@@ -201,8 +219,19 @@ def main(argv: list[str] | None = None) -> int:
                 f"p95 {fmt(percentile(times, 95))} s" + (f"; NOT GRADED: {', '.join(errors)}" if errors else ""))
             log(f"  {'':<22} load average {loadavg()}")
 
+        ours_problems: dict[str, dict] = {}
+        for assignment in problems:
+            ours_problems[assignment] = run = grade_ours(
+                layout, assignment, work / "problems", work / "ours-problems" / assignment,
+                work / "ours-problems" / "gradebook.db", args.jobs, env)
+            scores = ", ".join(f"{name} {r['execution_time']:.1f} s, "
+                               f"{r['score']:g}/{r['max_score']:g}"
+                               for name, r in run["results"].items())
+            log(f"  {assignment:<22} {len(run['results'])} problem notebook(s) in "
+                f"{run['wall']:6.1f} s wall: {scores}")
+
         # ---------------------------------------------------------------------------- nbgrader
-        stock_runs, generate_times = {}, {}
+        stock_runs, generate_times, stock_problems = {}, {}, []
         if k > 0:
             log(f"\n== stock nbgrader autograde (serial), first {k} students per assignment")
             course = StockCourse(layout, work / "nbgrader")
@@ -219,19 +248,75 @@ def main(argv: list[str] | None = None) -> int:
                 log(f"  {'':<22} load average {loadavg()}")
                 if run.returncode or len(per) < len(subset):
                     log("  nbgrader log (tail):\n" + "\n".join("    " + line for line in run.log_tail.splitlines()[-15:]))
+            for assignment, student in first_of_each_kind(problems, args.nbgrader_problems):
+                copy = course.root / "submitted"
+                cohort.copy_subset(work / "problems", assignment, [student], copy)
+                run = course.autograde(assignment, [student.name], student_glob=student.name)
+                stock_problems.append((student, run))
+                log(f"  {assignment:<22} problem notebook {student.name}: "
+                    f"{fmt(run.per_notebook.get(student.name, float('nan')), 1)} s, score "
+                    f"{run.scores.get(student.name, 'none')} ({run.wall:.1f} s wall)"
+                    + (f"; exit {run.returncode}" if run.returncode else ""))
+        report_problems(problems, ours_problems, stock_problems)
         if args.similarity_notebooks:
             log(f"\n== nncourse similarity: {args.similarity_notebooks} generated notebooks")
             import bench_similarity  # scripts/, next to this file
 
             bench_similarity.main(["--notebooks", str(args.similarity_notebooks)])
         return report(ready, students, ours, stock_runs, n, k, args.jobs, release_wall, solutions,
-                      time.monotonic() - bench_started)
+                      time.monotonic() - bench_started, problems, ours_problems, stock_problems)
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
 
 
-def report(ready, students, ours, stock_runs, n, k, jobs, release_wall, solutions, total) -> int:
+def first_of_each_kind(problems: dict[str, list], count: int) -> list[tuple[str, object]]:
+    """(assignment, student) of the first ``count`` problem notebooks of each kind."""
+    chosen, taken = [], {}
+    for assignment, group in problems.items():
+        for student in group:
+            if taken.get(student.kind, 0) < count:
+                taken[student.kind] = taken.get(student.kind, 0) + 1
+                chosen.append((assignment, student))
+    return chosen
+
+
+def problem_times(problems, ours_problems, stock_problems) -> dict[str, dict]:
+    """Per kind: ``ours`` and ``nbgrader`` (seconds per notebook), ``count`` in the cohort and
+    ``what`` (the problem)."""
+    kinds: dict[str, dict] = {}
+    for assignment, group in problems.items():
+        results = ours_problems.get(assignment, {}).get("results", {})
+        for student in group:
+            entry = kinds.setdefault(student.kind, {"ours": [], "nbgrader": [], "count": 0,
+                                                    "what": student.detail.split(" ", 1)[1]})
+            entry["count"] += 1
+            if student.name in results:
+                entry["ours"].append(results[student.name]["execution_time"])
+    for student, run in stock_problems:
+        if student.name in run.per_notebook:
+            kinds[student.kind]["nbgrader"].append(run.per_notebook[student.name])
+    return kinds
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def report_problems(problems, ours_problems, stock_problems) -> None:
+    """Wall seconds per problem notebook, per kind, for both graders."""
+    if not problems:
+        return
+    log("\n== problem notebooks (graded apart), wall seconds per notebook")
+    for kind, entry in sorted(problem_times(problems, ours_problems, stock_problems).items()):
+        mine, theirs = entry["ours"], entry["nbgrader"]
+        log(f"  {kind:<6} ({entry['what']}): ours {len(mine)} notebooks, median "
+            f"{fmt(_median(mine), 1)} s (max {fmt(max(mine, default=float('nan')), 1)} s); "
+            f"nbgrader {len(theirs)} notebook(s), median {fmt(_median(theirs), 1)} s")
+
+
+def report(ready, students, ours, stock_runs, n, k, jobs, release_wall, solutions, total,
+           problems=None, ours_problems=None, stock_problems=()) -> int:
     our_times = [r["execution_time"] for a in ready for r in ours[a]["results"].values()]
     our_count = len(our_times)
     our_wall = sum(ours[a]["wall"] for a in ready)
@@ -284,6 +369,22 @@ def report(ready, students, ours, stock_runs, n, k, jobs, release_wall, solution
         ratio = our_rate / nb_rate if nb_rate == nb_rate and nb_rate > 0 else float("nan")
         log(f"  throughput ratio (ours / nbgrader extrapolated) {fmt(ratio, 1)}x; "
             f"per-notebook median ratio {fmt(statistics.median(nb_times) / our_median, 1)}x")
+        if problems and ours_problems:
+            # both: the cohort's wall plus each problem notebook's own time, as if graded alone one
+            # after the other (our second slot would go on meanwhile: this favours nbgrader);
+            # nbgrader's per kind: its mean on the ones it graded times their number
+            kinds = problem_times(problems, ours_problems, stock_problems)
+            extra = sum(e["count"] * statistics.mean(e["nbgrader"])
+                        for e in kinds.values() if e["nbgrader"])
+            missing = sorted(kind for kind, e in kinds.items() if not e["nbgrader"])
+            added = sum(e["count"] for e in kinds.values())
+            problem_wall = sum(sum(e["ours"]) for e in kinds.values())
+            mine = 60 * (our_count + added) / (our_wall + problem_wall)
+            theirs = (60 * (sum(len(students[a]) for a in stock_runs) + added) / (full_wall + extra)
+                      if full_wall and not missing else float("nan"))
+            log(f"  with the {added} problem notebooks: ours {fmt(mine, 1)} nb/min, nbgrader "
+                f"{fmt(theirs, 1)} nb/min (extrapolated); throughput ratio {fmt(mine / theirs, 1)}x"
+                + (f" (nbgrader graded no {', '.join(missing)} notebook)" if missing else ""))
     if release_wall == release_wall:
         log(f"  release of all assignments: {release_wall:.1f} s; solution notebooks: "
             + ", ".join(f"{a} {s:.1f} s" for a, s in solutions.items()))

@@ -172,6 +172,8 @@ class Grader:
         try:
             return attempt.worker.open_session(seed=seed)
         except WorkerDied:
+            attempt.problems.append("the process running your code died between tests; "
+                                    "a fresh one was started")
             self._start(attempt, kinds)
             if attempt.gave_up:
                 raise WorkerDied(attempt.gave_up) from None

@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 from nncourse.config import GradingLimits
+from nncourse.grading.hangs import HangLog
 from nncourse.grading.student import Student, StudentError
 from nncourse.grading.visibility import VISIBILITIES
 from nncourse.sandbox.client import WorkerDied
@@ -52,6 +53,7 @@ class GradingPlugin:
         item_order: the graded items in the notebook's order; rubric lines are numbered and
             reported in it (the tests still run in pytest's order).
         reply_budget_bytes: data one test may receive from the student's code in all.
+        hangs: what hung so far in this submission (``grading/hangs.py``): not called again.
     """
 
     open_session: Callable
@@ -65,6 +67,7 @@ class GradingPlugin:
     outcomes: dict[str, TestOutcome] = field(default_factory=dict)
     collection_errors: list[str] = field(default_factory=list)
     shared_results: dict[str, tuple[bool, object]] = field(default_factory=dict)
+    hangs: HangLog = field(default_factory=HangLog)
 
     def seed_for(self, nodeid: str) -> int:
         digest = hmac.new(self.secret, f"{self.sha256}:{nodeid}".encode(), hashlib.sha256).digest()
@@ -74,8 +77,10 @@ class GradingPlugin:
     @pytest.fixture
     def student(self, request):
         seed = self.seed_for(request.node.nodeid)
+        outcome = self.outcomes.get(request.node.nodeid)
         client = Student(lambda: self.open_session(seed), call_seconds=self.call_seconds,
-                         budget_bytes=self.reply_budget_bytes)
+                         budget_bytes=self.reply_budget_bytes, hangs=self.hangs,
+                         test=outcome.number if outcome else "?")
         yield client
         client.close()
 

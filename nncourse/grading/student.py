@@ -19,8 +19,9 @@ import contextlib
 import numpy as np
 import torch
 
+from nncourse.grading.hangs import NOT_CALLED_AGAIN, HangLog, NotCalledAgain, valid_name
 from nncourse.grading.results import NAME_CHARS, clip
-from nncourse.sandbox.client import Session, WorkerDied
+from nncourse.sandbox.client import CallTimeout, Session, WorkerDied, WorkerLost
 from nncourse.sandbox.worker import wire
 
 
@@ -44,19 +45,38 @@ class StudentError(Exception):
 
 
 class Student:
-    """Entry point of the fixture; attributes are the notebook's global names."""
+    """Entry point of the fixture; attributes are the notebook's global names.
 
-    def __init__(self, open_session, *, call_seconds: float, budget_bytes: int = 512 << 20):
+    Args:
+        open_session: starts this test's worker session.
+        call_seconds: time limit of one request.
+        budget_bytes: data this test may receive from the student's code in all.
+        hangs: the submission's log of what hung (``grading/hangs.py``), shared by its tests.
+        test: this test's rubric line number (``"3.1"``), named when something hangs.
+    """
+
+    def __init__(self, open_session, *, call_seconds: float, budget_bytes: int = 512 << 20,
+                 hangs: HangLog | None = None, test: str = "?"):
         self._open_session = open_session
         self._session: Session | None = None
         self._call_seconds = call_seconds
         self._guard: dict | None = None
         self._budget = budget_bytes  # what this test may still receive from the student's code
+        self._hangs = hangs if hangs is not None else HangLog()
+        self._test = test
 
     # --------------------------------------------------------------------------------- plumbing
-    def _request(self, header: dict, label: str, *, args: object = None, kwargs: object = None):
+    def _request(self, header: dict, label: str, *, args: object = None, kwargs: object = None,
+                 target: str | None = None):
+        """One request; ``target`` names the notebook function it calls (blamed if it hangs)."""
+        hang = self._hangs.get(target)
+        if hang is not None:
+            raise NotCalledAgain(hang.message())
         if self._session is None:
             self._session = self._open_session()
+            if self._hangs:  # this test's process replaces what hung in earlier tests
+                self._send({"op": "not_again", "marks": self._hangs.for_worker()}, [], label)
+        header["limit"] = self._call_seconds
         encoder = wire.Encoder(self._encode_object, torch)
         if args is not None:
             header["args"] = encoder.encode(list(args))
@@ -67,20 +87,41 @@ class Student:
             header["value"] = encoder.encode(header["value"])
         if self._budget < 0:
             raise StudentError(label, {"type": "ResultTooLarge", "message": _OVER_BUDGET})
-        try:
-            reply, blobs = self._session.request(header, encoder.blobs, timeout=self._call_seconds)
-        except WorkerDied as exc:
-            raise WorkerDied(f"{label}: {exc}") from None
+        reply, blobs = self._send(header, encoder.blobs, label, target)
         self._budget -= sum(len(blob) for blob in blobs)  # at most wire.MAX_MESSAGE_BYTES per reply
         if self._budget < 0:
             raise StudentError(label, {"type": "ResultTooLarge", "message": _OVER_BUDGET})
         if not reply.get("ok"):
-            raise StudentError(label, reply.get("error") if isinstance(reply.get("error"), dict) else {})
+            error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
+            if error.get("type") == NOT_CALLED_AGAIN:  # a stand-in for what hung (grading/hangs.py)
+                raise NotCalledAgain(str(error.get("message", ""))[:500])
+            raise StudentError(label, error)
         try:
             return wire.decode(reply.get("value"), blobs, lambda i, t: Remote(self, i, t, label),
                                _tensor_from)
         except wire.WireError as exc:
             raise StudentError(label, {"type": "InvalidResult", "message": f"its result could not be read ({exc})"}) from None
+
+    def _send(self, header: dict, blobs: list, label: str, target: str | None = None):
+        try:
+            return self._session.request(header, blobs, timeout=self._call_seconds)
+        except CallTimeout as exc:
+            name = valid_name(exc.stuck_in) or target
+            if name is None:
+                raise WorkerDied(f"{label}: {exc}") from None
+            self._hangs.record(name, f"did not return within {self._call_seconds:g} s", self._test)
+            where = "it" if name == label else name
+            stuck = "" if name == label else f" (stuck in {name})"
+            raise WorkerDied(f"{label}: {exc}{stuck}; later tests do not call {where} again") \
+                from None
+        except WorkerLost as exc:
+            if target is None:
+                raise WorkerDied(f"{label}: {exc}") from None
+            what = f"stopped the process running the notebook ({exc})"
+            self._hangs.record(target, what, self._test)
+            raise WorkerDied(f"{label}: {exc}; later tests do not call it again") from None
+        except WorkerDied as exc:
+            raise WorkerDied(f"{label}: {exc}") from None
 
     def _encode_object(self, value):
         if isinstance(value, Remote):
@@ -112,7 +153,9 @@ class Student:
 
     def instrument(self, name: str, *args):
         """Run ``instrument_<name>`` from the worker's instruments (spies, seeding, event reading)."""
-        return self._request({"op": "instrument", "name": name}, f"instrument {name}", args=args)
+        target = _target(args[0]) if name in _CALLING_INSTRUMENTS and args else None
+        return self._request({"op": "instrument", "name": name}, f"instrument {name}", args=args,
+                             target=target)
 
     @contextlib.contextmanager
     def forbid_torch(self):
@@ -126,6 +169,18 @@ class Student:
 
 _OVER_BUDGET = ("your code's results in this test add up to more data than a test accepts; "
                 "return arrays of the size asked for")
+# instruments that call their first argument (the student's function) with the rest
+_CALLING_INSTRUMENTS = frozenset({"checked_call", "call_watching_inputs"})
+
+
+def _target(value) -> str | None:
+    """The notebook function or method a call of ``value`` runs: a function or bound method by its
+    label, a class by its ``__init__``; None for anything else."""
+    if not isinstance(value, Remote):
+        return None
+    if value._type in ("function", "method"):
+        return value._label
+    return f"{value._label}.__init__" if value._type == "type" else None
 
 
 def _tensor_from(array: np.ndarray, info: dict) -> torch.Tensor:
@@ -149,7 +204,8 @@ class Remote:
         return self._type
 
     def __call__(self, *args, **kwargs):
-        return self._student._request({"op": "call", "handle": self._id}, self._label, args=args, kwargs=kwargs)
+        return self._student._request({"op": "call", "handle": self._id}, self._label, args=args,
+                                      kwargs=kwargs, target=_target(self))
 
     def __getattr__(self, name: str):
         if name.startswith("__"):

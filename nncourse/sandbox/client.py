@@ -35,7 +35,16 @@ class WorkerDied(RuntimeError):
 
 
 class CallTimeout(WorkerDied):
-    """A call into the student's code did not return in time."""
+    """A call into the student's code did not return in time; ``stuck_in`` is the notebook function
+    or method the worker reported it was stuck in (None without a report)."""
+
+    def __init__(self, message: str, stuck_in: str | None = None):
+        super().__init__(message)
+        self.stuck_in = stuck_in
+
+
+class WorkerLost(WorkerDied):
+    """A call ended not only its test's process but the whole worker (e.g. ``os.kill(-1, 9)``)."""
 
 
 def describe_exit(status: dict) -> str:
@@ -305,21 +314,47 @@ class Session:
         self.ended: str | None = None
 
     def request(self, header: dict, blobs: list[bytes], *, timeout: float) -> tuple[dict, list[bytes]]:
+        """Send a request; its reply, read within ``timeout`` seconds. The worker's report of
+        where a call is stuck (``{"hang": {"name"}}``, sent ahead of the reply) goes into a
+        CallTimeout."""
         if self.ended:
             raise WorkerDied(self.ended)
+        deadline, stuck_in = time.monotonic() + timeout, None
         self._sock.settimeout(timeout)
         try:
             wire.send_message(self._sock, header, blobs)
-            return wire.recv_message(self._sock)
+            while True:
+                self._sock.settimeout(max(deadline - time.monotonic(), 1e-3))
+                reply, reply_blobs = wire.recv_message(self._sock)
+                if "ok" in reply or not isinstance(reply.get("hang"), dict):
+                    return reply, reply_blobs
+                stuck_in = reply["hang"].get("name")
         except TimeoutError:
             self.ended = f"your code did not return within {timeout:g} s"
+            if stuck_in is None:  # a report held up by load: a moment more for it (not the reply)
+                stuck_in = self._late_report(time.monotonic() + min(1.0, 0.25 * timeout))
             self._job.end_session(kill=True)
-            raise CallTimeout(self.ended) from None
+            raise CallTimeout(self.ended, stuck_in if isinstance(stuck_in, str) else None) from None
         except (OSError, wire.WireError) as exc:
             status = self._job.end_session(kill=True)
             unreadable = isinstance(exc, wire.WireError) and str(exc) != "connection closed"
             self.ended = f"your code's reply could not be read ({exc})" if unreadable else describe_exit(status)
-            raise WorkerDied(self.ended) from None
+            # no word from the job about its test's process: the job itself is gone
+            lost = not unreadable and "signal" not in status and status.get("exit_code", 0) is None
+            raise (WorkerLost if lost else WorkerDied)(self.ended) from None
+
+    def _late_report(self, deadline: float) -> object:
+        try:
+            while (left := deadline - time.monotonic()) > 0:
+                self._sock.settimeout(left)
+                message, _ = wire.recv_message(self._sock)
+                if "ok" in message:  # the reply, too late: the call still counts as hanging
+                    return None
+                if isinstance(message.get("hang"), dict):
+                    return message["hang"].get("name")
+        except (OSError, wire.WireError):
+            pass
+        return None
 
     def close(self) -> None:
         """Tell the child to end; the job reports how it ended before it serves the next session, so the

@@ -31,7 +31,7 @@ WRONG_VALUES = r"double\(2\) should be 4(.|\n)*double: wrong values"  # both tes
 # Walls include starting a slot's sandbox (import torch: 2-4 s, ~10 s on an overloaded machine).
 QUICK = 15.0  # a job with no timeout in it (quick jobs take 0.3-3 s)
 CELL_HANG = 18.0  # one notebook cell hits cells_seconds (8 s), the worker restarts without it
-CALL_HANG = 18.0  # both tests hit call_seconds (4 s each)
+CALL_HANG = 18.0  # test 1 hits call_seconds (4 s), test 2 fails at once (not called again)
 RESTART = 20.0  # the attack kills the slot server: a new sandbox starts (imports torch again)
 
 

@@ -23,7 +23,8 @@ import registry
 
 # The worker's own modules: every name in them, every class's attributes, every function's code (and
 # the modules that define instruments, read from the registry when a baseline is taken).
-OWN_MODULES = ("registry", "guard", "instruments", "session", "wire", "integrity", "slot", "forks", "__main__")
+OWN_MODULES = ("registry", "guard", "instruments", "session", "wire", "integrity", "slot", "forks",
+               "hangs", "__main__")
 # The registry's tables, watched by their contents: a cell cannot add, drop or swap an instrument.
 REGISTRY_TABLES = ("INSTRUMENTS", "RELIANCES")
 _MISSING = object()

@@ -2,14 +2,17 @@
 
 Requests (JSON): ``global`` (read a notebook name), ``getattr``/``setattr`` on a handle, ``call`` a
 handle (functions, classes, bound methods), ``import`` a module the test needs inside the sandbox,
-``instrument`` (run one of the instruments in ``registry``), ``close``. Replies carry plain data or handles.
-A guard may wrap a call (``no_torch``: any torch operation raises).
+``instrument`` (run one of the instruments in ``registry``), ``not_again`` (stand-ins for what
+hung in earlier tests, ``hangs.py``), ``close``. Replies carry plain data or handles. A guard may
+wrap a call (``no_torch``: any torch operation raises). A request's ``limit`` (seconds) arms the
+watchdog that reports where a call is stuck before the grader ends it.
 """
 
 import builtins
 import sys
 import traceback
 
+import hangs
 import instruments  # noqa: F401  (every instrument registers itself)
 import registry
 import wire
@@ -74,6 +77,7 @@ def serve(sock, namespace: dict, seed: int, *, tripwire=None, retake=None) -> in
     sticky = None  # the no-torch guard, once asked for
     torch = sys.modules.get("torch")
     seed_everything(seed)
+    watchdog = hangs.Watchdog(lambda message: wire.send_message(sock, message))
 
     def decode(node, blobs):
         def make_handle(handle_id, _type):
@@ -98,12 +102,14 @@ def serve(sock, namespace: dict, seed: int, *, tripwire=None, retake=None) -> in
         spec = request.get("guard")
         if isinstance(spec, dict) and spec.get("no_torch"):
             sticky = {"no_torch": True}
+        watchdog.begin(request.get("limit"))
         try:
             if installs and tripwire is not None:  # nothing changed since the last check becomes the baseline
                 _refuse(tripwire())
             try:
                 value = _perform(op, request, blobs, namespace, objects, decode, spec=sticky or spec)
             finally:
+                watchdog.end()  # no report once the reply may be on its way
                 _restore_builtins()
                 tampered = tripwire() if tripwire is not None and not installs else []
             _refuse(tampered)
@@ -155,6 +161,8 @@ def _perform(op, request, blobs, namespace, objects, decode, *, spec=None):
         return sys.modules[request["module"]]
     if op == "instrument":
         return registry.lookup(request["name"]).function(*decode(request.get("args", []), blobs))
+    if op == "not_again":
+        return hangs.disable(namespace, request.get("marks", []))
     raise ValueError(f"unknown request {op!r}")
 
 
