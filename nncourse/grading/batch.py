@@ -195,6 +195,8 @@ def grade_batch(*, root: Path, submitted: Path, assignment: str, notebook_name: 
     for submission, reason in [(s, r) for s, r in todo if s.notebook is None]:
         recorder.record(error_result(student=submission.student, assignment=assignment, max_score=max_score,
                                      error=f"not graded: {submission.note}"), submission, reason)
+        count += 1
+        progress(f"[{count}/{total}] {submission.student}: not graded: {visible(submission.note)} ({reason})")
     planned = {s.student for s, _ in todo}
     for submission in submissions if late else ():  # penalties only: no student code runs again
         done = journal.get(submission.student)
@@ -206,8 +208,6 @@ def grade_batch(*, root: Path, submitted: Path, assignment: str, notebook_name: 
             recorder.record(new, submission, "lateness changed")
             progress(f"{old.student}: lateness updated, {old.score:g} -> {new.score:g} "
                      f"(penalty {new.penalty or 0:g}, not graded again)")
-        count += 1
-        progress(f"[{count}/{total}] {submission.student}: not graded: {visible(submission.note)} ({reason})")
     gradable = [(s, r) for s, r in todo if s.notebook is not None]
     if gradable:
         context = multiprocessing.get_context("spawn")
