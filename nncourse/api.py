@@ -73,6 +73,8 @@ def grade(submitted: Path, *, layout: CourseLayout, assignment: str, out: Path, 
                           assignment=assignment, out=out, course_id=target.course_id,
                           max_score=sum(points.values()), override=due)
     check_gradebook_url(target.db_url)
+    feedback = FeedbackTarget.for_course(layout, feedback_dir, before_deadline=before_deadline)
+    feedback = feedback.writable(chosen=feedback_dir is not None, progress=progress or eprint)
     notebook_id = layout.notebook_name(assignment).removesuffix(".ipynb")
     with ThreadPoolExecutor(max_workers=1) as background:
         # importing nbgrader (about 3 s) and a new gradebook's migrations overlap the sandboxes' start
@@ -96,8 +98,7 @@ def grade(submitted: Path, *, layout: CourseLayout, assignment: str, out: Path, 
                               reserved=gradebook_files_in(out, target.db_url),
                               fingerprint=grading_fingerprint(layout, assignment, secret=secret, limits=limits),
                               regrade=regrade,
-                              feedback=FeedbackTarget.for_course(layout, feedback_dir,
-                                                                 before_deadline=before_deadline),
+                              feedback=feedback,
                               late=late_policy)
         gradebook.result()
     if late.untimed and progress:

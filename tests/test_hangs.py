@@ -3,7 +3,8 @@
 The toy course gets a second assignment, ``02-hang``: ``step`` (which students make loop
 forever), ``descend`` (calls ``step``), a class ``Model`` (``fit`` and ``predict``) and an unrelated
 ``double``.
-Its hidden tests run in this order: Model 1.1-1.3, descend 2.1-2.2, double 3.1, step 4.1-4.3.
+Rubric lines are numbered in notebook order (step 1.1-1.3, descend 2.1-2.2, Model 3.1-3.3,
+double 4.1); the hidden test files run in name order (Model, descend, double, step).
 """
 
 import json
@@ -169,22 +170,22 @@ def test_a_hanging_function_costs_one_time_limit_and_unrelated_points_are_kept(g
         "later tests do not call step again"
     )
     first_seen = f"step did not return within {CALL:g} s (first seen in test 2.1); not called again"
-    assert [out[n] for n in ("2.2", "4.1", "4.2", "4.3")] == [first_seen] * 4
+    assert [out[n] for n in ("2.2", "1.1", "1.2", "1.3")] == [first_seen] * 4
     # a method that hangs marks that method of that class, not the class or its other methods
     assert (
-        out["1.1"]
+        out["3.1"]
         == f"Model.fit: your code did not return within {CALL:g} s; "
         "later tests do not call it again"
     )
-    assert out["1.2"] == ""
+    assert out["3.2"] == ""
     assert (
-        out["1.3"]
-        == f"Model.fit did not return within {CALL:g} s (first seen in test 1.1); not called again"
+        out["3.3"]
+        == f"Model.fit did not return within {CALL:g} s (first seen in test 3.1); not called again"
     )
-    assert out["3.1"] == ""
+    assert out["4.1"] == ""
     assert result.score == 2.0  # double (1) and Model.predict (1): every point earned is kept
     timeouts = [n for n, text in out.items() if "your code did not return" in text]
-    assert timeouts == ["1.1", "2.1"]
+    assert sorted(timeouts) == ["2.1", "3.1"]
     # two time limits (step, Model.fit), not seven; the rest is the toy's normal time
     assert result.execution_time < 2 * CALL + 8, result.execution_time
 
@@ -209,10 +210,10 @@ def test_a_restarted_worker_keeps_what_hung_and_a_hung_cell_runs_once(grader, tm
         result.cell_errors
     )
     assert sum("did not finish within" in e for e in result.cell_errors) == 1, result.cell_errors
-    assert [out[n] for n in ("4.1", "4.2", "4.3")] == [
+    assert [out[n] for n in ("1.1", "1.2", "1.3")] == [
         f"step did not return within {CALL:g} s (first seen in test 2.1); not called again"
     ] * 3
-    assert out["1.1"] == out["1.2"] == out["1.3"] == out["3.1"] == ""
+    assert out["3.1"] == out["3.2"] == out["3.3"] == out["4.1"] == ""
     assert [n for n, text in out.items() if "your code did not return" in text] == ["2.1"]
     assert result.execution_time < LIMITS.cells_seconds + CALL + 10, result.execution_time
 
@@ -226,7 +227,7 @@ def test_ten_regrades_of_a_hanging_notebook_agree(grader, tmp_path):
         data.pop("execution_time")
         results.append(json.dumps(data, sort_keys=True))
     assert len(set(results)) == 1
-    assert "first seen in test 1.1" in results[0]
+    assert "first seen in test 2.1" in results[0]  # descend (2.x) runs before step (1.x)
 
 
 # ------------------------------------------------------------ the worker's side, in this process

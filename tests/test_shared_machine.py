@@ -120,7 +120,19 @@ def test_two_users_each_check_and_grade_on_one_machine(two_users, shared_tmp):
         assert refused.returncode == 2 and refused.stderr.splitlines()[-1].startswith(
             "cannot read the course secret"
         ), refused.stderr
+        chosen = _as(
+            user,
+            [*args, "--feedback-dir", str(REPO / "feedback-of-root")],
+            home,
+            NNCOURSE_SECRET="shared-by-the-course-staff",
+        )
+        assert chosen.returncode == 2 and "cannot write feedback pages to" in chosen.stderr, (
+            chosen.stderr
+        )
         grade = _as(user, args, home, NNCOURSE_SECRET="shared-by-the-course-staff")
         assert grade.returncode == 0, f"{user}: {grade.stdout}{grade.stderr}"
+        # the course's feedback/ belongs to root: this TA's pages stay in OUT, and it says so
+        assert "feedback pages go to OUT only" in grade.stdout + grade.stderr
+        assert (home / "out" / "alice" / ASSIGNMENT / "feedback.html").is_file()
         result = json.loads((home / "out" / "alice" / ASSIGNMENT / "results.json").read_text())
         assert result["status"] == "graded" and result["score"] > 0, result

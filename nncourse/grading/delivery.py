@@ -9,8 +9,10 @@ Pages show the rubric lines that are visible now (``visibility.page_result``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Callable
 
 from nncourse.grading.feedback import render_feedback
 from nncourse.grading.results import SubmissionResult
@@ -20,6 +22,10 @@ from nncourse.layout import CourseLayout
 # Written by `nbgrader submit` and copied by `nbgrader collect`; release_feedback reads both.
 EXCHANGE_FILES = ("timestamp.txt", "submission_secret.txt")
 _EXCHANGE_FILE_BYTES = 4096
+
+
+class FeedbackUnwritable(ValueError):
+    """The feedback folder chosen with ``--feedback-dir`` cannot be written."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,28 @@ class FeedbackTarget:
             name = config.feedback_directory if "feedback_directory" in config else "feedback"
             folder = layout.root / name
         return cls(folder=folder, before_deadline=before_deadline)
+
+    def writable(self, *, chosen: bool, progress: Callable[[str], None]) -> FeedbackTarget:
+        """This target if its folder can be written, checked before any grading.
+
+        Args:
+            chosen: the folder was chosen with ``--feedback-dir`` (an unwritable one is an error);
+                the course's default folder that this user cannot write (a TA who does not own the
+                course on a shared server) is skipped with a warning: pages stay in OUT.
+            progress: where the warning goes.
+
+        Raises:
+            FeedbackUnwritable: a chosen folder cannot be written.
+        """
+        if self.folder is None or _can_write(self.folder):
+            return self
+        if chosen:
+            raise FeedbackUnwritable(f"cannot write feedback pages to {self.folder}: choose a folder "
+                                  "you can write with --feedback-dir")
+        progress(f"warning: you cannot write the course's feedback folder {self.folder}: feedback "
+                 "pages go to OUT only (nbgrader release_feedback will not see them; "
+                 "pass --feedback-dir to choose a folder)")
+        return replace(self, folder=None)
 
 
 def deliver(
@@ -80,6 +108,14 @@ def deliver(
             stale.unlink()
     copied = {name: _copy_small(submission, folder, name) for name in EXCHANGE_FILES}
     return copied["submission_secret.txt"]
+
+
+def _can_write(folder: Path) -> bool:
+    """Whether ``folder`` exists and is writable, or its nearest existing parent is."""
+    for existing in (folder, *folder.parents):
+        if existing.exists():
+            return existing.is_dir() and os.access(existing, os.W_OK | os.X_OK)
+    return False
 
 
 def _write(path: Path, content: str | bytes) -> None:
