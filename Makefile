@@ -8,7 +8,8 @@ STAMP := $(VENV)/.installed-stamp
 
 help:
 	@echo "make demo     release, build a demo cohort, grade it, print the scores"
-	@echo "make test     the whole test suite (installs everything it needs)"
+	@echo "make test     lint, format check and the whole test suite (installs everything it needs)"
+	@echo "make lint     ruff check and ruff format --check (100 columns)"
 	@echo "make release  regenerate release/ and solutions/ from source/"
 	@echo "make bench    grading speed against stock nbgrader autograde"
 	@echo "make reliability  hostile submissions and batch faults, with figures"
@@ -22,7 +23,7 @@ $(STAMP): pyproject.toml scripts/setup.sh
 demo: setup
 	$(PY) scripts/demo.py
 
-test: setup
+test: setup lint
 	$(PY) -m pytest tests -q -n 2 --dist loadfile
 
 release: setup
@@ -31,8 +32,11 @@ release: setup
 release-check: setup
 	$(VENV)/bin/nncourse release --check
 
+LINTED := nncourse tests autograders scripts benchmarks
+
 lint: setup
-	$(VENV)/bin/ruff check nncourse tests autograders scripts benchmarks
+	$(VENV)/bin/ruff check $(LINTED)
+	$(VENV)/bin/ruff format --check $(LINTED)
 
 reliability: setup
 	$(PY) scripts/reliability.py

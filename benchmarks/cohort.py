@@ -41,18 +41,42 @@ from pathlib import Path
 from nncourse import notebook_conventions as conventions
 from nncourse.layout import CourseLayout
 
-CYCLE = ("correct", "stub", "correct", "bug", "correct", "slow", "correct", "two-stubs", "correct", "correct")
+CYCLE = (
+    "correct",
+    "stub",
+    "correct",
+    "bug",
+    "correct",
+    "slow",
+    "correct",
+    "two-stubs",
+    "correct",
+    "correct",
+)
 
 # assignment -> [(item, regex in its solution, replacement, what the student got wrong)]
 BUGS: dict[str, list[tuple[str, str, str, str]]] = {
     "01-gradient-descent": [
-        ("mse_gradient", r"grad_bcd = X\.T @ residual / n", "grad_bcd = X.T @ residual",
-         "slopes' gradient not divided by n"),
-        ("fit_autograd", r"theta\.grad = None[^\n]*", "pass", "gradient never reset between epochs"),
+        (
+            "mse_gradient",
+            r"grad_bcd = X\.T @ residual / n",
+            "grad_bcd = X.T @ residual",
+            "slopes' gradient not divided by n",
+        ),
+        (
+            "fit_autograd",
+            r"theta\.grad = None[^\n]*",
+            "pass",
+            "gradient never reset between epochs",
+        ),
     ],
     "02-backpropagation": [
-        ("Linear", r"self\.grad_bias = grad_out\.sum\(axis=0\)", "self.grad_bias = grad_out.mean(axis=0)",
-         "bias gradient averaged instead of summed"),
+        (
+            "Linear",
+            r"self\.grad_bias = grad_out\.sum\(axis=0\)",
+            "self.grad_bias = grad_out.mean(axis=0)",
+            "bias gradient averaged instead of summed",
+        ),
         ("bce_grad", r"\) / p\.size", ")", "gradient not divided by the batch size"),
     ],
     "03-spiral": [
@@ -60,12 +84,26 @@ BUGS: dict[str, list[tuple[str, str, str, str]]] = {
         ("polar_features", r"psi = phi \+ r", "psi = phi", "angle not unwound by the radius"),
     ],
     "04-tensorboard": [
-        ("decision_boundary", r"torch\.sigmoid\(model\(grid\)\)", "model(grid)", "returns logits, not probabilities"),
-        ("train_with_logging", r'writer\.add_scalar\("loss/valid", valid_loss, epoch\)',
-         'writer.add_scalar("loss/valid", train_loss, epoch)', "logs the training loss as validation loss"),
+        (
+            "decision_boundary",
+            r"torch\.sigmoid\(model\(grid\)\)",
+            "model(grid)",
+            "returns logits, not probabilities",
+        ),
+        (
+            "train_with_logging",
+            r'writer\.add_scalar\("loss/valid", valid_loss, epoch\)',
+            'writer.add_scalar("loss/valid", train_loss, epoch)',
+            "logs the training loss as validation loss",
+        ),
     ],
     "05-weight-init": [
-        ("xavier_uniform", r"math\.sqrt\(3\.0\) \* std", "std", "uses the std as the uniform bound"),
+        (
+            "xavier_uniform",
+            r"math\.sqrt\(3\.0\) \* std",
+            "std",
+            "uses the std as the uniform bound",
+        ),
         ("calculate_gain", r"return 5\.0 / 3\.0", "return 1.0", "tanh gain of 1"),
     ],
 }
@@ -86,18 +124,22 @@ PROBLEMS: dict[str, str] = {
     "05-weight-init": "calculate_gain",
 }
 PROBLEM_CODE = {
-    "loop": ("converged, step = False, 0\n"
-             "while not converged:  # never set to True: an endless loop\n"
-             "    step += 1\n"),
-    "crash": ("import functools\n"
-              "import sys\n"
-              "sys.setrecursionlimit(10**6)  # raised to get past a RecursionError\n"
-              "\n"
-              "@functools.lru_cache(maxsize=None)\n"
-              "def _depth(k):  # no base case\n"
-              "    return _depth(k + 1) + 1\n"
-              "\n"
-              "_depth(0)\n"),
+    "loop": (
+        "converged, step = False, 0\n"
+        "while not converged:  # never set to True: an endless loop\n"
+        "    step += 1\n"
+    ),
+    "crash": (
+        "import functools\n"
+        "import sys\n"
+        "sys.setrecursionlimit(10**6)  # raised to get past a RecursionError\n"
+        "\n"
+        "@functools.lru_cache(maxsize=None)\n"
+        "def _depth(k):  # no base case\n"
+        "    return _depth(k + 1) + 1\n"
+        "\n"
+        "_depth(0)\n"
+    ),
 }
 
 
@@ -131,10 +173,18 @@ def _bug(notebook: dict, assignment: str, cycle: int) -> tuple[str, str] | None:
 
 
 def _student_cell(source: str) -> dict:
-    return {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": source}
+    return {
+        "cell_type": "code",
+        "execution_count": None,
+        "metadata": {},
+        "outputs": [],
+        "source": source,
+    }
 
 
-def build(layout: CourseLayout, assignment: str, count: int, submitted: Path) -> tuple[list[Student], list[str]]:
+def build(
+    layout: CourseLayout, assignment: str, count: int, submitted: Path
+) -> tuple[list[Student], list[str]]:
     """Write ``count`` submissions to ``SUBMITTED/<student>/<assignment>/<notebook>``.
 
     Returns:
@@ -161,14 +211,20 @@ def build(layout: CourseLayout, assignment: str, count: int, submitted: Path) ->
             if applied is None:
                 item = items[-1 - cycle % len(items)]
                 _stub(notebook, release, {item})
-                notes.append(f"{assignment}: no bug of BUGS applies any more; student {index} has {item} as a stub")
+                notes.append(
+                    f"{assignment}: no bug of BUGS applies any more; student {index} has {item} as a stub"
+                )
                 detail = f"{item} left as stub (no bug applies)"
             else:
                 detail = f"{applied[0]}: {applied[1]}"
         elif kind == "slow":
             source = SLOW_CELLS[cycle % len(SLOW_CELLS)]
             notebook["cells"].append(_student_cell(source))
-            detail = "sleeps 1.5 s in an own cell" if "sleep" in source else "slow pure-Python loop in an own cell"
+            detail = (
+                "sleeps 1.5 s in an own cell"
+                if "sleep" in source
+                else "slow pure-Python loop in an own cell"
+            )
         name = f"s{index:03d}-{kind}"
         path = submitted / name / assignment / layout.notebook_name(assignment)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -183,18 +239,25 @@ def insert_into(source: str, qualname: str, code: str) -> str | None:
     node, body = ast.parse(source), None
     for part in qualname.split("."):
         scope = body if body is not None else node.body
-        found = [n for n in scope
-                 if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == part]
+        found = [
+            n for n in scope if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == part
+        ]
         if not found:
             return None
         body = found[0].body
-    first = body[1] if len(body) > 1 and isinstance(body[0], ast.Expr) and isinstance(
-        getattr(body[0], "value", None), ast.Constant) else body[0]
+    first = (
+        body[1]
+        if len(body) > 1
+        and isinstance(body[0], ast.Expr)
+        and isinstance(getattr(body[0], "value", None), ast.Constant)
+        else body[0]
+    )
     lines = source.splitlines(keepends=True)
     indent = " " * first.col_offset
-    block = "".join(indent + line if line.strip() else line
-                    for line in code.splitlines(keepends=True))
-    return "".join(lines[:first.lineno - 1]) + block + "".join(lines[first.lineno - 1:])
+    block = "".join(
+        indent + line if line.strip() else line for line in code.splitlines(keepends=True)
+    )
+    return "".join(lines[: first.lineno - 1]) + block + "".join(lines[first.lineno - 1 :])
 
 
 def problem_kind(layout: CourseLayout, assignment: str) -> str:
@@ -202,8 +265,9 @@ def problem_kind(layout: CourseLayout, assignment: str) -> str:
     return PROBLEM_KINDS[layout.assignments().index(assignment) % len(PROBLEM_KINDS)]
 
 
-def build_problems(layout: CourseLayout, assignment: str, count: int, submitted: Path,
-                   *, kind: str | None = None) -> list[Student]:
+def build_problems(
+    layout: CourseLayout, assignment: str, count: int, submitted: Path, *, kind: str | None = None
+) -> list[Student]:
     """Write ``count`` problem notebooks (students ``p<index>-<kind>``); none when ``PROBLEMS``
     names no target for the assignment or the target is gone from its solution."""
     kind = kind or problem_kind(layout, assignment)
@@ -224,14 +288,23 @@ def build_problems(layout: CourseLayout, assignment: str, count: int, submitted:
         path = submitted / name / assignment / layout.notebook_name(assignment)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
-        what = ("never returns (endless loop)" if kind == "loop"
-                else "crashes the interpreter (C-stack overflow)")
+        what = (
+            "never returns (endless loop)"
+            if kind == "loop"
+            else "crashes the interpreter (C-stack overflow)"
+        )
         students.append(Student(name, kind, f"{target} {what}"))
     return students
 
 
-def copy_subset(submitted: Path, assignment: str, students: list[Student], destination: Path,
-                *, timestamp: str = "2026-01-15 12:00:00.000000 UTC") -> None:
+def copy_subset(
+    submitted: Path,
+    assignment: str,
+    students: list[Student],
+    destination: Path,
+    *,
+    timestamp: str = "2026-01-15 12:00:00.000000 UTC",
+) -> None:
     """Copy the given students' submissions into an nbgrader ``submitted/`` folder (with timestamp.txt)."""
     for student in students:
         source = submitted / student.name / assignment

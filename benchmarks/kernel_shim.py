@@ -51,10 +51,22 @@ def _patch_targets() -> list[tuple[object, str]]:
     targets = []
     torch = sys.modules.get("torch")
     if torch is not None:
-        targets += [(torch.Tensor, "backward"), (torch.autograd, "backward"), (torch.optim.Optimizer, "__init__")]
+        targets += [
+            (torch.Tensor, "backward"),
+            (torch.autograd, "backward"),
+            (torch.optim.Optimizer, "__init__"),
+        ]
     writer = sys.modules.get("torch.utils.tensorboard.writer")
     if writer is not None:
-        for method in ("add_scalar", "add_scalars", "add_histogram", "add_image", "add_figure", "flush", "close"):
+        for method in (
+            "add_scalar",
+            "add_scalars",
+            "add_histogram",
+            "add_image",
+            "add_figure",
+            "flush",
+            "close",
+        ):
             targets.append((writer.SummaryWriter, method))
     return targets
 
@@ -63,7 +75,11 @@ def _optimizer_hooks() -> list:
     """torch's global optimizer step hooks (dicts), which an instrument may add to."""
     optimizer = sys.modules.get("torch.optim.optimizer")
     names = ("_global_optimizer_pre_hooks", "_global_optimizer_post_hooks")
-    return [getattr(optimizer, n) for n in names if optimizer is not None and isinstance(getattr(optimizer, n, None), dict)]
+    return [
+        getattr(optimizer, n)
+        for n in names
+        if optimizer is not None and isinstance(getattr(optimizer, n, None), dict)
+    ]
 
 
 class InProcessSession:
@@ -86,14 +102,17 @@ class InProcessSession:
             tensor = torch.from_numpy(array.copy())
             return tensor.requires_grad_(True) if info.get("requires_grad") else tensor
 
-        return self._wire.decode(node, blobs, lambda handle_id, _type: self._objects.get(handle_id), make_tensor)
+        return self._wire.decode(
+            node, blobs, lambda handle_id, _type: self._objects.get(handle_id), make_tensor
+        )
 
     def request(self, header: dict, blobs: list[bytes], *, timeout: float):
         header = json.loads(json.dumps(header))  # what the socket would carry
         try:
             try:
-                value = self._session._perform(header.get("op"), header, blobs, self._namespace, self._objects,
-                                               self._decode)
+                value = self._session._perform(
+                    header.get("op"), header, blobs, self._namespace, self._objects, self._decode
+                )
             finally:
                 self._session._restore_builtins()
             encoder = self._wire.Encoder(self._objects.put, sys.modules.get("torch"))
@@ -103,10 +122,16 @@ class InProcessSession:
         return json.loads(json.dumps(reply, allow_nan=True)), out
 
     def close(self) -> None:
-        for hooks, saved in zip(self._hooks, self._hooks_saved):  # e.g. count_optimizer_steps' global hook
+        for hooks, saved in zip(
+            self._hooks, self._hooks_saved
+        ):  # e.g. count_optimizer_steps' global hook
             hooks.clear()
             hooks.update(saved)
-        for owner, name, value in self._saved:  # undo the instruments' patches (the worker forks instead)
+        for (
+            owner,
+            name,
+            value,
+        ) in self._saved:  # undo the instruments' patches (the worker forks instead)
             if value is None:
                 if name in owner.__dict__:
                     delattr(owner, name)
@@ -114,8 +139,15 @@ class InProcessSession:
                 setattr(owner, name, value)
 
 
-def run_hidden_tests(test_file: str, namespace: dict, *, source: str, points: float,
-                     timeout: float = 60.0, secret: bytes = b"nncourse-bench") -> float:
+def run_hidden_tests(
+    test_file: str,
+    namespace: dict,
+    *,
+    source: str,
+    points: float,
+    timeout: float = 60.0,
+    secret: bytes = b"nncourse-bench",
+) -> float:
     """Run one hidden test file against the kernel's namespace; returns the points earned."""
     import pytest
 
@@ -124,14 +156,39 @@ def run_hidden_tests(test_file: str, namespace: dict, *, source: str, points: fl
 
     reference = _REFERENCES.get(source)
     if reference is None:
-        reference = _REFERENCES[source] = load_reference(Path(source), name="nncourse_bench_reference")
+        reference = _REFERENCES[source] = load_reference(
+            Path(source), name="nncourse_bench_reference"
+        )
     autograders = Path(test_file).resolve().parent.parent
     sha = hashlib.sha256(os.getcwd().encode()).hexdigest()  # one set of inputs per student folder
-    plugin = GradingPlugin(open_session=lambda seed: InProcessSession(namespace, seed), reference=reference,
-                           secret=secret, sha256=sha, call_seconds=timeout, deadline=time.monotonic() + 300)
-    args = [test_file, "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "--assert=plain",
-            "--import-mode=importlib", "-o", "addopts=", "--rootdir", str(autograders),
-            "-c", str(autograders / "pytest.ini"), f"--timeout={timeout:g}", "-W", "ignore", "--capture=sys"]
+    plugin = GradingPlugin(
+        open_session=lambda seed: InProcessSession(namespace, seed),
+        reference=reference,
+        secret=secret,
+        sha256=sha,
+        call_seconds=timeout,
+        deadline=time.monotonic() + 300,
+    )
+    args = [
+        test_file,
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:randomly",
+        "--assert=plain",
+        "--import-mode=importlib",
+        "-o",
+        "addopts=",
+        "--rootdir",
+        str(autograders),
+        "-c",
+        str(autograders / "pytest.ini"),
+        f"--timeout={timeout:g}",
+        "-W",
+        "ignore",
+        "--capture=sys",
+    ]
     sink = io.StringIO()
     with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
         pytest.main(args, plugins=[plugin])

@@ -30,7 +30,7 @@ from pathlib import Path
 from nncourse import notebook_conventions as conventions
 from nncourse.layout import CourseLayout
 
-CONFIG = '''c = get_config()  # noqa: F821
+CONFIG = """c = get_config()  # noqa: F821
 c.CourseDirectory.course_id = "nncourse-bench"
 c.CourseDirectory.root = {root!r}
 c.CourseDirectory.db_url = "sqlite:///{root}/gradebook.db"
@@ -41,19 +41,23 @@ c.Execute.kernel_name = "python3"
 c.Execute.timeout = 120
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r".*(Warning|warn).*"
-'''
+"""
 
-_GUARD = ('import os as _os\n'
-          'if _os.environ.get("NBGRADER_EXECUTION") != "autograde":  # demo: not run by the autograder\n'
-          '    exec({source!r})\n')
+_GUARD = (
+    "import os as _os\n"
+    'if _os.environ.get("NBGRADER_EXECUTION") != "autograde":  # demo: not run by the autograder\n'
+    "    exec({source!r})\n"
+)
 
-_HIDDEN = ('# hidden tests (nncourse bench: autograders/{assignment}/test_{item}.py, run in this kernel)\n'
-           '### BEGIN HIDDEN TESTS\n'
-           'import sys\n'
-           'sys.path.insert(0, {repo!r})  # the benchmarks package is not installed\n'
-           'from benchmarks.kernel_shim import run_hidden_tests\n'
-           'run_hidden_tests({test_file!r}, globals(), source={source!r}, points={points!r})\n'
-           '### END HIDDEN TESTS\n')
+_HIDDEN = (
+    "# hidden tests (nncourse bench: autograders/{assignment}/test_{item}.py, run in this kernel)\n"
+    "### BEGIN HIDDEN TESTS\n"
+    "import sys\n"
+    "sys.path.insert(0, {repo!r})  # the benchmarks package is not installed\n"
+    "from benchmarks.kernel_shim import run_hidden_tests\n"
+    "run_hidden_tests({test_file!r}, globals(), source={source!r}, points={points!r})\n"
+    "### END HIDDEN TESTS\n"
+)
 
 _LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d[.,]\d+) (.*)$")
 REPO = Path(__file__).resolve().parent.parent
@@ -68,17 +72,27 @@ def stock_source_notebook(layout: CourseLayout, assignment: str) -> dict:
     release = json.loads(layout.release_notebook(assignment).read_text(encoding="utf-8"))
     tests = layout.autograder_dir(assignment)
     for cell in data["cells"]:
-        kind, item = conventions.cell_kind(cell), conventions.checked_item(conventions.grade_id(cell))
+        kind, item = (
+            conventions.cell_kind(cell),
+            conventions.checked_item(conventions.grade_id(cell)),
+        )
         if not conventions.is_code(cell):
             continue
         if conventions.is_grade(cell) and item:
             test_file = tests / f"test_{item}.py"
             if test_file.is_file():
-                cell["source"] = _HIDDEN.format(assignment=assignment, item=item, test_file=str(test_file),
-                                                repo=str(REPO), source=str(layout.source_notebook(assignment)),
-                                                points=float(_meta(cell).get("points", 0)))
+                cell["source"] = _HIDDEN.format(
+                    assignment=assignment,
+                    item=item,
+                    test_file=str(test_file),
+                    repo=str(REPO),
+                    source=str(layout.source_notebook(assignment)),
+                    points=float(_meta(cell).get("points", 0)),
+                )
             else:
-                cell["source"] = f"# no hidden tests for {item}\n### BEGIN HIDDEN TESTS\n0.0\n### END HIDDEN TESTS\n"
+                cell["source"] = (
+                    f"# no hidden tests for {item}\n### BEGIN HIDDEN TESTS\n0.0\n### END HIDDEN TESTS\n"
+                )
         elif kind == "demo":
             cell["source"] = _GUARD.format(source=_source(cell))
     # the release's extra locked cells (install, public checks), guarded like any demo, in place
@@ -86,7 +100,9 @@ def stock_source_notebook(layout: CourseLayout, assignment: str) -> dict:
     for index, cell in enumerate(release["cells"]):
         grade_id = _id(cell)
         if grade_id and grade_id not in ids and conventions.is_code(cell):
-            previous = next((_id(c) for c in reversed(release["cells"][:index]) if _id(c) in ids), None)
+            previous = next(
+                (_id(c) for c in reversed(release["cells"][:index]) if _id(c) in ids), None
+            )
             extra = json.loads(json.dumps(cell))
             extra["source"] = _GUARD.format(source=_source(cell))
             extra["metadata"]["nbgrader"]["cell_type"] = "code"
@@ -95,7 +111,9 @@ def stock_source_notebook(layout: CourseLayout, assignment: str) -> dict:
             data["cells"].insert(at, extra)
             ids.insert(at, grade_id)
     for cell in data["cells"]:
-        cell.pop("outputs", None) if cell["cell_type"] != "code" else cell.update(outputs=[], execution_count=None)
+        cell.pop("outputs", None) if cell["cell_type"] != "code" else cell.update(
+            outputs=[], execution_count=None
+        )
     return data
 
 
@@ -124,7 +142,9 @@ class StockCourse:
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
         bin_dir = str(self.layout.venv / "bin")
-        env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")  # alembic, and `python` for the kernel
+        env["PATH"] = (
+            bin_dir + os.pathsep + env.get("PATH", "")
+        )  # alembic, and `python` for the kernel
         env["VIRTUAL_ENV"] = str(self.layout.venv)
         env.pop("MPLBACKEND", None)  # the kernel's inline backend, as in a normal nbgrader run
         env.setdefault("OMP_NUM_THREADS", "1")
@@ -132,33 +152,54 @@ class StockCourse:
         return env
 
     def _nbgrader(self, *args: str, timeout: float) -> subprocess.CompletedProcess:
-        command = [str(self.layout.venv / "bin" / "nbgrader"), *args,
-                   "--Application.log_datefmt=%Y-%m-%d %H:%M:%S",
-                   "--Application.log_format=%(asctime)s.%(msecs)03d [%(name)s | %(levelname)s] %(message)s"]
-        return subprocess.run(command, cwd=self.root, env=self.env(), capture_output=True, text=True,
-                              timeout=timeout, check=False)
+        command = [
+            str(self.layout.venv / "bin" / "nbgrader"),
+            *args,
+            "--Application.log_datefmt=%Y-%m-%d %H:%M:%S",
+            "--Application.log_format=%(asctime)s.%(msecs)03d [%(name)s | %(levelname)s] %(message)s",
+        ]
+        return subprocess.run(
+            command,
+            cwd=self.root,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
 
     def generate(self, assignment: str) -> float:
         """Write the stock source notebook and run `nbgrader generate_assignment`; returns its wall time."""
         folder = self.root / "source" / assignment
         folder.mkdir(parents=True, exist_ok=True)
         notebook = folder / self.layout.notebook_name(assignment)
-        notebook.write_text(json.dumps(stock_source_notebook(self.layout, assignment), indent=1), encoding="utf-8")
+        notebook.write_text(
+            json.dumps(stock_source_notebook(self.layout, assignment), indent=1), encoding="utf-8"
+        )
         started = time.monotonic()
         done = self._nbgrader("generate_assignment", assignment, "--force", timeout=600)
         seconds = time.monotonic() - started
         if done.returncode != 0:
-            raise RuntimeError(f"nbgrader generate_assignment {assignment} failed:\n{done.stdout[-2000:]}{done.stderr[-3000:]}")
+            raise RuntimeError(
+                f"nbgrader generate_assignment {assignment} failed:\n{done.stdout[-2000:]}{done.stderr[-3000:]}"
+            )
         return seconds
 
-    def autograde(self, assignment: str, students: list[str], *, timeout: float = 3600,
-                  student_glob: str = "*") -> StockRun:
+    def autograde(
+        self,
+        assignment: str,
+        students: list[str],
+        *,
+        timeout: float = 3600,
+        student_glob: str = "*",
+    ) -> StockRun:
         """`nbgrader autograde ASSIGNMENT` for the students in submitted/ that ``student_glob``
         matches; per-notebook times from its log."""
         run = StockRun(assignment=assignment, students=list(students))
         started = time.monotonic()
-        done = self._nbgrader("autograde", assignment, "--force", f"--student={student_glob}",
-                              timeout=timeout)
+        done = self._nbgrader(
+            "autograde", assignment, "--force", f"--student={student_glob}", timeout=timeout
+        )
         run.wall = time.monotonic() - started
         run.returncode = done.returncode
         log = done.stdout + done.stderr
@@ -172,7 +213,9 @@ class StockCourse:
         from nbgrader.api import Gradebook
 
         scores = {}
-        with Gradebook(f"sqlite:///{self.root}/gradebook.db", course_id="nncourse-bench") as gradebook:
+        with Gradebook(
+            f"sqlite:///{self.root}/gradebook.db", course_id="nncourse-bench"
+        ) as gradebook:
             for submission in gradebook.assignment_submissions(assignment):
                 scores[submission.student_id] = float(submission.score)
         return scores
@@ -198,7 +241,9 @@ def per_notebook_times(log: str, students: list[str], *, end: float | None) -> d
         if not match:
             continue
         for student in students:
-            if student not in first and (f"/{student}/" in match.group(2) or f"'{student}'" in match.group(2)):
+            if student not in first and (
+                f"/{student}/" in match.group(2) or f"'{student}'" in match.group(2)
+            ):
                 first[student] = _parse_time(match.group(1))
     ordered = sorted(first.items(), key=lambda kv: kv[1])
     times = {}
@@ -209,7 +254,11 @@ def per_notebook_times(log: str, students: list[str], *, end: float | None) -> d
 
 
 def python_for(layout: CourseLayout) -> str:
-    return str(layout.venv / "bin" / "python") if (layout.venv / "bin" / "python").exists() else sys.executable
+    return (
+        str(layout.venv / "bin" / "python")
+        if (layout.venv / "bin" / "python").exists()
+        else sys.executable
+    )
 
 
 def clean(path: Path) -> None:

@@ -36,12 +36,23 @@ from nncourse.student_check import CheckReport, check_notebook
 __all__ = ["grade", "grade_one", "check_notebook", "CheckReport", "open_grader", "choose_notebook"]
 
 
-def grade(submitted: Path, *, layout: CourseLayout, assignment: str, out: Path, jobs: int = 1,
-          db_url: str | None = None, insecure: bool = False, limits: GradingLimits = GradingLimits(),
-          progress: Callable[[str], None] | None = None, cohort: str | None = None,
-          regrade: bool = False, feedback_dir: Path | None = None,
-          before_deadline: bool = False,
-          due: datetime | None = None) -> BatchSummary:
+def grade(
+    submitted: Path,
+    *,
+    layout: CourseLayout,
+    assignment: str,
+    out: Path,
+    jobs: int = 1,
+    db_url: str | None = None,
+    insecure: bool = False,
+    limits: GradingLimits = GradingLimits(),
+    progress: Callable[[str], None] | None = None,
+    cohort: str | None = None,
+    regrade: bool = False,
+    feedback_dir: Path | None = None,
+    before_deadline: bool = False,
+    due: datetime | None = None,
+) -> BatchSummary:
     """Grade ``SUBMITTED/<student>/<assignment>/*.ipynb`` into OUT and the gradebook; write the report.
 
     ``cohort`` picks that cohort's gradebook (default: the released cohort, ``release/cohort.txt``);
@@ -69,56 +80,92 @@ def grade(submitted: Path, *, layout: CourseLayout, assignment: str, out: Path, 
     if progress is not None:
         progress(f"cohort {target.cohort}: scores go to the gradebook {target.db_url}")
     out.mkdir(parents=True, exist_ok=True)  # the gradebook may live in OUT
-    late = batch_lateness(root=layout.root, assignments=layout.assignments(), submitted=submitted,
-                          assignment=assignment, out=out, course_id=target.course_id,
-                          max_score=sum(points.values()), override=due)
+    late = batch_lateness(
+        root=layout.root,
+        assignments=layout.assignments(),
+        submitted=submitted,
+        assignment=assignment,
+        out=out,
+        course_id=target.course_id,
+        max_score=sum(points.values()),
+        override=due,
+    )
     check_gradebook_url(target.db_url)
     feedback = FeedbackTarget.for_course(layout, feedback_dir, before_deadline=before_deadline)
     feedback = feedback.writable(chosen=feedback_dir is not None, progress=progress or eprint)
     notebook_id = layout.notebook_name(assignment).removesuffix(".ipynb")
     with ThreadPoolExecutor(max_workers=1) as background:
         # importing nbgrader (about 3 s) and a new gradebook's migrations overlap the sandboxes' start
-        gradebook = background.submit(ensure_assignment, target.db_url, course_id=target.course_id,
-                                      assignment=assignment, notebook=notebook_id, points=points,
-                                      duedate=late.due)
+        gradebook = background.submit(
+            ensure_assignment,
+            target.db_url,
+            course_id=target.course_id,
+            assignment=assignment,
+            notebook=notebook_id,
+            points=points,
+            duedate=late.due,
+        )
 
         def record(result: SubmissionResult) -> None:
             gradebook.result()  # raises what went wrong creating the gradebook: the batch stops there
-            record_result(target.db_url, course_id=target.course_id, notebook=notebook_id, result=result)
+            record_result(
+                target.db_url, course_id=target.course_id, notebook=notebook_id, result=result
+            )
 
         secret = load_secret(layout.secret_file)
+
         def late_policy(result: SubmissionResult) -> SubmissionResult:
             wait([gradebook])  # nbgrader is imported there (two threads importing it at once fail)
             return late(result)
 
-        summary = grade_batch(root=layout.root, submitted=submitted, assignment=assignment,
-                              notebook_name=layout.notebook_name(assignment), out=out,
-                              secret=secret, max_score=sum(points.values()),
-                              jobs=jobs, limits=limits, insecure=insecure, on_result=record, progress=progress,
-                              reserved=gradebook_files_in(out, target.db_url),
-                              fingerprint=grading_fingerprint(layout, assignment, secret=secret, limits=limits),
-                              regrade=regrade,
-                              feedback=feedback,
-                              late=late_policy)
+        summary = grade_batch(
+            root=layout.root,
+            submitted=submitted,
+            assignment=assignment,
+            notebook_name=layout.notebook_name(assignment),
+            out=out,
+            secret=secret,
+            max_score=sum(points.values()),
+            jobs=jobs,
+            limits=limits,
+            insecure=insecure,
+            on_result=record,
+            progress=progress,
+            reserved=gradebook_files_in(out, target.db_url),
+            fingerprint=grading_fingerprint(layout, assignment, secret=secret, limits=limits),
+            regrade=regrade,
+            feedback=feedback,
+            late=late_policy,
+        )
         gradebook.result()
     if late.untimed and progress:
-        progress(f"note: no submission time (timestamp.txt) for {', '.join(sorted(late.untimed))}: "
-                 "not checked for lateness (`collect --times` gives Canvas/Moodle downloads one)")
+        progress(
+            f"note: no submission time (timestamp.txt) for {', '.join(sorted(late.untimed))}: "
+            "not checked for lateness (`collect --times` gives Canvas/Moodle downloads one)"
+        )
     from nncourse.report.build import build_report  # matplotlib: only where a report is written
     from nncourse.similarity.review import review_after_batch
 
-    review_after_batch(out, submitted=submitted, layout=layout, assignment=assignment,
-                       progress=progress or eprint)
+    review_after_batch(
+        out, submitted=submitted, layout=layout, assignment=assignment, progress=progress or eprint
+    )
 
     build_report(out, assignment=assignment)
     return summary
 
 
-def grade_one(notebook: Path, *, layout: CourseLayout, assignment: str, insecure: bool = False,
-              limits: GradingLimits = GradingLimits()) -> SubmissionResult:
+def grade_one(
+    notebook: Path,
+    *,
+    layout: CourseLayout,
+    assignment: str,
+    insecure: bool = False,
+    limits: GradingLimits = GradingLimits(),
+) -> SubmissionResult:
     """Grade a single notebook in this process (a TA checking one complaint)."""
     if not insecure:
         check_sandbox(layout.venv)
-    with open_grader(layout, assignment, secret=load_secret(layout.secret_file), limits=limits,
-                     insecure=insecure) as grader:
+    with open_grader(
+        layout, assignment, secret=load_secret(layout.secret_file), limits=limits, insecure=insecure
+    ) as grader:
         return grader.grade(notebook, student=notebook.stem)

@@ -39,15 +39,24 @@ def main() -> None:
 
 @main.command("release")
 @click.argument("assignments", nargs=-1)
-@click.option("--cohort", default=None, help="Cohort id (course id nn-pytorch-<cohort>, own gradebook).")
-@click.option("--check", is_flag=True, help="Regenerate in a temporary folder and fail on any difference.")
+@click.option(
+    "--cohort", default=None, help="Cohort id (course id nn-pytorch-<cohort>, own gradebook)."
+)
+@click.option(
+    "--check", is_flag=True, help="Regenerate in a temporary folder and fail on any difference."
+)
 def release_cli(assignments: tuple[str, ...], cohort: str | None, check: bool) -> None:
     """Build release/ (student versions) and solutions/ from source/, and prove them sound."""
     from nncourse.release.publish import release
 
     layout = _layout()
-    report = release(layout, assignments=list(assignments) or None, cohort=cohort, check=check,
-                     progress=lambda line: click.echo(line, err=True))
+    report = release(
+        layout,
+        assignments=list(assignments) or None,
+        cohort=cohort,
+        check=check,
+        progress=lambda line: click.echo(line, err=True),
+    )
     for assignment, seconds in report.seconds.items():
         click.echo(f"{assignment}: solution notebook runs in {seconds:.1f} s")
     for assignment, changes in report.changes.items():
@@ -65,20 +74,45 @@ def release_cli(assignments: tuple[str, ...], cohort: str | None, check: bool) -
 @click.option("--out", "-o", required=True, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--jobs", "-j", default=1, show_default=True, help="Submissions graded in parallel.")
 @click.option("--db", "db_url", default=None, help="Gradebook URL (default: nbgrader_config.py's).")
-@click.option("--cohort", default=None, help="Cohort whose gradebook receives the scores (default: the "
-              "released one, release/cohort.txt).")
-@click.option("--insecure", is_flag=True, help="Grade without the sandbox (only if it cannot be built).")
+@click.option(
+    "--cohort",
+    default=None,
+    help="Cohort whose gradebook receives the scores (default: the "
+    "released one, release/cohort.txt).",
+)
+@click.option(
+    "--insecure", is_flag=True, help="Grade without the sandbox (only if it cannot be built)."
+)
 @click.option("--regrade", is_flag=True, help="Grade every submission again, even unchanged ones.")
-@click.option("--feedback-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="nbgrader's feedback folder for the pages (default: the course's feedback/).")
-@click.option("--before-deadline", is_flag=True,
-              help="Feedback pages show only rubric lines marked visible (scores are never hidden).")
-@click.option("--due", default=None, help="Due date for this run (ISO 8601 with time zone); "
-              "overrides deadlines.toml.")
-def grade_cli(submitted: Path, assignment: str, out: Path, jobs: int, db_url: str | None,
-              cohort: str | None, insecure: bool,
-              regrade: bool, feedback_dir: Path | None, before_deadline: bool,
-              due: str | None) -> None:
+@click.option(
+    "--feedback-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="nbgrader's feedback folder for the pages (default: the course's feedback/).",
+)
+@click.option(
+    "--before-deadline",
+    is_flag=True,
+    help="Feedback pages show only rubric lines marked visible (scores are never hidden).",
+)
+@click.option(
+    "--due",
+    default=None,
+    help="Due date for this run (ISO 8601 with time zone); overrides deadlines.toml.",
+)
+def grade_cli(
+    submitted: Path,
+    assignment: str,
+    out: Path,
+    jobs: int,
+    db_url: str | None,
+    cohort: str | None,
+    insecure: bool,
+    regrade: bool,
+    feedback_dir: Path | None,
+    before_deadline: bool,
+    due: str | None,
+) -> None:
     """Grade SUBMITTED/<student>/<assignment>/*.ipynb into OUT, the gradebook and a report."""
     from nncourse.api import grade
     from nncourse.deadlines import parse_due
@@ -87,24 +121,41 @@ def grade_cli(submitted: Path, assignment: str, out: Path, jobs: int, db_url: st
     from nncourse.sandbox.launcher import SandboxUnavailable
 
     if insecure:
-        eprint("WARNING: --insecure: students' code runs WITHOUT namespaces; use only for trusted notebooks")
+        eprint(
+            "WARNING: --insecure: students' code runs WITHOUT namespaces; use only for trusted notebooks"
+        )
     try:
-        summary = grade(submitted, layout=_layout(), assignment=assignment, out=out, jobs=jobs, db_url=db_url,
-                        insecure=insecure, progress=eprint, cohort=cohort, regrade=regrade,
-                        feedback_dir=feedback_dir, before_deadline=before_deadline,
-                        due=parse_due(due) if due else None)
+        summary = grade(
+            submitted,
+            layout=_layout(),
+            assignment=assignment,
+            out=out,
+            jobs=jobs,
+            db_url=db_url,
+            insecure=insecure,
+            progress=eprint,
+            cohort=cohort,
+            regrade=regrade,
+            feedback_dir=feedback_dir,
+            before_deadline=before_deadline,
+            due=parse_due(due) if due else None,
+        )
     except SandboxUnavailable as exc:
         eprint(f"cannot grade safely: {exc}")
         sys.exit(2)
     except GradebookError as exc:
-        eprint(f"stopped: {exc}. Fix it and run the same command again: submissions graded but not yet "
-               "recorded are graded again, the others are kept.")
+        eprint(
+            f"stopped: {exc}. Fix it and run the same command again: submissions graded but not yet "
+            "recorded are graded again, the others are kept."
+        )
         sys.exit(2)
     except ValueError as exc:
         eprint(str(exc))
         sys.exit(2)
     click.echo(score_table(summary.results))
-    click.echo(f"graded {summary.graded}, already graded {summary.skipped}, in {summary.seconds:.1f} s -> {out}")
+    click.echo(
+        f"graded {summary.graded}, already graded {summary.skipped}, in {summary.seconds:.1f} s -> {out}"
+    )
 
 
 @main.command("grade-one")
@@ -126,7 +177,9 @@ def grade_one_cli(notebook: Path, assignment: str, insecure: bool, as_json: bool
         eprint(f"cannot grade safely: {exc}")
         sys.exit(2)
     click.echo(json.dumps(result.to_json(), indent=1) if as_json else format_result(result))
-    eprint("grade-one records nothing: no gradebook or results.json is written (use 'nncourse grade')")
+    eprint(
+        "grade-one records nothing: no gradebook or results.json is written (use 'nncourse grade')"
+    )
 
 
 @main.command("check")
@@ -141,8 +194,12 @@ def check_cli(notebook: Path, assignment: str | None) -> None:
     except FileNotFoundError:  # a student with the notebook only: no course here
         layout = None
     try:
-        report = check_notebook(notebook, layout=layout, assignment=assignment,
-                                progress=lambda line: click.echo(line, err=True))
+        report = check_notebook(
+            notebook,
+            layout=layout,
+            assignment=assignment,
+            progress=lambda line: click.echo(line, err=True),
+        )
     except ValueError as exc:
         click.echo(str(exc), err=True)
         sys.exit(2)
@@ -166,8 +223,12 @@ def report_cli(out: Path, assignment: str | None) -> None:
 
 @main.command("similarity")
 @click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--submitted", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              default=None, help="SUBMITTED folder (default: the one OUT's last review used).")
+@click.option(
+    "--submitted",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="SUBMITTED folder (default: the one OUT's last review used).",
+)
 @click.option("--assignment", "-a", default=None, help="Default: the one OUT's last review used.")
 def similarity_cli(out: Path, submitted: Path | None, assignment: str | None) -> None:
     """Compare the students' code: OUT/similarity.csv and report.html's "Similar submissions"."""
@@ -176,8 +237,9 @@ def similarity_cli(out: Path, submitted: Path | None, assignment: str | None) ->
     from nncourse.similarity.review import review_cohort
 
     try:
-        review = review_cohort(out, layout=_layout(), submitted=submitted, assignment=assignment,
-                               progress=eprint)
+        review = review_cohort(
+            out, layout=_layout(), submitted=submitted, assignment=assignment, progress=eprint
+        )
     except ValueError as exc:
         click.echo(str(exc), err=True)
         sys.exit(2)
@@ -186,7 +248,13 @@ def similarity_cli(out: Path, submitted: Path | None, assignment: str | None) ->
 
 @main.command("gradescope")
 @click.argument("assignment")
-@click.option("--out", "-o", default="dist", show_default=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "-o",
+    default="dist",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+)
 def gradescope_cli(assignment: str, out: Path) -> None:
     """Build OUT/<assignment>-autograder.zip for Gradescope (same engine, same hidden tests)."""
     from nncourse.gradescope.build import build_autograder_zip
@@ -201,16 +269,40 @@ _CSV = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.argument("download", type=click.Path(exists=True, path_type=Path))
 @click.option("--assignment", "-a", required=True, help="Assignment id, e.g. 03-spiral.")
 @click.option("--lms", required=True, type=click.Choice(["canvas", "moodle", "blackboard"]))
-@click.option("--roster", type=_CSV, default=None,
-              help="CSV with columns lms_id,student (default: the LMS id is the student id).")
-@click.option("--submitted", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("submitted"), show_default=True, help="nbgrader's submitted folder.")
-@click.option("--times", type=_CSV, default=None,
-              help="CSV lms_id,submitted_at (ISO 8601): submission times the download lacks.")
-@click.option("--timezone", default="UTC", show_default=True,
-              help="Time zone of times in file names (Blackboard), e.g. Europe/Berlin.")
-def collect_cli(download: Path, assignment: str, lms: str, roster: Path | None, submitted: Path,
-                times: Path | None, timezone: str) -> None:
+@click.option(
+    "--roster",
+    type=_CSV,
+    default=None,
+    help="CSV with columns lms_id,student (default: the LMS id is the student id).",
+)
+@click.option(
+    "--submitted",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("submitted"),
+    show_default=True,
+    help="nbgrader's submitted folder.",
+)
+@click.option(
+    "--times",
+    type=_CSV,
+    default=None,
+    help="CSV lms_id,submitted_at (ISO 8601): submission times the download lacks.",
+)
+@click.option(
+    "--timezone",
+    default="UTC",
+    show_default=True,
+    help="Time zone of times in file names (Blackboard), e.g. Europe/Berlin.",
+)
+def collect_cli(
+    download: Path,
+    assignment: str,
+    lms: str,
+    roster: Path | None,
+    submitted: Path,
+    times: Path | None,
+    timezone: str,
+) -> None:
     """Turn an LMS bulk download (zip or folder) into SUBMITTED/<student>/<assignment>/."""
     from nncourse.collect.archive import CollectError
     from nncourse.collect.roster import read_roster, read_times
@@ -219,10 +311,16 @@ def collect_cli(download: Path, assignment: str, lms: str, roster: Path | None, 
     layout = _layout()
     try:
         layout.check_assignment(assignment)
-        report = collect(download, assignment=assignment, lms=lms, submitted=submitted,
-                         notebook_name=layout.notebook_name(assignment), timezone=timezone,
-                         roster=read_roster(roster) if roster else None,
-                         times=read_times(times) if times else None)
+        report = collect(
+            download,
+            assignment=assignment,
+            lms=lms,
+            submitted=submitted,
+            notebook_name=layout.notebook_name(assignment),
+            timezone=timezone,
+            roster=read_roster(roster) if roster else None,
+            times=read_times(times) if times else None,
+        )
     except (CollectError, ValueError) as exc:
         click.echo(f"nothing collected: {exc}", err=True)
         sys.exit(2)
@@ -233,15 +331,30 @@ def collect_cli(download: Path, assignment: str, lms: str, roster: Path | None, 
 @main.command("export")
 @click.option("--assignment", "-a", required=True)
 @click.option("--format", "fmt", required=True, type=click.Choice(["canvas", "moodle", "csv"]))
-@click.option("--roster", type=_CSV, default=None,
-              help="CSV lms_id,student[,name,email,sis_id,sis_login_id,section].")
+@click.option(
+    "--roster",
+    type=_CSV,
+    default=None,
+    help="CSV lms_id,student[,name,email,sis_id,sis_login_id,section].",
+)
 @click.option("--db", "db_url", default=None, help="Gradebook URL (default: nbgrader_config.py's).")
-@click.option("--column", default=None, help="The LMS's grade column (default: the assignment id; "
-              "Canvas: 'Name (id)' updates that assignment).")
+@click.option(
+    "--column",
+    default=None,
+    help="The LMS's grade column (default: the assignment id; "
+    "Canvas: 'Name (id)' updates that assignment).",
+)
 @click.option("--missing-zero", is_flag=True, help="0 instead of an empty cell for no submission.")
 @click.option("--out", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path))
-def export_cli(assignment: str, fmt: str, roster: Path | None, db_url: str | None,
-               column: str | None, missing_zero: bool, out: Path) -> None:
+def export_cli(
+    assignment: str,
+    fmt: str,
+    roster: Path | None,
+    db_url: str | None,
+    column: str | None,
+    missing_zero: bool,
+    out: Path,
+) -> None:
     """Write the gradebook's final scores (after late penalties) for the LMS's grade import."""
     from nncourse.collect.archive import CollectError
     from nncourse.collect.roster import read_roster
@@ -252,9 +365,14 @@ def export_cli(assignment: str, fmt: str, roster: Path | None, db_url: str | Non
     target = GradebookTarget.from_config(_layout(), db_url)
     try:
         scores = read_scores(target.db_url, course_id=target.course_id, assignment=assignment)
-        warnings = write_export(out, scores, fmt=fmt, column=column or assignment,
-                                roster=read_roster(roster) if roster else None,
-                                missing_zero=missing_zero)
+        warnings = write_export(
+            out,
+            scores,
+            fmt=fmt,
+            column=column or assignment,
+            roster=read_roster(roster) if roster else None,
+            missing_zero=missing_zero,
+        )
     except (CollectError, GradebookError, ValueError) as exc:
         click.echo(f"not exported: {exc}", err=True)
         sys.exit(2)

@@ -55,9 +55,13 @@ class GradingLimits:
 
     def worker_rlimits(self) -> dict[str, int]:
         """The rlimits the worker applies to itself before student code runs."""
-        return {"cpu_seconds": self.cpu_seconds, "address_space_bytes": self.address_space_bytes,
-                "processes": self.processes, "file_size_bytes": self.file_size_bytes,
-                "open_files": self.open_files}
+        return {
+            "cpu_seconds": self.cpu_seconds,
+            "address_space_bytes": self.address_space_bytes,
+            "processes": self.processes,
+            "file_size_bytes": self.file_size_bytes,
+            "open_files": self.open_files,
+        }
 
 
 @dataclass(frozen=True)

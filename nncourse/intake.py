@@ -51,8 +51,11 @@ class Notebook:
 
     def runnable(self, *, include_checks: bool = False) -> list[Cell]:
         """Cells run for grading: everything but demo cells (and check cells unless asked)."""
-        return [cell for cell in self.cells
-                if conventions.runs_when_grading(cell.kind) or (include_checks and cell.kind == "check")]
+        return [
+            cell
+            for cell in self.cells
+            if conventions.runs_when_grading(cell.kind) or (include_checks and cell.kind == "check")
+        ]
 
 
 def read_notebook(path: Path, *, max_bytes: int, given: GivenCells | None = None) -> Notebook:
@@ -67,8 +70,10 @@ def read_notebook(path: Path, *, max_bytes: int, given: GivenCells | None = None
         raise IntakeError(f"{path.name} is not a regular file")
     size = path.stat().st_size
     if size > max_bytes:
-        raise IntakeError(f"notebook is {size / 2**20:.1f} MiB (limit {max_bytes / 2**20:.0f} MiB): "
-                          "clear all outputs (Kernel > Restart & Clear Output) and resubmit")
+        raise IntakeError(
+            f"notebook is {size / 2**20:.1f} MiB (limit {max_bytes / 2**20:.0f} MiB): "
+            "clear all outputs (Kernel > Restart & Clear Output) and resubmit"
+        )
     raw = path.read_bytes()[: max_bytes + 1]
     try:
         text = raw.decode("utf-8")
@@ -83,7 +88,9 @@ def read_notebook(path: Path, *, max_bytes: int, given: GivenCells | None = None
     if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
         raise IntakeError("file is not a Jupyter notebook (no 'cells' list)")
     if data.get("nbformat") != 4:
-        raise IntakeError(f"unsupported notebook format {data.get('nbformat')!r} (expected nbformat 4)")
+        raise IntakeError(
+            f"unsupported notebook format {data.get('nbformat')!r} (expected nbformat 4)"
+        )
     if len(data["cells"]) > MAX_CELLS:
         raise IntakeError(f"notebook has {len(data['cells'])} cells (limit {MAX_CELLS})")
     notebook = _code_cells(data["cells"], given)
@@ -100,10 +107,14 @@ def _check_assignment(data: dict, given: GivenCells) -> None:
     reason = f"its given cells are {other}'s"
     if other is None and not given.recognises(sources):
         claimed = conventions.course_metadata(data).get("assignment")
-        other, reason = (claimed, f"its metadata says {claimed}") if claimed in given.others else (None, "")
+        other, reason = (
+            (claimed, f"its metadata says {claimed}") if claimed in given.others else (None, "")
+        )
     if other is not None:
-        raise IntakeError(f"this is a notebook of {other}, not of {given.assignment} ({reason}): "
-                          f"submit your {given.assignment} notebook")
+        raise IntakeError(
+            f"this is a notebook of {other}, not of {given.assignment} ({reason}): "
+            f"submit your {given.assignment} notebook"
+        )
 
 
 def _code_cells(raw_cells: list, given: GivenCells | None) -> Notebook:
@@ -122,7 +133,9 @@ def _code_cells(raw_cells: list, given: GivenCells | None) -> Notebook:
         if given is not None:
             grade_id = given.label(source, grade_id)
         source, removed = neutralise_magics(source)
-        notes += [f"cell {index}: not run (IPython syntax): {line.strip()[:80]}" for line in removed]
+        notes += [
+            f"cell {index}: not run (IPython syntax): {line.strip()[:80]}" for line in removed
+        ]
         cells.append(Cell(index=index, source=source, grade_id=grade_id))
     if not cells:
         raise IntakeError("notebook has no code cells")
@@ -137,7 +150,9 @@ def neutralise_magics(source: str) -> tuple[str, list[str]]:
     """
     lines = source.splitlines()
     if lines and lines[0].lstrip().startswith("%%"):
-        return "pass\n", [lines[0] + (f" (whole cell, {len(lines)} lines)" if len(lines) > 1 else "")]
+        return "pass\n", [
+            lines[0] + (f" (whole cell, {len(lines)} lines)" if len(lines) > 1 else "")
+        ]
     removed, kept = [], []
     for line in lines:
         match = _MAGIC_LINE.match(line)

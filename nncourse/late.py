@@ -100,8 +100,16 @@ def apply_late(
     raw = result.raw_score if result.raw_score is not None else result.score
     notes = tuple(n for n in result.notes if not n.startswith(NOTE_PREFIX))
     if due_at is None:  # no deadline: nothing is late, and the lateness fields stay empty
-        return replace(result, score=raw, raw_score=None, penalty=None, seconds_late=None,
-                       submitted_at=iso(submitted_at), due_at=None, notes=notes)
+        return replace(
+            result,
+            score=raw,
+            raw_score=None,
+            penalty=None,
+            seconds_late=None,
+            submitted_at=iso(submitted_at),
+            due_at=None,
+            notes=notes,
+        )
     seconds = None  # unknown without a submission time: then nothing is taken off
     if submitted_at is not None:
         seconds = max(0.0, (submitted_at - due_at).total_seconds())

@@ -24,10 +24,13 @@ class CourseLayout:
         """The layout of the course containing ``start`` (default: the installed package's checkout)."""
         here = (start or Path(__file__).resolve().parent.parent).resolve()
         for candidate in (here, *here.parents):
-            if (candidate / "nbgrader_config.py").is_file() and \
-                    ((candidate / "source").is_dir() or (candidate / "release").is_dir()):
+            if (candidate / "nbgrader_config.py").is_file() and (
+                (candidate / "source").is_dir() or (candidate / "release").is_dir()
+            ):
                 return cls(candidate)  # a student's copy may hold release/ only
-        raise FileNotFoundError(f"no course (nbgrader_config.py + source/ or release/) at or above {here}")
+        raise FileNotFoundError(
+            f"no course (nbgrader_config.py + source/ or release/) at or above {here}"
+        )
 
     @property
     def source(self) -> Path:
@@ -62,7 +65,9 @@ class CourseLayout:
         folder = self.source if self.source.is_dir() else self.release
         if not folder.is_dir():
             return []
-        return sorted(p.name for p in folder.iterdir() if p.is_dir() and ASSIGNMENT_ID.match(p.name))
+        return sorted(
+            p.name for p in folder.iterdir() if p.is_dir() and ASSIGNMENT_ID.match(p.name)
+        )
 
     def check_assignment(self, assignment: str) -> str:
         if assignment not in self.assignments():

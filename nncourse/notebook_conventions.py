@@ -30,8 +30,11 @@ DEMO, CHECK, SETUP = "demo_", "test_", "setup_"
 NOT_GRADED = ("demo", "check")  # kinds the grader does not run (the hidden tests decide instead)
 
 # one region: the BEGIN line (with its indentation), the body, the END line (without its newline)
-_REGION = re.compile(rf"^(?P<indent>[ \t]*){BEGIN_SOLUTION}[^\n]*\n(?P<body>.*?)"
-                     rf"^[ \t]*{END_SOLUTION}[^\n]*$", re.S | re.M)
+_REGION = re.compile(
+    rf"^(?P<indent>[ \t]*){BEGIN_SOLUTION}[^\n]*\n(?P<body>.*?)"
+    rf"^[ \t]*{END_SOLUTION}[^\n]*$",
+    re.S | re.M,
+)
 
 
 # ---------------------------------------------------------------------------------- cell metadata
@@ -72,14 +75,25 @@ def is_locked(cell: object) -> bool:
 def source_text(cell: object) -> str:
     """A cell's source as one string (nbformat allows a list of lines)."""
     source = _dict(cell).get("source", "")
-    return "".join(source) if isinstance(source, list) else source if isinstance(source, str) else ""
+    return (
+        "".join(source) if isinstance(source, list) else source if isinstance(source, str) else ""
+    )
 
 
 def locked_metadata(cell_id: str) -> dict:
     """Metadata of a locked, ungraded cell that the release adds (e.g. otter's init cell)."""
-    return {"deletable": False, "editable": False,
-            "nbgrader": {"grade": False, "solution": False, "locked": True, "task": False,
-                         "grade_id": cell_id, "schema_version": SCHEMA_VERSION}}
+    return {
+        "deletable": False,
+        "editable": False,
+        "nbgrader": {
+            "grade": False,
+            "solution": False,
+            "locked": True,
+            "task": False,
+            "grade_id": cell_id,
+            "schema_version": SCHEMA_VERSION,
+        },
+    }
 
 
 # ------------------------------------------------------------------------------------ cell kinds
@@ -148,8 +162,11 @@ def rubric(notebook: dict) -> dict[str, float]:
 
 def public_checks(notebook: dict) -> dict[str, str]:
     """grade_id (``test_<item>``) -> the source of each public-check cell of a source notebook."""
-    return {grade_id(c): source_text(c) for c in _dict(notebook).get("cells", [])
-            if is_grade(c) and checked_item(grade_id(c))}
+    return {
+        grade_id(c): source_text(c)
+        for c in _dict(notebook).get("cells", [])
+        if is_grade(c) and checked_item(grade_id(c))
+    }
 
 
 def by_grade_id(notebook: dict) -> dict[str, dict]:
@@ -180,8 +197,15 @@ def stubbed(source: str) -> str:
 
 def is_stub_body(body: list[ast.stmt]) -> bool:
     """A function body that (besides its docstring) only raises NotImplementedError."""
-    statements = [s for s in body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant)
-                                          and isinstance(s.value.value, str))]
+    statements = [
+        s
+        for s in body
+        if not (
+            isinstance(s, ast.Expr)
+            and isinstance(s.value, ast.Constant)
+            and isinstance(s.value.value, str)
+        )
+    ]
     if len(statements) != 1 or not isinstance(statements[0], ast.Raise):
         return False
     exc = statements[0].exc

@@ -24,4 +24,5 @@ def load_secret(path: Path) -> bytes:
     except PermissionError:
         raise SecretUnreadable(
             f"cannot read the course secret {path} as this user: on a shared machine give the "
-            "graders read access (a staff group and mode 0640) or set NNCOURSE_SECRET") from None
+            "graders read access (a staff group and mode 0640) or set NNCOURSE_SECRET"
+        ) from None

@@ -43,15 +43,27 @@ class CheckReport:
 
     def lines(self) -> list[str]:
         """The report as the student reads it in the terminal."""
-        return ([f"note: {line}" for line in self.notes]
-                + [f"{'PASS' if r.passed else 'FAIL'}  {r.item}"
-                   + (f": {r.message}" if r.message else "") for r in self.results]
-                + [f"{self.passed} of {len(self.results)} public checks pass. "
-                   "The hidden tests decide the grade."])
+        return (
+            [f"note: {line}" for line in self.notes]
+            + [
+                f"{'PASS' if r.passed else 'FAIL'}  {r.item}"
+                + (f": {r.message}" if r.message else "")
+                for r in self.results
+            ]
+            + [
+                f"{self.passed} of {len(self.results)} public checks pass. "
+                "The hidden tests decide the grade."
+            ]
+        )
 
 
-def check_notebook(notebook: Path, *, layout: CourseLayout | None, assignment: str | None = None,
-                   progress: Callable[[str], None] | None = None) -> CheckReport:
+def check_notebook(
+    notebook: Path,
+    *,
+    layout: CourseLayout | None,
+    assignment: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> CheckReport:
     """Run a student's notebook with its assignment's public checks, the way the grader runs it.
 
     Needs only the release: ``layout`` may be a student's copy without ``source/``, or None (no
@@ -66,8 +78,10 @@ def check_notebook(notebook: Path, *, layout: CourseLayout | None, assignment: s
     if assignment is None:
         raise ValueError("which assignment is this? pass --assignment ID")
     if not public:
-        raise ValueError(f"no public checks for {assignment} here: run the notebook's own cells "
-                         "(Run All, then grader.check_all())")
+        raise ValueError(
+            f"no public checks for {assignment} here: run the notebook's own cells "
+            "(Run All, then grader.check_all())"
+        )
     venv = layout.venv if layout is not None and layout.venv.is_dir() else Path(sys.prefix)
     insecure = False
     try:
@@ -77,8 +91,9 @@ def check_notebook(notebook: Path, *, layout: CourseLayout | None, assignment: s
         if progress:
             progress("(no sandbox here: running your own notebook without isolation)")
     with sandbox_slot() as slot:
-        results, notes = run_public_checks(notebook, public=public, venv=venv, slot=slot,
-                                           insecure=insecure)
+        results, notes = run_public_checks(
+            notebook, public=public, venv=venv, slot=slot, insecure=insecure
+        )
     return CheckReport(results, notes)
 
 
@@ -94,8 +109,9 @@ def _metadata_checks(path: Path) -> dict[str, str]:
     return {conventions.check_id(k): v for k, v in checks.items() if isinstance(v, str)}
 
 
-def find_public_checks(notebook: Path, *, layout: CourseLayout | None,
-                       assignment: str | None) -> tuple[str | None, dict[str, str]]:
+def find_public_checks(
+    notebook: Path, *, layout: CourseLayout | None, assignment: str | None
+) -> tuple[str | None, dict[str, str]]:
     """The assignment and its public checks (grade_id -> asserts) for a student's notebook.
 
     Needs no ``source/``: the checks come from the course's released notebook, else from the
@@ -104,7 +120,9 @@ def find_public_checks(notebook: Path, *, layout: CourseLayout | None,
     """
     if assignment is None:
         try:
-            assignment = conventions.course_metadata(json.loads(notebook.read_text())).get("assignment")
+            assignment = conventions.course_metadata(json.loads(notebook.read_text())).get(
+                "assignment"
+            )
         except (OSError, ValueError):
             assignment = None
     if assignment is None and layout is not None:
@@ -115,16 +133,27 @@ def find_public_checks(notebook: Path, *, layout: CourseLayout | None,
         if released:
             return assignment, released
     own = _metadata_checks(notebook)
-    if own or layout is None or assignment is None or not layout.source_notebook(assignment).is_file():
+    if (
+        own
+        or layout is None
+        or assignment is None
+        or not layout.source_notebook(assignment).is_file()
+    ):
         return assignment, own
     from nncourse.release.public_checks import public_checks
 
     return assignment, public_checks(layout.source_notebook(assignment))
 
 
-def run_public_checks(notebook: Path, *, public: dict[str, str], venv: Path, slot: int,
-                      limits: GradingLimits = GradingLimits(), insecure: bool = False
-                      ) -> tuple[list[CheckResult], list[str]]:
+def run_public_checks(
+    notebook: Path,
+    *,
+    public: dict[str, str],
+    venv: Path,
+    slot: int,
+    limits: GradingLimits = GradingLimits(),
+    insecure: bool = False,
+) -> tuple[list[CheckResult], list[str]]:
     """Run setup, solution, own and check cells in order; report each check cell.
 
     Args:
@@ -137,8 +166,10 @@ def run_public_checks(notebook: Path, *, public: dict[str, str], venv: Path, slo
         The check results and the errors of other cells (an error there explains failing checks).
     """
     parsed = read_notebook(notebook, max_bytes=limits.notebook_bytes)
-    cells = [replace(c, source=public[c.grade_id]) if c.kind == "check" and c.grade_id in public else c
-             for c in parsed.runnable(include_checks=True)]
+    cells = [
+        replace(c, source=public[c.grade_id]) if c.kind == "check" and c.grade_id in public else c
+        for c in parsed.runnable(include_checks=True)
+    ]
     by_index = {cell.index: cell for cell in cells}
     spec = SandboxSpec(venv=venv, slot=slot, limits=limits, insecure=insecure)
     with Worker([{"index": c.index, "source": c.source} for c in cells], spec) as worker:
@@ -159,10 +190,14 @@ def run_public_checks(notebook: Path, *, public: dict[str, str], venv: Path, slo
                 results.append(CheckResult(item, False, "not implemented yet"))
             elif error:
                 where = f" ({error['where']})" if error.get("where") else ""
-                results.append(CheckResult(item, False, f"{error.get('type')}{where}: {error.get('message')}"))
+                results.append(
+                    CheckResult(item, False, f"{error.get('type')}{where}: {error.get('message')}")
+                )
             else:
                 results.append(CheckResult(item, True, ""))
         elif error:
             label = by_index[cell.index].grade_id or "your cell"
-            other_errors.append(f"cell {cell.index} ({label}): {error.get('type')}: {error.get('message')}")
+            other_errors.append(
+                f"cell {cell.index} ({label}): {error.get('type')}: {error.get('message')}"
+            )
     return results, list(parsed.notes) + other_errors

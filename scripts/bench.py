@@ -44,7 +44,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-BENCH_SECRET = "nncourse-bench-secret"  # fixed: the run never creates .nncourse-secret in the course
+BENCH_SECRET = (
+    "nncourse-bench-secret"  # fixed: the run never creates .nncourse-secret in the course
+)
 
 
 def log(line: str = "") -> None:
@@ -80,7 +82,9 @@ def benchmarkable(layout) -> tuple[list[str], list[str]]:
         if not tests:
             notes.append(f"{assignment}: skipped, no hidden tests in autograders/{assignment}/ yet")
         elif not layout.release_notebook(assignment).is_file():
-            notes.append(f"{assignment}: skipped, no student version in release/{assignment}/ (run 'make release')")
+            notes.append(
+                f"{assignment}: skipped, no student version in release/{assignment}/ (run 'make release')"
+            )
         else:
             ready.append(assignment)
     return ready, notes
@@ -89,52 +93,114 @@ def benchmarkable(layout) -> tuple[list[str], list[str]]:
 def time_release(layout, env: dict) -> tuple[float, dict[str, float], list[str]]:
     """`nncourse release --check` in the course: total wall, each solution's run time, its problems."""
     started = time.monotonic()
-    done = subprocess.run([str(layout.venv / "bin" / "nncourse"), "release", "--check"], cwd=layout.root, env=env,
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [str(layout.venv / "bin" / "nncourse"), "release", "--check"],
+        cwd=layout.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     wall = time.monotonic() - started
-    solutions = {m.group(1): float(m.group(2))
-                 for m in re.finditer(r"^(\S+): solution notebook runs in ([\d.]+) s$", done.stdout, re.MULTILINE)}
-    problems = [line.removeprefix("FAIL ") for line in done.stderr.splitlines() if line.startswith("FAIL ")]
+    solutions = {
+        m.group(1): float(m.group(2))
+        for m in re.finditer(
+            r"^(\S+): solution notebook runs in ([\d.]+) s$", done.stdout, re.MULTILINE
+        )
+    }
+    problems = [
+        line.removeprefix("FAIL ") for line in done.stderr.splitlines() if line.startswith("FAIL ")
+    ]
     if done.returncode != 0 and not problems:
         problems.append(f"release --check exited {done.returncode}: {done.stderr.strip()[-500:]}")
     return wall, solutions, problems
 
 
-def grade_ours(layout, assignment: str, submitted: Path, out: Path, db: Path, jobs: int, env: dict) -> dict:
+def grade_ours(
+    layout, assignment: str, submitted: Path, out: Path, db: Path, jobs: int, env: dict
+) -> dict:
     """`nncourse grade --jobs J` for one assignment; per-notebook times from results.json."""
     started = time.monotonic()
-    done = subprocess.run([str(layout.venv / "bin" / "nncourse"), "grade", str(submitted), "--assignment", assignment,
-                           "--out", str(out), "--jobs", str(jobs), "--db", f"sqlite:///{db}"],
-                          cwd=layout.root, env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [
+            str(layout.venv / "bin" / "nncourse"),
+            "grade",
+            str(submitted),
+            "--assignment",
+            assignment,
+            "--out",
+            str(out),
+            "--jobs",
+            str(jobs),
+            "--db",
+            f"sqlite:///{db}",
+        ],
+        cwd=layout.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     wall = time.monotonic() - started
     if done.returncode != 0:
-        raise RuntimeError(f"nncourse grade {assignment} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+        raise RuntimeError(
+            f"nncourse grade {assignment} failed ({done.returncode}):\n{done.stderr[-3000:]}"
+        )
     results = {}
     for path in sorted(out.glob(f"*/{assignment}/results.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
         results[data["student"]] = data
     batch = re.search(r"in ([\d.]+) s ->", done.stdout)
-    return {"wall": wall, "batch": float(batch.group(1)) if batch else float("nan"), "results": results}
+    return {
+        "wall": wall,
+        "batch": float(batch.group(1)) if batch else float("nan"),
+        "results": results,
+    }
 
 
 # ------------------------------------------------------------------------------------------ main
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--per-assignment", "-n", type=int, default=20, help="submissions per assignment (ours)")
-    parser.add_argument("--nbgrader-per-assignment", "-k", type=int, default=5,
-                        help="of those, how many stock nbgrader grades (the first K; 0 = skip nbgrader)")
-    parser.add_argument("--problems", type=int, default=None,
-                        help="problem notebooks per assignment, graded apart "
-                             "(default: 1 per 20 submissions, at least 1; 0 = none)")
-    parser.add_argument("--nbgrader-problems", type=int, default=1,
-                        help="of those, how many of each kind stock nbgrader grades (0 = none)")
+    parser.add_argument(
+        "--per-assignment", "-n", type=int, default=20, help="submissions per assignment (ours)"
+    )
+    parser.add_argument(
+        "--nbgrader-per-assignment",
+        "-k",
+        type=int,
+        default=5,
+        help="of those, how many stock nbgrader grades (the first K; 0 = skip nbgrader)",
+    )
+    parser.add_argument(
+        "--problems",
+        type=int,
+        default=None,
+        help="problem notebooks per assignment, graded apart "
+        "(default: 1 per 20 submissions, at least 1; 0 = none)",
+    )
+    parser.add_argument(
+        "--nbgrader-problems",
+        type=int,
+        default=1,
+        help="of those, how many of each kind stock nbgrader grades (0 = none)",
+    )
     parser.add_argument("--jobs", "-j", type=int, default=2)
-    parser.add_argument("--assignments", nargs="*", help="default: every assignment with hidden tests")
+    parser.add_argument(
+        "--assignments", nargs="*", help="default: every assignment with hidden tests"
+    )
     parser.add_argument("--no-release", action="store_true", help="skip timing the release")
-    parser.add_argument("--course", type=Path, default=REPO, help="course checkout (default: this repository)")
-    parser.add_argument("--similarity-notebooks", type=int, default=500,
-                        help="notebooks for the similarity review's timing (0 = skip)")
-    parser.add_argument("--keep", type=Path, help="keep the cohort, outputs and nbgrader course in this folder")
+    parser.add_argument(
+        "--course", type=Path, default=REPO, help="course checkout (default: this repository)"
+    )
+    parser.add_argument(
+        "--similarity-notebooks",
+        type=int,
+        default=500,
+        help="notebooks for the similarity review's timing (0 = skip)",
+    )
+    parser.add_argument(
+        "--keep", type=Path, help="keep the cohort, outputs and nbgrader course in this folder"
+    )
     args = parser.parse_args(argv)
 
     from benchmarks import cohort
@@ -148,15 +214,19 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["NNCOURSE_SECRET"] = env["NNCOURSE_SECRET"]
     bench_started = time.monotonic()
 
-    log(f"== nncourse bench: {platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-        f"load average {loadavg()}")
+    log(
+        f"== nncourse bench: {platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"load average {loadavg()}"
+    )
     ready, notes = benchmarkable(layout)
     if args.assignments:
         unknown = sorted(set(args.assignments) - set(layout.assignments()))
         if unknown:
             log(f"unknown assignments: {', '.join(unknown)}")
             return 2
-        notes += [f"{a}: skipped (not in --assignments)" for a in ready if a not in args.assignments]
+        notes += [
+            f"{a}: skipped (not in --assignments)" for a in ready if a not in args.assignments
+        ]
         ready = [a for a in ready if a in args.assignments]
     for note in notes:
         log(f"note: {note}")
@@ -165,10 +235,16 @@ def main(argv: list[str] | None = None) -> int:
         log("speedup_vs_nbgrader=nan median_s=nan")
         return 1
     n, k = args.per_assignment, min(args.nbgrader_per_assignment, args.per_assignment)
-    log(f"assignments: {', '.join(ready)}; {n} submissions each (ours, {args.jobs} jobs), "
-        f"first {k} of each also with stock nbgrader")
+    log(
+        f"assignments: {', '.join(ready)}; {n} submissions each (ours, {args.jobs} jobs), "
+        f"first {k} of each also with stock nbgrader"
+    )
 
-    work = Path(tempfile.mkdtemp(prefix="nncourse-bench-")) if args.keep is None else args.keep.resolve()
+    work = (
+        Path(tempfile.mkdtemp(prefix="nncourse-bench-"))
+        if args.keep is None
+        else args.keep.resolve()
+    )
     if args.keep is not None:
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
@@ -176,11 +252,15 @@ def main(argv: list[str] | None = None) -> int:
         # ---------------------------------------------------------------------------- release
         release_wall, solutions, release_problems = (float("nan"), {}, [])
         if not args.no_release:
-            log("\n== release: nncourse release --check (generate_assignment + every solution executed, in a temp folder)")
+            log(
+                "\n== release: nncourse release --check (generate_assignment + every solution executed, in a temp folder)"
+            )
             release_wall, solutions, release_problems = time_release(layout, env)
             for assignment, seconds in solutions.items():
                 log(f"  {assignment:<22} solution notebook runs in {seconds:6.1f} s")
-            log(f"  all {len(layout.assignments())} assignments released (and checked) in {release_wall:.1f} s")
+            log(
+                f"  all {len(layout.assignments())} assignments released (and checked) in {release_wall:.1f} s"
+            )
             for problem in release_problems:
                 log(f"  note (drift check): {problem[:300]}")
 
@@ -195,40 +275,64 @@ def main(argv: list[str] | None = None) -> int:
         for group in students.values():
             for s in group:
                 kinds[s.kind] = kinds.get(s.kind, 0) + 1
-        log(f"\n== cohort: {sum(len(g) for g in students.values())} notebooks in {submitted} "
-            f"({', '.join(f'{v} {k}' for k, v in sorted(kinds.items()))})")
+        log(
+            f"\n== cohort: {sum(len(g) for g in students.values())} notebooks in {submitted} "
+            f"({', '.join(f'{v} {k}' for k, v in sorted(kinds.items()))})"
+        )
         per_assignment = max(1, n // 20) if args.problems is None else args.problems
-        problems = {a: cohort.build_problems(layout, a, per_assignment, work / "problems")
-                    for a in ready}
+        problems = {
+            a: cohort.build_problems(layout, a, per_assignment, work / "problems") for a in ready
+        }
         problems = {a: group for a, group in problems.items() if group}
         if problems:
-            log("   problem notebooks, graded apart: " + "; ".join(
-                f"{a} {len(g)} x {g[0].detail}" for a, g in problems.items()))
+            log(
+                "   problem notebooks, graded apart: "
+                + "; ".join(f"{a} {len(g)} x {g[0].detail}" for a, g in problems.items())
+            )
 
         # ------------------------------------------------------------------------------- ours
         log(f"\n== nncourse grade --jobs {args.jobs}")
         ours: dict[str, dict] = {}
         (work / "ours").mkdir(parents=True, exist_ok=True)
         for assignment in ready:
-            ours[assignment] = grade_ours(layout, assignment, submitted, work / "ours" / assignment,
-                                          work / "ours" / "gradebook.db", args.jobs, env)
+            ours[assignment] = grade_ours(
+                layout,
+                assignment,
+                submitted,
+                work / "ours" / assignment,
+                work / "ours" / "gradebook.db",
+                args.jobs,
+                env,
+            )
             times = [r["execution_time"] for r in ours[assignment]["results"].values()]
             errors = [s for s, r in ours[assignment]["results"].items() if r["status"] != "graded"]
-            log(f"  {assignment:<22} {len(times)} notebooks in {ours[assignment]['wall']:6.1f} s wall "
+            log(
+                f"  {assignment:<22} {len(times)} notebooks in {ours[assignment]['wall']:6.1f} s wall "
                 f"(batch {fmt(ours[assignment]['batch'], 1)} s); per notebook median {fmt(statistics.median(times))} s, "
-                f"p95 {fmt(percentile(times, 95))} s" + (f"; NOT GRADED: {', '.join(errors)}" if errors else ""))
+                f"p95 {fmt(percentile(times, 95))} s"
+                + (f"; NOT GRADED: {', '.join(errors)}" if errors else "")
+            )
             log(f"  {'':<22} load average {loadavg()}")
 
         ours_problems: dict[str, dict] = {}
         for assignment in problems:
             ours_problems[assignment] = run = grade_ours(
-                layout, assignment, work / "problems", work / "ours-problems" / assignment,
-                work / "ours-problems" / "gradebook.db", args.jobs, env)
-            scores = ", ".join(f"{name} {r['execution_time']:.1f} s, "
-                               f"{r['score']:g}/{r['max_score']:g}"
-                               for name, r in run["results"].items())
-            log(f"  {assignment:<22} {len(run['results'])} problem notebook(s) in "
-                f"{run['wall']:6.1f} s wall: {scores}")
+                layout,
+                assignment,
+                work / "problems",
+                work / "ours-problems" / assignment,
+                work / "ours-problems" / "gradebook.db",
+                args.jobs,
+                env,
+            )
+            scores = ", ".join(
+                f"{name} {r['execution_time']:.1f} s, {r['score']:g}/{r['max_score']:g}"
+                for name, r in run["results"].items()
+            )
+            log(
+                f"  {assignment:<22} {len(run['results'])} problem notebook(s) in "
+                f"{run['wall']:6.1f} s wall: {scores}"
+            )
 
         # ---------------------------------------------------------------------------- nbgrader
         stock_runs, generate_times, stock_problems = {}, {}, []
@@ -242,29 +346,50 @@ def main(argv: list[str] | None = None) -> int:
                 run = course.autograde(assignment, [s.name for s in subset])
                 stock_runs[assignment] = run
                 per = list(run.per_notebook.values())
-                log(f"  {assignment:<22} {len(per)} notebooks in {run.wall:6.1f} s wall; per notebook median "
+                log(
+                    f"  {assignment:<22} {len(per)} notebooks in {run.wall:6.1f} s wall; per notebook median "
                     f"{fmt(statistics.median(per) if per else float('nan'))} s; generate_assignment "
-                    f"{generate_times[assignment]:.1f} s" + (f"; exit {run.returncode}" if run.returncode else ""))
+                    f"{generate_times[assignment]:.1f} s"
+                    + (f"; exit {run.returncode}" if run.returncode else "")
+                )
                 log(f"  {'':<22} load average {loadavg()}")
                 if run.returncode or len(per) < len(subset):
-                    log("  nbgrader log (tail):\n" + "\n".join("    " + line for line in run.log_tail.splitlines()[-15:]))
+                    log(
+                        "  nbgrader log (tail):\n"
+                        + "\n".join("    " + line for line in run.log_tail.splitlines()[-15:])
+                    )
             for assignment, student in first_of_each_kind(problems, args.nbgrader_problems):
                 copy = course.root / "submitted"
                 cohort.copy_subset(work / "problems", assignment, [student], copy)
                 run = course.autograde(assignment, [student.name], student_glob=student.name)
                 stock_problems.append((student, run))
-                log(f"  {assignment:<22} problem notebook {student.name}: "
+                log(
+                    f"  {assignment:<22} problem notebook {student.name}: "
                     f"{fmt(run.per_notebook.get(student.name, float('nan')), 1)} s, score "
                     f"{run.scores.get(student.name, 'none')} ({run.wall:.1f} s wall)"
-                    + (f"; exit {run.returncode}" if run.returncode else ""))
+                    + (f"; exit {run.returncode}" if run.returncode else "")
+                )
         report_problems(problems, ours_problems, stock_problems)
         if args.similarity_notebooks:
             log(f"\n== nncourse similarity: {args.similarity_notebooks} generated notebooks")
             import bench_similarity  # scripts/, next to this file
 
             bench_similarity.main(["--notebooks", str(args.similarity_notebooks)])
-        return report(ready, students, ours, stock_runs, n, k, args.jobs, release_wall, solutions,
-                      time.monotonic() - bench_started, problems, ours_problems, stock_problems)
+        return report(
+            ready,
+            students,
+            ours,
+            stock_runs,
+            n,
+            k,
+            args.jobs,
+            release_wall,
+            solutions,
+            time.monotonic() - bench_started,
+            problems,
+            ours_problems,
+            stock_problems,
+        )
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
@@ -288,8 +413,10 @@ def problem_times(problems, ours_problems, stock_problems) -> dict[str, dict]:
     for assignment, group in problems.items():
         results = ours_problems.get(assignment, {}).get("results", {})
         for student in group:
-            entry = kinds.setdefault(student.kind, {"ours": [], "nbgrader": [], "count": 0,
-                                                    "what": student.detail.split(" ", 1)[1]})
+            entry = kinds.setdefault(
+                student.kind,
+                {"ours": [], "nbgrader": [], "count": 0, "what": student.detail.split(" ", 1)[1]},
+            )
             entry["count"] += 1
             if student.name in results:
                 entry["ours"].append(results[student.name]["execution_time"])
@@ -310,13 +437,28 @@ def report_problems(problems, ours_problems, stock_problems) -> None:
     log("\n== problem notebooks (graded apart), wall seconds per notebook")
     for kind, entry in sorted(problem_times(problems, ours_problems, stock_problems).items()):
         mine, theirs = entry["ours"], entry["nbgrader"]
-        log(f"  {kind:<6} ({entry['what']}): ours {len(mine)} notebooks, median "
+        log(
+            f"  {kind:<6} ({entry['what']}): ours {len(mine)} notebooks, median "
             f"{fmt(_median(mine), 1)} s (max {fmt(max(mine, default=float('nan')), 1)} s); "
-            f"nbgrader {len(theirs)} notebook(s), median {fmt(_median(theirs), 1)} s")
+            f"nbgrader {len(theirs)} notebook(s), median {fmt(_median(theirs), 1)} s"
+        )
 
 
-def report(ready, students, ours, stock_runs, n, k, jobs, release_wall, solutions, total,
-           problems=None, ours_problems=None, stock_problems=()) -> int:
+def report(
+    ready,
+    students,
+    ours,
+    stock_runs,
+    n,
+    k,
+    jobs,
+    release_wall,
+    solutions,
+    total,
+    problems=None,
+    ours_problems=None,
+    stock_problems=(),
+) -> int:
     our_times = [r["execution_time"] for a in ready for r in ours[a]["results"].values()]
     our_count = len(our_times)
     our_wall = sum(ours[a]["wall"] for a in ready)
@@ -344,7 +486,9 @@ def report(ready, students, ours, stock_runs, n, k, jobs, release_wall, solution
 
     log("\n== summary (wall seconds per notebook)")
     log(f"  {'':<34} {'notebooks':>9} {'median':>8} {'p95':>8} {'nb/min':>8}")
-    log(f"  {f'nncourse grade --jobs {jobs}':<34} {our_count:>9} {fmt(our_median):>8} {fmt(our_p95):>8} {fmt(our_rate, 1):>8}")
+    log(
+        f"  {f'nncourse grade --jobs {jobs}':<34} {our_count:>9} {fmt(our_median):>8} {fmt(our_p95):>8} {fmt(our_rate, 1):>8}"
+    )
     ratio = float("nan")
     if stock_runs:
         nb_times = [t for run in stock_runs.values() for t in run.per_notebook.values()]
@@ -358,38 +502,64 @@ def report(ready, students, ours, stock_runs, n, k, jobs, release_wall, solution
             per = list(run.per_notebook.values())
             if per:
                 full_wall += (run.wall - sum(per)) + len(students[a]) * statistics.mean(per)
-        nb_rate = 60 * sum(len(students[a]) for a in stock_runs) / full_wall if full_wall else float("nan")
-        log(f"  {'stock nbgrader autograde (serial)':<34} {nb_count:>9} {fmt(statistics.median(nb_times)):>8} "
-            f"{fmt(percentile(nb_times, 95)):>8} {fmt(nb_rate_raw, 1):>8}  (subset as run)")
-        log(f"  {'  extrapolated to the full cohort':<34} {'':>9} {'':>8} {'':>8} {fmt(nb_rate, 1):>8}")
-        subset = [ours[a]["results"][s.name]["execution_time"] for a in stock_runs for s in students[a][:k]
-                  if s.name in ours[a]["results"]]
-        log(f"  same {len(subset)} notebooks, ours: median {fmt(statistics.median(subset))} s "
-            f"(nbgrader {fmt(statistics.median(nb_times))} s)")
+        nb_rate = (
+            60 * sum(len(students[a]) for a in stock_runs) / full_wall
+            if full_wall
+            else float("nan")
+        )
+        log(
+            f"  {'stock nbgrader autograde (serial)':<34} {nb_count:>9} {fmt(statistics.median(nb_times)):>8} "
+            f"{fmt(percentile(nb_times, 95)):>8} {fmt(nb_rate_raw, 1):>8}  (subset as run)"
+        )
+        log(
+            f"  {'  extrapolated to the full cohort':<34} {'':>9} {'':>8} {'':>8} {fmt(nb_rate, 1):>8}"
+        )
+        subset = [
+            ours[a]["results"][s.name]["execution_time"]
+            for a in stock_runs
+            for s in students[a][:k]
+            if s.name in ours[a]["results"]
+        ]
+        log(
+            f"  same {len(subset)} notebooks, ours: median {fmt(statistics.median(subset))} s "
+            f"(nbgrader {fmt(statistics.median(nb_times))} s)"
+        )
         ratio = our_rate / nb_rate if nb_rate == nb_rate and nb_rate > 0 else float("nan")
-        log(f"  throughput ratio (ours / nbgrader extrapolated) {fmt(ratio, 1)}x; "
-            f"per-notebook median ratio {fmt(statistics.median(nb_times) / our_median, 1)}x")
+        log(
+            f"  throughput ratio (ours / nbgrader extrapolated) {fmt(ratio, 1)}x; "
+            f"per-notebook median ratio {fmt(statistics.median(nb_times) / our_median, 1)}x"
+        )
         if problems and ours_problems:
             # both: the cohort's wall plus each problem notebook's own time, as if graded alone one
             # after the other (our second slot would go on meanwhile: this favours nbgrader);
             # nbgrader's per kind: its mean on the ones it graded times their number
             kinds = problem_times(problems, ours_problems, stock_problems)
-            extra = sum(e["count"] * statistics.mean(e["nbgrader"])
-                        for e in kinds.values() if e["nbgrader"])
+            extra = sum(
+                e["count"] * statistics.mean(e["nbgrader"]) for e in kinds.values() if e["nbgrader"]
+            )
             missing = sorted(kind for kind, e in kinds.items() if not e["nbgrader"])
             added = sum(e["count"] for e in kinds.values())
             problem_wall = sum(sum(e["ours"]) for e in kinds.values())
             mine = 60 * (our_count + added) / (our_wall + problem_wall)
-            theirs = (60 * (sum(len(students[a]) for a in stock_runs) + added) / (full_wall + extra)
-                      if full_wall and not missing else float("nan"))
-            log(f"  with the {added} problem notebooks: ours {fmt(mine, 1)} nb/min, nbgrader "
+            theirs = (
+                60 * (sum(len(students[a]) for a in stock_runs) + added) / (full_wall + extra)
+                if full_wall and not missing
+                else float("nan")
+            )
+            log(
+                f"  with the {added} problem notebooks: ours {fmt(mine, 1)} nb/min, nbgrader "
                 f"{fmt(theirs, 1)} nb/min (extrapolated); throughput ratio {fmt(mine / theirs, 1)}x"
-                + (f" (nbgrader graded no {', '.join(missing)} notebook)" if missing else ""))
+                + (f" (nbgrader graded no {', '.join(missing)} notebook)" if missing else "")
+            )
     if release_wall == release_wall:
-        log(f"  release of all assignments: {release_wall:.1f} s; solution notebooks: "
-            + ", ".join(f"{a} {s:.1f} s" for a, s in solutions.items()))
-    targets = [f"median {fmt(our_median)} s {'<=' if our_median <= 1.5 else '>'} 1.5 s",
-               f"throughput {fmt(ratio, 1)}x {'>=' if ratio >= 4 else '<'} 4x nbgrader"]
+        log(
+            f"  release of all assignments: {release_wall:.1f} s; solution notebooks: "
+            + ", ".join(f"{a} {s:.1f} s" for a, s in solutions.items())
+        )
+    targets = [
+        f"median {fmt(our_median)} s {'<=' if our_median <= 1.5 else '>'} 1.5 s",
+        f"throughput {fmt(ratio, 1)}x {'>=' if ratio >= 4 else '<'} 4x nbgrader",
+    ]
     log(f"  targets: {'; '.join(targets)}")
     log(f"  load average at the end {loadavg()}; bench took {total:.0f} s")
     log(f"speedup_vs_nbgrader={fmt(ratio, 2)} median_s={fmt(our_median, 3)}")

@@ -48,8 +48,10 @@ def build(assignment: str, n: int, folder: Path, seed: int = 19) -> None:
     catalog = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(catalog)
     solutions = solution_sources(layout.source_notebook(assignment))
-    choices = {item: [source] + [e["source"] for e in catalog.ENTRIES if e["item"] == item]
-               for item, source in solutions.items()}
+    choices = {
+        item: [source] + [e["source"] for e in catalog.ENTRIES if e["item"] == item]
+        for item, source in solutions.items()
+    }
     rng = random.Random(seed)
     for index in range(n):
         target = folder / f"s{index:04d}" / assignment / layout.notebook_name(assignment)
@@ -79,17 +81,25 @@ def main(argv: list[str] | None = None) -> int:
         build(args.assignment, args.notebooks, work / "submitted")
         made = time.monotonic() - started
         started, cpu = time.monotonic(), time.process_time()
-        review = review_similarity(work / "out", submitted=work / "submitted",
-                                   layout=CourseLayout(REPO), assignment=args.assignment)
+        review = review_similarity(
+            work / "out",
+            submitted=work / "submitted",
+            layout=CourseLayout(REPO),
+            assignment=args.assignment,
+        )
         seconds, cpu = time.monotonic() - started, time.process_time() - cpu
     finally:
         shutil.rmtree(work, ignore_errors=True)
     left = ", ".join(f"{len(v)} {k}" for k, v in review.left_out.items() if v) or "none"
-    print(f"  {args.notebooks} generated notebooks of {args.assignment} (made in {made:.1f} s): "
-          f"{review.compared} compared, left out {left}; {review.pairs_sharing_code} pairs share code, "
-          f"{len(review.pairs)} shown above {review.threshold:g}")
-    print(f"  compared in {seconds:.1f} s wall ({cpu:.1f} s CPU), load average "
-          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(
+        f"  {args.notebooks} generated notebooks of {args.assignment} (made in {made:.1f} s): "
+        f"{review.compared} compared, left out {left}; {review.pairs_sharing_code} pairs share code, "
+        f"{len(review.pairs)} shown above {review.threshold:g}"
+    )
+    print(
+        f"  compared in {seconds:.1f} s wall ({cpu:.1f} s CPU), load average "
+        f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}"
+    )
     print(f"similarity_s={seconds:.1f} notebooks={args.notebooks}")
     return 0
 

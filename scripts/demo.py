@@ -19,16 +19,36 @@ from nncourse.layout import CourseLayout
 
 # assignment -> (graded item, regex to find in its solution, replacement, what a student did wrong)
 MISTAKES: dict[str, tuple[str, str, str, str]] = {
-    "01-gradient-descent": ("mse_gradient", r"grad_bcd = X\.T @ residual / n", "grad_bcd = X.T @ residual",
-                            "sum instead of mean for the slopes' gradient"),
-    "02-backpropagation": ("Linear", r"self\.grad_bias = grad_out\.sum\(axis=0\)",
-                           "self.grad_bias = grad_out.mean(axis=0)", "bias gradient averaged over the batch"),
-    "03-spiral": ("accuracy", r"probs\.reshape\(-1\) > threshold", "probs.reshape(-1) < threshold",
-                  "threshold comparison the wrong way round"),
-    "04-tensorboard": ("decision_boundary", r"gx, gy = np\.meshgrid\(xs, ys\)", "gy, gx = np.meshgrid(xs, ys)",
-                       "grid transposed (rows are x values)"),
-    "05-weight-init": ("kaiming_normal", r"fan = fan_in if mode == \"fan_in\" else fan_out", "fan = fan_in",
-                       "mode ignored: always fan_in"),
+    "01-gradient-descent": (
+        "mse_gradient",
+        r"grad_bcd = X\.T @ residual / n",
+        "grad_bcd = X.T @ residual",
+        "sum instead of mean for the slopes' gradient",
+    ),
+    "02-backpropagation": (
+        "Linear",
+        r"self\.grad_bias = grad_out\.sum\(axis=0\)",
+        "self.grad_bias = grad_out.mean(axis=0)",
+        "bias gradient averaged over the batch",
+    ),
+    "03-spiral": (
+        "accuracy",
+        r"probs\.reshape\(-1\) > threshold",
+        "probs.reshape(-1) < threshold",
+        "threshold comparison the wrong way round",
+    ),
+    "04-tensorboard": (
+        "decision_boundary",
+        r"gx, gy = np\.meshgrid\(xs, ys\)",
+        "gy, gx = np.meshgrid(xs, ys)",
+        "grid transposed (rows are x values)",
+    ),
+    "05-weight-init": (
+        "kaiming_normal",
+        r"fan = fan_in if mode == \"fan_in\" else fan_out",
+        "fan = fan_in",
+        "mode ignored: always fan_in",
+    ),
 }
 
 
@@ -62,7 +82,9 @@ def build_cohort(layout: CourseLayout, destination: Path) -> list[str]:
                 if conventions.grade_id(cell) == item:
                     new = re.sub(pattern, replacement, conventions.source_text(cell), count=1)
                     if new == conventions.source_text(cell):
-                        raise ValueError(f"demo mistake for {assignment} no longer applies to {item}")
+                        raise ValueError(
+                            f"demo mistake for {assignment} no longer applies to {item}"
+                        )
                     cell["source"] = new
         notebooks["typical-mistake"] = mistake
         for student, notebook in notebooks.items():
@@ -87,17 +109,28 @@ def main() -> int:
     submitted = layout.root / "examples" / "submitted"
     graded = layout.root / "examples" / "graded"
     build_cohort(layout, submitted)
-    eprint(f"== demo cohort in {submitted.relative_to(layout.root)}: solution, stub, half-done, "
-           "syntax-error, typical-mistake")
+    eprint(
+        f"== demo cohort in {submitted.relative_to(layout.root)}: solution, stub, half-done, "
+        "syntax-error, typical-mistake"
+    )
     db_url = f"sqlite:///{graded / 'gradebook.db'}"
     graded.mkdir(parents=True, exist_ok=True)
     for assignment in layout.assignments():
-        summary = grade(submitted, layout=layout, assignment=assignment, out=graded / assignment, jobs=2,
-                        db_url=db_url, progress=eprint)
+        summary = grade(
+            submitted,
+            layout=layout,
+            assignment=assignment,
+            out=graded / assignment,
+            jobs=2,
+            db_url=db_url,
+            progress=eprint,
+        )
         print(f"\n{assignment}")
         print(score_table(summary.results))
-    print(f"\nfeedback pages, grades.csv and report.html: {graded.relative_to(layout.root)}/<assignment>/; "
-          f"gradebook: {graded.relative_to(layout.root)}/gradebook.db")
+    print(
+        f"\nfeedback pages, grades.csv and report.html: {graded.relative_to(layout.root)}/<assignment>/; "
+        f"gradebook: {graded.relative_to(layout.root)}/gradebook.db"
+    )
     return 0
 
 

@@ -41,9 +41,11 @@ def main() -> int:
         cohort = faults.Cohort.create(work / "faults")
         reference, run = faults.reference_run(cohort, work / "faults")
         print(f"run without faults: {len(reference)} students in {run.seconds:.1f} s")
-        outcomes = [faults.scenario_sigkill(cohort, work / "faults", reference, kills=5),
-                    faults.scenario_full_disk(cohort, work / "faults", reference),
-                    faults.scenario_grader_error(cohort, work / "faults", reference)]
+        outcomes = [
+            faults.scenario_sigkill(cohort, work / "faults", reference, kills=5),
+            faults.scenario_full_disk(cohort, work / "faults", reference),
+            faults.scenario_grader_error(cohort, work / "faults", reference),
+        ]
         for outcome in outcomes:
             for line in outcome.details:
                 print(f"  {outcome.name}: {line}")
@@ -53,9 +55,13 @@ def main() -> int:
     print()
     print(f"attacks contained {report.contained()}/{len(report.cases)}")
     print(f"faults survived {sum(o.survived for o in outcomes)}/{injected}")
-    print(f"p95 wall per hostile job {report.p95():.2f} s (p50 {statistics.median(walls):.2f} s, "
-          f"max {max(walls):.2f} s; hostile batch {report.seconds:.1f} s)")
-    print(f"sandbox processes at once (max) {report.max_processes}; host connections {report.connections}")
+    print(
+        f"p95 wall per hostile job {report.p95():.2f} s (p50 {statistics.median(walls):.2f} s, "
+        f"max {max(walls):.2f} s; hostile batch {report.seconds:.1f} s)"
+    )
+    print(
+        f"sandbox processes at once (max) {report.max_processes}; host connections {report.connections}"
+    )
     print(f"total {time.monotonic() - started:.0f} s")
     for line in failures:
         print(f"FAIL {line}")

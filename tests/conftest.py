@@ -31,14 +31,18 @@ def toy(tmp_path) -> CourseLayout:
     return CourseLayout(root)
 
 
-def toy_notebook(path: Path, *, body: str | None = None, extra_cells: list[str] = (), before: bool = True) -> Path:
+def toy_notebook(
+    path: Path, *, body: str | None = None, extra_cells: list[str] = (), before: bool = True
+) -> Path:
     """Write a toy submission: the source notebook with ``double``'s body replaced and extra cells."""
     data = json.loads((TOY / "source" / "01-toy" / "toy.ipynb").read_text())
     data = copy.deepcopy(data)
     if body is not None:
         data["cells"][1]["source"] = "def double(x):\n" + body
-    new = [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": src}
-           for src in extra_cells]
+    new = [
+        {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": src}
+        for src in extra_cells
+    ]
     data["cells"] = data["cells"][:1] + new + data["cells"][1:] if before else data["cells"] + new
     for index, cell in enumerate(data["cells"]):
         cell["id"] = f"c{index}"

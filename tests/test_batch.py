@@ -23,7 +23,9 @@ def submitted(tmp_path):
     root = tmp_path / "submitted"
     toy_notebook(root / "alice" / "01-toy" / "toy.ipynb")
     toy_notebook(root / "bob" / "01-toy" / "toy.ipynb", body="    return x + 2")
-    toy_notebook(root / "carol" / "01-toy" / "my-copy.ipynb", body="    raise NotImplementedError()")
+    toy_notebook(
+        root / "carol" / "01-toy" / "my-copy.ipynb", body="    raise NotImplementedError()"
+    )
     (root / "dave" / "01-toy").mkdir(parents=True)
     (root / "dave" / "01-toy" / "toy.ipynb").write_text("{broken")
     (root / "erin" / "01-toy").mkdir(parents=True)
@@ -39,12 +41,30 @@ def _results(out):
     return data
 
 
-def test_parallel_grading_matches_serial_and_every_student_is_recorded_once(toy, submitted, tmp_path):
+def test_parallel_grading_matches_serial_and_every_student_is_recorded_once(
+    toy, submitted, tmp_path
+):
     serial, parallel = tmp_path / "serial", tmp_path / "parallel"
-    grade(submitted, layout=toy, assignment="01-toy", out=serial, jobs=1, limits=FAST,
-          db_url=f"sqlite:///{tmp_path / 'a.db'}", progress=lambda _: None)
-    grade(submitted, layout=toy, assignment="01-toy", out=parallel, jobs=2, limits=FAST,
-          db_url=f"sqlite:///{tmp_path / 'b.db'}", progress=lambda _: None)
+    grade(
+        submitted,
+        layout=toy,
+        assignment="01-toy",
+        out=serial,
+        jobs=1,
+        limits=FAST,
+        db_url=f"sqlite:///{tmp_path / 'a.db'}",
+        progress=lambda _: None,
+    )
+    grade(
+        submitted,
+        layout=toy,
+        assignment="01-toy",
+        out=parallel,
+        jobs=2,
+        limits=FAST,
+        db_url=f"sqlite:///{tmp_path / 'b.db'}",
+        progress=lambda _: None,
+    )
     assert _results(serial) == _results(parallel)
     scores = {s: r["score"] for s, r in _results(parallel).items()}
     assert scores == {"alice": 3.0, "bob": 1.0, "carol": 0.0, "dave": 0.0, "erin": 0.0}
@@ -60,12 +80,36 @@ def test_parallel_grading_matches_serial_and_every_student_is_recorded_once(toy,
 
 def test_a_rerun_grades_only_what_is_missing_or_changed(toy, submitted, tmp_path):
     out, db = tmp_path / "out", f"sqlite:///{tmp_path / 'g.db'}"
-    first = grade(submitted, layout=toy, assignment="01-toy", out=out, limits=FAST, db_url=db, progress=lambda _: None)
+    first = grade(
+        submitted,
+        layout=toy,
+        assignment="01-toy",
+        out=out,
+        limits=FAST,
+        db_url=db,
+        progress=lambda _: None,
+    )
     assert first.graded == 5
-    again = grade(submitted, layout=toy, assignment="01-toy", out=out, limits=FAST, db_url=db, progress=lambda _: None)
+    again = grade(
+        submitted,
+        layout=toy,
+        assignment="01-toy",
+        out=out,
+        limits=FAST,
+        db_url=db,
+        progress=lambda _: None,
+    )
     assert (again.graded, again.skipped) == (0, 5)
     toy_notebook(submitted / "bob" / "01-toy" / "toy.ipynb")  # bob resubmits a fixed notebook
-    third = grade(submitted, layout=toy, assignment="01-toy", out=out, limits=FAST, db_url=db, progress=lambda _: None)
+    third = grade(
+        submitted,
+        layout=toy,
+        assignment="01-toy",
+        out=out,
+        limits=FAST,
+        db_url=db,
+        progress=lambda _: None,
+    )
     assert (third.graded, third.skipped) == (1, 4)
     assert read_journal(out)["bob"]["score"] == 3.0
     lines = (out / "journal.jsonl").read_text().splitlines()
@@ -74,37 +118,108 @@ def test_a_rerun_grades_only_what_is_missing_or_changed(toy, submitted, tmp_path
 
 def test_nbgrader_export_lists_the_scores(toy, submitted, tmp_path):
     out, db = tmp_path / "out", f"sqlite:///{tmp_path / 'g.db'}"
-    grade(submitted, layout=toy, assignment="01-toy", out=out, limits=FAST, db_url=db, progress=lambda _: None)
+    grade(
+        submitted,
+        layout=toy,
+        assignment="01-toy",
+        out=out,
+        limits=FAST,
+        db_url=db,
+        progress=lambda _: None,
+    )
     env = dict(os.environ, PATH=f"{REPO / '.venv' / 'bin'}:{os.environ['PATH']}")
-    subprocess.run([str(REPO / ".venv" / "bin" / "nbgrader"), "export", f"--CourseDirectory.db_url={db}",
-                    "--CourseDirectory.course_id=toy", f"--to={tmp_path / 'export.csv'}"],
-                   cwd=toy.root, env=env, check=True, capture_output=True)
-    rows = {r["student_id"]: float(r["score"]) for r in csv.DictReader((tmp_path / "export.csv").read_text().splitlines())}
+    subprocess.run(
+        [
+            str(REPO / ".venv" / "bin" / "nbgrader"),
+            "export",
+            f"--CourseDirectory.db_url={db}",
+            "--CourseDirectory.course_id=toy",
+            f"--to={tmp_path / 'export.csv'}",
+        ],
+        cwd=toy.root,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    rows = {
+        r["student_id"]: float(r["score"])
+        for r in csv.DictReader((tmp_path / "export.csv").read_text().splitlines())
+    }
     assert rows == {"alice": 3.0, "bob": 1.0, "carol": 0.0, "dave": 0.0, "erin": 0.0}
 
 
 def test_grade_refuses_without_a_sandbox_unless_insecure(toy, submitted, tmp_path):
     env = dict(os.environ, PATH="/usr/bin:/bin")
-    script = ("import sys; from nncourse.sandbox import launcher; "
-              "launcher.shutil.which = lambda tool: None; from nncourse.cli import main; sys.exit(main())")
-    proc = subprocess.run([sys.executable, "-c", script, "grade", str(submitted), "-a", "01-toy", "-o",
-                           str(tmp_path / "o")], cwd=toy.root, env=env, capture_output=True, text=True)
+    script = (
+        "import sys; from nncourse.sandbox import launcher; "
+        "launcher.shutil.which = lambda tool: None; from nncourse.cli import main; sys.exit(main())"
+    )
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            script,
+            "grade",
+            str(submitted),
+            "-a",
+            "01-toy",
+            "-o",
+            str(tmp_path / "o"),
+        ],
+        cwd=toy.root,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 2
-    assert "cannot grade safely" in proc.stderr and "bwrap" in proc.stderr and "--insecure" in proc.stderr
+    assert (
+        "cannot grade safely" in proc.stderr
+        and "bwrap" in proc.stderr
+        and "--insecure" in proc.stderr
+    )
 
 
-def test_a_gradebook_that_cannot_be_written_stops_the_batch_with_its_name_and_loses_nothing(toy, submitted, tmp_path):
+def test_a_gradebook_that_cannot_be_written_stops_the_batch_with_its_name_and_loses_nothing(
+    toy, submitted, tmp_path
+):
     from nncourse.grading.gradebook import GradebookError
 
     out, broken = tmp_path / "out", tmp_path / "broken.db"
     with pytest.raises(GradebookError, match="no-such-folder.*does not exist"):
-        grade(submitted, layout=toy, assignment="01-toy", out=out, limits=FAST,
-              db_url=f"sqlite:///{tmp_path / 'no-such-folder' / 'g.db'}", progress=lambda _: None)
+        grade(
+            submitted,
+            layout=toy,
+            assignment="01-toy",
+            out=out,
+            limits=FAST,
+            db_url=f"sqlite:///{tmp_path / 'no-such-folder' / 'g.db'}",
+            progress=lambda _: None,
+        )
     broken.write_text("this is not an SQLite database " * 100)
     with pytest.raises(GradebookError, match="broken.db could not be written"):
-        grade(submitted, layout=toy, assignment="01-toy", out=out, limits=FAST, db_url=f"sqlite:///{broken}",
-              progress=lambda _: None)
+        grade(
+            submitted,
+            layout=toy,
+            assignment="01-toy",
+            out=out,
+            limits=FAST,
+            db_url=f"sqlite:///{broken}",
+            progress=lambda _: None,
+        )
     assert read_journal(out) == {}, "nothing counts as recorded while the gradebook fails"
-    summary = grade(submitted, layout=toy, assignment="01-toy", out=out, limits=FAST,
-                    db_url=f"sqlite:///{tmp_path / 'good.db'}", progress=lambda _: None)
-    assert summary.graded == 5 and {r.student for r in summary.results} == {"alice", "bob", "carol", "dave", "erin"}
+    summary = grade(
+        submitted,
+        layout=toy,
+        assignment="01-toy",
+        out=out,
+        limits=FAST,
+        db_url=f"sqlite:///{tmp_path / 'good.db'}",
+        progress=lambda _: None,
+    )
+    assert summary.graded == 5 and {r.student for r in summary.results} == {
+        "alice",
+        "bob",
+        "carol",
+        "dave",
+        "erin",
+    }

@@ -32,18 +32,24 @@ def test_sigkill_at_random_points_then_a_rerun_records_everyone_once(cohort):
     outcome = faults.scenario_sigkill(cohort, workdir, reference, kills=5)
     print("\n" + "\n".join(outcome.details))
     assert outcome.faults >= 6, "5 kills and a torn record"
-    assert not outcome.violations, "\n".join(outcome.violations + ["--- what happened:"] + outcome.details)
+    assert not outcome.violations, "\n".join(
+        outcome.violations + ["--- what happened:"] + outcome.details
+    )
 
 
 def test_a_full_output_disk_fails_loudly_then_a_rerun_completes(cohort):
     cohort, workdir, reference = cohort
     outcome = faults.scenario_full_disk(cohort, workdir, reference)
     print("\n" + "\n".join(outcome.details))
-    assert not outcome.violations, "\n".join(outcome.violations + ["--- what happened:"] + outcome.details)
+    assert not outcome.violations, "\n".join(
+        outcome.violations + ["--- what happened:"] + outcome.details
+    )
 
 
 def test_a_grader_error_is_graded_again_by_the_next_run(cohort):
     cohort, workdir, reference = cohort
     outcome = faults.scenario_grader_error(cohort, workdir, reference)
     print("\n" + "\n".join(outcome.details))
-    assert not outcome.violations, "\n".join(outcome.violations + ["--- what happened:"] + outcome.details)
+    assert not outcome.violations, "\n".join(
+        outcome.violations + ["--- what happened:"] + outcome.details
+    )

@@ -30,7 +30,7 @@ HYPERLINK = '=HYPERLINK("http:"&CHAR(47)&CHAR(47)&"evil.example","x")'
 OWN_FILES = ("journal.jsonl", "grades.csv", "report", "report.html", "gradebook.db", ".hidden")
 UNSAFE = ("bad\x1b[2Jname", "back\\slash")
 # A cell that writes a forged "cells ran" report straight into the worker's socket to the grader.
-FORGE = r'''
+FORGE = r"""
 import json, os, socket, struct
 for _fd in range(3, 64):
     try:
@@ -43,7 +43,7 @@ for _fd in range(3, 64):
             _s.sendall(struct.pack(">I", len(_payload)) + _payload)
         except OSError:
             pass
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -67,14 +67,35 @@ def graded(tmp_path_factory):
     for name in (*OWN_FILES, *UNSAFE, HYPERLINK, "@SUM(1+1)"):
         toy_notebook(sub / name / "01-toy" / "toy.ipynb")
     toy_notebook(sub / "-2+3" / "01-toy" / "toy.ipynb", body="    raise NotImplementedError()")
-    toy_notebook(sub / "trudy" / "01-toy" / "toy.ipynb", body=f"    raise ValueError({FAKE_REPORT!r})\n")
+    toy_notebook(
+        sub / "trudy" / "01-toy" / "toy.ipynb", body=f"    raise ValueError({FAKE_REPORT!r})\n"
+    )
     toy_notebook(sub / "oscar" / "01-toy" / "toy.ipynb", extra_cells=[FORGE])
-    out, db = tmp / "out", tmp / "out" / "gradebook.db"  # the gradebook inside OUT, next to a student of that name
+    out, db = (
+        tmp / "out",
+        tmp / "out" / "gradebook.db",
+    )  # the gradebook inside OUT, next to a student of that name
     lines: list[str] = []
-    first = grade(sub, layout=layout, assignment="01-toy", out=out, jobs=2, limits=FAST, db_url=f"sqlite:///{db}",
-                  progress=lines.append)
-    again = grade(sub, layout=layout, assignment="01-toy", out=out, jobs=2, limits=FAST, db_url=f"sqlite:///{db}",
-                  progress=lines.append)
+    first = grade(
+        sub,
+        layout=layout,
+        assignment="01-toy",
+        out=out,
+        jobs=2,
+        limits=FAST,
+        db_url=f"sqlite:///{db}",
+        progress=lines.append,
+    )
+    again = grade(
+        sub,
+        layout=layout,
+        assignment="01-toy",
+        out=out,
+        jobs=2,
+        limits=FAST,
+        db_url=f"sqlite:///{db}",
+        progress=lines.append,
+    )
     return out, db, first, again, lines
 
 
@@ -83,32 +104,55 @@ def _result(out: Path, student: str) -> dict:
 
 
 def _csv(out: Path) -> dict[str, dict]:
-    return {row["student"]: row for row in csv.DictReader((out / "grades.csv").read_text().splitlines())}
+    return {
+        row["student"]: row for row in csv.DictReader((out / "grades.csv").read_text().splitlines())
+    }
 
 
-def test_a_symlinked_student_folder_assignment_folder_or_notebook_is_an_error_and_never_followed(graded):
+def test_a_symlinked_student_folder_assignment_folder_or_notebook_is_an_error_and_never_followed(
+    graded,
+):
     out, _, first, _, _ = graded
     assert _result(out, "alice")["score"] == 3.0
     for student in ("eve", "mallory"):
         result = _result(out, student)
         assert (result["status"], result["score"]) == ("error", 0.0)
-        assert result["error"] == "not graded: the submission folder is a symbolic link; submit the notebook itself"
+        assert (
+            result["error"]
+            == "not graded: the submission folder is a symbolic link; submit the notebook itself"
+        )
     nina = _result(out, "nina")
-    assert (nina["status"], nina["score"]) == ("error", 0.0) and "toy.ipynb is a symbolic link" in nina["error"]
+    assert (nina["status"], nina["score"]) == (
+        "error",
+        0.0,
+    ) and "toy.ipynb is a symbolic link" in nina["error"]
     assert len(first.results) == 17, "the batch went on past every symlink"
 
 
-def test_a_student_folder_named_like_one_of_outs_own_files_is_recorded_as_an_error_and_the_batch_goes_on(graded):
+def test_a_student_folder_named_like_one_of_outs_own_files_is_recorded_as_an_error_and_the_batch_goes_on(
+    graded,
+):
     out, db, first, again, lines = graded
-    assert (out / "journal.jsonl").is_file() and (out / "grades.csv").is_file() and (out / "report.html").is_file()
-    assert db.is_file() and not (out / ".hidden").exists() and not (out / "report" / "01-toy").exists()
+    assert (
+        (out / "journal.jsonl").is_file()
+        and (out / "grades.csv").is_file()
+        and (out / "report.html").is_file()
+    )
+    assert (
+        db.is_file() and not (out / ".hidden").exists() and not (out / "report" / "01-toy").exists()
+    )
     rows = _csv(out)
     for name in OWN_FILES:
         assert rows[name]["status"] == "error" and rows[name]["score"] == "0", name
         assert f"the folder name '{name}'" in rows[name]["error"]
-        assert any(line.startswith("[") and f"] {name}: not graded: the folder name" in line for line in lines)
+        assert any(
+            line.startswith("[") and f"] {name}: not graded: the folder name" in line
+            for line in lines
+        )
     assert "reserved for the grader's own files" in rows[".hidden"]["error"]
-    assert (again.graded, again.skipped) == (0, 17), "a rerun records nobody twice and fails on nothing"
+    assert (again.graded, again.skipped) == (0, 17), (
+        "a rerun records nobody twice and fails on nothing"
+    )
     with sqlite3.connect(db) as connection:
         students = {row[0] for row in connection.execute("select id from student")}
     assert not students & set(OWN_FILES), "names that cannot be students stay out of the gradebook"
@@ -123,7 +167,9 @@ def test_a_student_folder_name_that_is_not_a_safe_file_name_is_an_error_shown_es
     assert not any("\x1b" in line for line in lines)
 
 
-def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_get_an_apostrophe_and_the_gradebook_keeps_the_id(graded):
+def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_get_an_apostrophe_and_the_gradebook_keeps_the_id(
+    graded,
+):
     out, db, _, _, _ = graded
     rows = _csv(out)
     assert rows["'" + HYPERLINK]["score"] == "3" and rows["'@SUM(1+1)"]["score"] == "3"
@@ -132,21 +178,36 @@ def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_get_an_apostrophe_an
     with sqlite3.connect(db) as connection:
         students = {row[0] for row in connection.execute("select id from student")}
     assert {HYPERLINK, "@SUM(1+1)", "-2+3"} <= students
-    assert [csv_text(t) for t in ("=1+1", "+1", "@x", "\tx", " =x", "\uff1dx", "a=b", "")] == \
-        ["'=1+1", "'+1", "'@x", "'\tx", "' =x", "'\uff1dx", "a=b", ""]
+    assert [csv_text(t) for t in ("=1+1", "+1", "@x", "\tx", " =x", "\uff1dx", "a=b", "")] == [
+        "'=1+1",
+        "'+1",
+        "'@x",
+        "'\tx",
+        "' =x",
+        "'\uff1dx",
+        "a=b",
+        "",
+    ]
 
 
 def test_control_characters_from_student_code_never_reach_results_csv_html_or_the_terminal(graded):
     out, _, _, _, _ = graded
-    for path in (out / "trudy" / "01-toy" / "results.json", out / "trudy" / "01-toy" / "feedback.html",
-                 out / "report.html", out / "grades.csv", out / "journal.jsonl"):
+    for path in (
+        out / "trudy" / "01-toy" / "results.json",
+        out / "trudy" / "01-toy" / "feedback.html",
+        out / "report.html",
+        out / "grades.csv",
+        out / "journal.jsonl",
+    ):
         assert "\x1b" not in path.read_text() and "\\u001b" not in path.read_text(), path.name
     result = _result(out, "trudy")
     assert all(t["output"].count("\\x1b[2J") == 1 for t in result["tests"])
     report = format_result(SubmissionResult.from_json(result))
     assert "\x1b" not in report and report.startswith("01-toy — trudy: 0 / 3 points")
     forged = [line for line in report.splitlines() if "PASS 3/3" in line]
-    assert forged and all(line.lstrip().startswith("| ") for line in forged), "a forged rubric line is marked"
+    assert forged and all(line.lstrip().startswith("| ") for line in forged), (
+        "a forged rubric line is marked"
+    )
 
 
 def test_a_forged_reply_on_the_workers_channel_is_the_submissions_error_and_is_not_retried(graded):
@@ -154,5 +215,8 @@ def test_a_forged_reply_on_the_workers_channel_is_the_submissions_error_and_is_n
     result = _result(out, "oscar")
     assert (result["status"], result["score"], result["error"]) == ("error", 0.0, TAMPERED)
     assert read_journal(out)["oscar"]["result"]["error"] == TAMPERED
-    assert sum(1 for line in (out / "journal.jsonl").read_text().splitlines() if '"oscar"' in line) == 1
+    assert (
+        sum(1 for line in (out / "journal.jsonl").read_text().splitlines() if '"oscar"' in line)
+        == 1
+    )
     assert again.graded == 0

@@ -24,12 +24,15 @@ class TestWeightInit(CatalogSuite):
         sampling = load_module(self.catalog.autograders / "_sampling.py", "sampling_05_for_catalog")
         reference = load_reference(self.catalog.source, name="catalog_05_reference")
         fan_in, fan_out = sampling.FAN_IN, sampling.FAN_OUT
-        cases = [("kaiming_uniform", "uniform", {"a": 0.5}, math.sqrt(2 / 1.25) / math.sqrt(fan_in)),
-                 ("xavier_normal", "normal", {"gain": 2.5}, 2.5 * math.sqrt(2 / (fan_in + fan_out)))]
+        cases = [
+            ("kaiming_uniform", "uniform", {"a": 0.5}, math.sqrt(2 / 1.25) / math.sqrt(fan_in)),
+            ("xavier_normal", "normal", {"gain": 2.5}, 2.5 * math.sqrt(2 / (fan_in + fan_out))),
+        ]
         for name, dist, params, std in cases:
             for seed in range(200):
                 rng = np.random.default_rng(seed)
                 weights = getattr(reference, name)(fan_in, fan_out, **params, rng=rng)
-                problems = sampling.sample_problems(weights, shape=(fan_in, fan_out), dist=dist,
-                                                    std=std)
+                problems = sampling.sample_problems(
+                    weights, shape=(fan_in, fan_out), dist=dist, std=std
+                )
                 assert not problems, f"{name} seed {seed}: {problems}"

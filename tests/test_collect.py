@@ -162,7 +162,11 @@ def test_moodle_folders_nested_and_flat(tmp_path):
     )
     report, submitted = run(download, tmp_path, lms="moodle")
     assert [collected(submitted, s) for s in ("77", "78", "79", "81")] == [
-        "# jane", "# bob nested", "# ann flat", "# blind marking"]
+        "# jane",
+        "# bob nested",
+        "# ann flat",
+        "# blind marking",
+    ]
     assert (
         "not a notebook"
         in reasons(report)["Carl Ray_80_assignsubmission_onlinetext_onlinetext.html"]

@@ -29,7 +29,9 @@ def test_a_correct_notebook_gets_full_marks(grader, tmp_path):
 
 
 def test_a_stub_scores_zero_with_not_implemented_messages(grader, tmp_path):
-    result = grader.grade(toy_notebook(tmp_path / "s.ipynb", body="    raise NotImplementedError()"), student="s")
+    result = grader.grade(
+        toy_notebook(tmp_path / "s.ipynb", body="    raise NotImplementedError()"), student="s"
+    )
     assert result.score == 0
     assert all("not implemented yet" in t.output for t in result.tests)
 
@@ -58,27 +60,38 @@ def test_a_crash_in_one_test_does_not_affect_the_next_one(grader, tmp_path):
 
 
 def test_a_hanging_call_fails_with_a_timeout_message(grader, tmp_path):
-    result = grader.grade(toy_notebook(tmp_path / "h.ipynb", body="    while True:\n        pass"), student="h")
+    result = grader.grade(
+        toy_notebook(tmp_path / "h.ipynb", body="    while True:\n        pass"), student="h"
+    )
     assert result.score == 0
     assert all("did not return within 3 s" in t.output for t in result.tests)
 
 
 def test_cell_errors_name_the_cell_and_line(grader, tmp_path):
-    result = grader.grade(toy_notebook(tmp_path / "e.ipynb", extra_cells=["x = 1\nundefined_name"]), student="e")
+    result = grader.grade(
+        toy_notebook(tmp_path / "e.ipynb", extra_cells=["x = 1\nundefined_name"]), student="e"
+    )
     assert result.score == 3.0
-    assert result.cell_errors == ("cell 1: NameError at line 2: name 'undefined_name' is not defined",)
+    assert result.cell_errors == (
+        "cell 1: NameError at line 2: name 'undefined_name' is not defined",
+    )
 
 
-def test_a_cell_error_raised_in_a_function_of_another_cell_names_that_cell_and_line(grader, tmp_path):
+def test_a_cell_error_raised_in_a_function_of_another_cell_names_that_cell_and_line(
+    grader, tmp_path
+):
     helper = "def helper():\n    x = 1\n    return undefined_name"
     path = toy_notebook(tmp_path / "f.ipynb", extra_cells=[helper, "helper()"])
     result = grader.grade(path, student="f")
     assert result.cell_errors == (
-        "cell 2: NameError in cell 1, line 3: name 'undefined_name' is not defined",)
+        "cell 2: NameError in cell 1, line 3: name 'undefined_name' is not defined",
+    )
 
 
 def test_the_same_submission_gets_the_same_result_every_time(grader, tmp_path):
-    path = toy_notebook(tmp_path / "d.ipynb", body="    return 2 * np.asarray(x, dtype=float) + (np.size(x) > 3)")
+    path = toy_notebook(
+        tmp_path / "d.ipynb", body="    return 2 * np.asarray(x, dtype=float) + (np.size(x) > 3)"
+    )
     first = grader.grade(path, student="d").to_json()
     second = grader.grade(path, student="d").to_json()
     for data in (first, second):
@@ -122,13 +135,20 @@ def test_one_shared_run_serves_several_rubric_lines_and_so_does_its_failure(toy,
     grader = Grader(layout=toy, assignment="01-toy", secret=b"s", slot=slot, limits=FAST)
     try:
         good = grader.grade(toy_notebook(tmp_path / "a.ipynb"), student="a")
-        stub = grader.grade(toy_notebook(tmp_path / "s.ipynb", body="    raise NotImplementedError()"), student="s")
+        stub = grader.grade(
+            toy_notebook(tmp_path / "s.ipynb", body="    raise NotImplementedError()"), student="s"
+        )
     finally:
         grader.close()
         lock.close()
     lines = {t.name: t for t in good.tests}
-    assert lines["shared: double(3) is 6"].status == lines["shared: double(3) is still 6"].status == "passed"
+    assert (
+        lines["shared: double(3) is 6"].status
+        == lines["shared: double(3) is still 6"].status
+        == "passed"
+    )
     failed = [t for t in stub.tests if t.item == "shared"]
     assert [t.status for t in failed] == ["failed", "failed"]
-    assert failed[0].output == failed[1].output and "not implemented yet" in failed[0].output, \
+    assert failed[0].output == failed[1].output and "not implemented yet" in failed[0].output, (
         "a failed shared run fails every line that checks it, with the student's own message"
+    )

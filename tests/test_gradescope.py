@@ -37,14 +37,30 @@ def _validate(data, schema):
 
 
 GRADESCOPE_SCHEMA = {  # Gradescope's own fields (their autograder specification)
-    "type": "object", "required": ["tests"],
-    "properties": {"score": {"type": "number"}, "execution_time": {"type": "number"},
-                   "output": {"type": "string"},
-                   "tests": {"type": "array", "items": {"type": "object", "required": ["name", "max_score", "score"],
-                             "properties": {"name": {"type": "string"}, "score": {"type": "number"},
-                                            "max_score": {"type": "number"}, "output": {"type": "string"},
-                                            "visibility": {"enum": ["hidden", "after_due_date",
-                                                                    "after_published", "visible"]}}}}}}
+    "type": "object",
+    "required": ["tests"],
+    "properties": {
+        "score": {"type": "number"},
+        "execution_time": {"type": "number"},
+        "output": {"type": "string"},
+        "tests": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["name", "max_score", "score"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "score": {"type": "number"},
+                    "max_score": {"type": "number"},
+                    "output": {"type": "string"},
+                    "visibility": {
+                        "enum": ["hidden", "after_due_date", "after_published", "visible"]
+                    },
+                },
+            },
+        },
+    },
+}
 
 
 def _run(zip_path, notebook, tmp_path, name):
@@ -56,8 +72,13 @@ def _run(zip_path, notebook, tmp_path, name):
     (root / "submission").mkdir()
     shutil.copy(notebook, root / "submission" / notebook.name)
     env = dict(os.environ, AUTOGRADER_ROOT=str(root), NNCOURSE_VENV=str(REPO / ".venv"))
-    subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env, check=True, timeout=300,
-                   capture_output=True)
+    subprocess.run(
+        ["bash", str(root / "source" / "run_autograder")],
+        env=env,
+        check=True,
+        timeout=300,
+        capture_output=True,
+    )
     return json.loads((root / "results" / "results.json").read_text())
 
 
@@ -68,21 +89,37 @@ def autograder_zip(toy, tmp_path):
 
 def test_the_zip_holds_what_grading_needs_and_nothing_else(autograder_zip):
     names = zipfile.ZipFile(autograder_zip).namelist()
-    for required in ("setup.sh", "run_autograder", "pyproject.toml", "nncourse/gradescope/autograder.py",
-                     "autograders/01-toy/test_double.py", "source/01-toy/toy.ipynb", "nncourse-autograder.json"):
+    for required in (
+        "setup.sh",
+        "run_autograder",
+        "pyproject.toml",
+        "nncourse/gradescope/autograder.py",
+        "autograders/01-toy/test_double.py",
+        "source/01-toy/toy.ipynb",
+        "nncourse-autograder.json",
+    ):
         assert required in names
-    assert not any("__pycache__" in n or n.startswith(("tests/", "release/", "solutions/")) for n in names)
+    assert not any(
+        "__pycache__" in n or n.startswith(("tests/", "release/", "solutions/")) for n in names
+    )
     assert zipfile.ZipFile(autograder_zip).getinfo("run_autograder").external_attr >> 16 & 0o111
 
 
 def test_simulated_gradescope_run_grades_solution_stub_and_hostile(autograder_zip, toy, tmp_path):
     solution = toy_notebook(tmp_path / "subs" / "toy.ipynb")
     stub = toy_notebook(tmp_path / "stub" / "toy.ipynb", body="    raise NotImplementedError()")
-    hostile = toy_notebook(tmp_path / "hostile" / "toy.ipynb", extra_cells=[
-        "import os, signal\nopen('/autograder/results/results.json', 'w').write('{\"score\": 999}')\n"
-        "os.kill(-1, signal.SIGKILL)"], body="    return 999")
-    results = {name: _run(autograder_zip, path, tmp_path, name)
-               for name, path in (("solution", solution), ("stub", stub), ("hostile", hostile))}
+    hostile = toy_notebook(
+        tmp_path / "hostile" / "toy.ipynb",
+        extra_cells=[
+            "import os, signal\nopen('/autograder/results/results.json', 'w').write('{\"score\": 999}')\n"
+            "os.kill(-1, signal.SIGKILL)"
+        ],
+        body="    return 999",
+    )
+    results = {
+        name: _run(autograder_zip, path, tmp_path, name)
+        for name, path in (("solution", solution), ("stub", stub), ("hostile", hostile))
+    }
     for data in results.values():
         _validate(data, GRADESCOPE_SCHEMA)
         _validate(data, RESULTS_SCHEMA)
@@ -90,7 +127,9 @@ def test_simulated_gradescope_run_grades_solution_stub_and_hostile(autograder_zi
     assert results["stub"]["score"] == 0.0
     assert all("not implemented yet" in t["output"] for t in results["stub"]["tests"])
     assert results["hostile"]["score"] == 0.0 and results["hostile"]["status"] == "graded"
-    local = grading_fingerprint(toy, "01-toy", secret=load_secret(toy.secret_file), limits=GradingLimits())
+    local = grading_fingerprint(
+        toy, "01-toy", secret=load_secret(toy.secret_file), limits=GradingLimits()
+    )
     assert results["solution"]["fingerprint"] == local, "Gradescope grades with the same autograder"
 
 
@@ -100,7 +139,12 @@ def test_a_crash_of_the_engine_still_leaves_a_results_file(autograder_zip, tmp_p
         archive.extractall(root / "source")
     (root / "submission").mkdir()
     env = dict(os.environ, AUTOGRADER_ROOT=str(root), NNCOURSE_VENV=str(tmp_path / "no-such-venv"))
-    subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env, check=True, timeout=60,
-                   capture_output=True)
+    subprocess.run(
+        ["bash", str(root / "source" / "run_autograder")],
+        env=env,
+        check=True,
+        timeout=60,
+        capture_output=True,
+    )
     data = json.loads((root / "results" / "results.json").read_text())
     assert data["score"] == 0 and "could not grade" in data["output"]

@@ -173,8 +173,7 @@ def test_a_hanging_function_costs_one_time_limit_and_unrelated_points_are_kept(g
     assert [out[n] for n in ("2.2", "1.1", "1.2", "1.3")] == [first_seen] * 4
     # a method that hangs marks that method of that class, not the class or its other methods
     assert (
-        out["3.1"]
-        == f"Model.fit: your code did not return within {CALL:g} s; "
+        out["3.1"] == f"Model.fit: your code did not return within {CALL:g} s; "
         "later tests do not call it again"
     )
     assert out["3.2"] == ""

@@ -13,15 +13,26 @@ import pytest
 from hostile.cases import CASES
 from hostile.harness import INVARIANTS, run_hostile
 
-REQUIRED_CATEGORIES = {"resources", "control-flow", "tampering", "secrets", "files", "network", "malformed", "crash"}
+REQUIRED_CATEGORIES = {
+    "resources",
+    "control-flow",
+    "tampering",
+    "secrets",
+    "files",
+    "network",
+    "malformed",
+    "crash",
+}
 
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     report = run_hostile(tmp_path_factory.mktemp("hostile"))
-    print(f"\n{report.table()}\nbatch {report.seconds:.1f} s, p95 wall per hostile job {report.p95():.2f} s, "
-          f"max sandbox processes at once {report.max_processes}, longest-lived job process "
-          f"{report.longest_job_process:.1f} s")
+    print(
+        f"\n{report.table()}\nbatch {report.seconds:.1f} s, p95 wall per hostile job {report.p95():.2f} s, "
+        f"max sandbox processes at once {report.max_processes}, longest-lived job process "
+        f"{report.longest_job_process:.1f} s"
+    )
     return report
 
 
@@ -49,10 +60,23 @@ def test_the_per_case_checks_catch_each_kind_of_failure():
     from hostile.harness import check_case
 
     case = Case("x", "crash", 0, pattern=r"exit code 7", wall=5, forbid_in_feedback=("<script>",))
-    bad = {"score": 1.0, "status": "error", "execution_time": 9.0, "error": "boom", "tests": [],
-           "cell_errors": [], "notes": []}
+    bad = {
+        "score": 1.0,
+        "status": "error",
+        "execution_time": 9.0,
+        "error": "boom",
+        "tests": [],
+        "cell_errors": [],
+        "notes": [],
+    }
     problems = check_case(case, bad, "<p><script>alert(1)</script>")
-    assert [p.split(":")[1].split()[0] for p in problems] == ["took", "scored", "status", "no", "feedback.html"]
+    assert [p.split(":")[1].split()[0] for p in problems] == [
+        "took",
+        "scored",
+        "status",
+        "no",
+        "feedback.html",
+    ]
     assert check_case(case, None, "") == ["x: no result recorded"]
 
 
@@ -62,14 +86,27 @@ def test_the_leak_and_canary_detectors_see_planted_evidence(tmp_path):
     layout = make_course(tmp_path, "tok")
     out = tmp_path / "out"
     (out / "bob" / "01-toy").mkdir(parents=True)
-    clean = check_leaks(out, layout, "tok", {"aa-control": "PRIVATE-tok-aa-control"}, b"s",
-                        {"carol": {"sha256": "abc", "tests": [{}]}})
+    clean = check_leaks(
+        out,
+        layout,
+        "tok",
+        {"aa-control": "PRIVATE-tok-aa-control"},
+        b"s",
+        {"carol": {"sha256": "abc", "tests": [{}]}},
+    )
     assert clean == []
     reference = repr(float(2 * hidden_inputs(b"s", "abc")[0]))
     (out / "bob" / "01-toy" / "feedback.html").write_text(
-        f"HIDDEN-TEST-MARKER-tok rng.normal(size=5) PRIVATE-tok-aa-control toy-secret-tok {reference}")
-    problems = check_leaks(out, layout, "tok", {"aa-control": "PRIVATE-tok-aa-control"}, b"s",
-                           {"carol": {"sha256": "abc", "tests": [{}]}})
+        f"HIDDEN-TEST-MARKER-tok rng.normal(size=5) PRIVATE-tok-aa-control toy-secret-tok {reference}"
+    )
+    problems = check_leaks(
+        out,
+        layout,
+        "tok",
+        {"aa-control": "PRIVATE-tok-aa-control"},
+        b"s",
+        {"carol": {"sha256": "abc", "tests": [{}]}},
+    )
     assert len(problems) == 5, problems
     before = tree_digest([layout.root])
     (layout.autograder_dir("01-toy") / "conftest.py").write_text("planted")

@@ -63,9 +63,18 @@ def _empty_report() -> str:
     from nncourse.report.stats import summarise
 
     cohort = Cohort(assignment=A, submissions=())
-    return render_page(PageData(cohort=cohort, summary=summarise(cohort, incidents=0), lines=[],
-                                failures=[], incidents=[], images={}, generated="now",
-                                has_grades_csv=False))
+    return render_page(
+        PageData(
+            cohort=cohort,
+            summary=summarise(cohort, incidents=0),
+            lines=[],
+            failures=[],
+            incidents=[],
+            images={},
+            generated="now",
+            has_grades_csv=False,
+        )
+    )
 
 
 def test_feedback_of_a_late_submission_shows_raw_score_lateness_penalty_and_final_score():

@@ -38,13 +38,17 @@ def _quiet(_line):
 def test_toy_release_publishes_a_stubbed_student_version_with_otter_checks(toy, capfd):
     report = release(toy, cohort="2027-spring", progress=_quiet)
     assert report.ok, report.problems
-    assert "without encryption" not in capfd.readouterr().err, "the kernel's log reached the terminal"
+    assert "without encryption" not in capfd.readouterr().err, (
+        "the kernel's log reached the terminal"
+    )
     student = toy.release_notebook("01-toy")
     data = json.loads(student.read_text())
     assert data["metadata"]["nncourse"]["cohort"] == "2027-spring"
     assert data["metadata"]["nncourse"]["course_id"] == "nn-pytorch-2027-spring"
     sources = {conventions.grade_id(c): conventions.source_text(c) for c in data["cells"]}
-    assert "raise NotImplementedError()" in sources["double"] and "2 * np.asarray" not in json.dumps(data)
+    assert "raise NotImplementedError()" in sources[
+        "double"
+    ] and "2 * np.asarray" not in json.dumps(data)
     assert sources["test_double"] == 'grader.check("double")'
     assert (toy.release / "01-toy" / "checks" / "double.py").is_file()
     assert (toy.release / "cohort.txt").read_text().strip() == "2027-spring"
@@ -70,12 +74,16 @@ def test_an_unchanged_release_keeps_the_solution_outputs_and_a_changed_source_re
     path = toy.solution_notebook("01-toy")
     data = json.loads(path.read_text())
     cell = next(c for c in data["cells"] if c["cell_type"] == "code" and c.get("outputs"))
-    cell["outputs"] = [{"name": "stdout", "output_type": "stream", "text": ["training took 0.9 s\n"]}]
+    cell["outputs"] = [
+        {"name": "stdout", "output_type": "stream", "text": ["training took 0.9 s\n"]}
+    ]
     path.write_text(json.dumps(data))  # as a run with other timings would have left it
     before = path.read_bytes()
     again = release(toy, progress=_quiet)
     assert again.ok and again.changes == {"01-toy": "unchanged"}
-    assert path.read_bytes() == before, "a release with unchanged sources must leave git status clean"
+    assert path.read_bytes() == before, (
+        "a release with unchanged sources must leave git status clean"
+    )
     source = toy.source_notebook("01-toy")
     source.write_text(source.read_text().replace("Twice x.", "Twice x, again."))
     changed = release(toy, progress=_quiet)
@@ -89,7 +97,9 @@ def test_verification_catches_leaked_solution_lines_and_missing_stubs(toy, tmp_p
     notebook = nbformat.read(toy.release_notebook("01-toy"), as_version=4)
     for cell in notebook.cells:
         if conventions.grade_id(cell) == "double":
-            cell.source = 'def double(x):\n    """Twice x."""\n    return 2 * np.asarray(x, dtype=float)'
+            cell.source = (
+                'def double(x):\n    """Twice x."""\n    return 2 * np.asarray(x, dtype=float)'
+            )
     nbformat.write(notebook, leaked)
     problems = verify_student_version(toy.source_notebook("01-toy"), leaked)
     assert any("solution line leaked" in p for p in problems)
@@ -102,33 +112,56 @@ def test_a_release_notebook_alone_in_an_empty_folder_runs_its_checks(toy, tmp_pa
     folder.mkdir()  # the notebook only: no checks/ folder, no course, no otter needed
     shutil.copy(toy.release_notebook("01-toy"), folder / "toy.ipynb")
     outputs = {}
-    for label, body in (("stub", None), ("done", "    return 2 * np.asarray(x, dtype=float)"),
-                        ("wrong", "    return x * 3")):
+    for label, body in (
+        ("stub", None),
+        ("done", "    return 2 * np.asarray(x, dtype=float)"),
+        ("wrong", "    return x * 3"),
+    ):
         notebook = nbformat.read(folder / "toy.ipynb", as_version=4)
         for cell in notebook.cells:
             if body and conventions.grade_id(cell) == "double":
                 cell.source = "def double(x):\n" + body
         notebook.cells.append(nbformat.v4.new_code_cell('grader.check("nothing")'))
-        NotebookClient(notebook, kernel_name="python3", allow_errors=True,
-                       resources={"metadata": {"path": str(folder)}}).execute()
-        errors = [o for c in notebook.cells if c.cell_type == "code" and "grader" in c.source
-                  for o in c.outputs if o["output_type"] == "error"]
+        NotebookClient(
+            notebook,
+            kernel_name="python3",
+            allow_errors=True,
+            resources={"metadata": {"path": str(folder)}},
+        ).execute()
+        errors = [
+            o
+            for c in notebook.cells
+            if c.cell_type == "code" and "grader" in c.source
+            for o in c.outputs
+            if o["output_type"] == "error"
+        ]
         assert not errors, f"{label}: a check cell shows a traceback: {errors}"
-        texts = ["".join(o.get("text", "")) for c in notebook.cells if c.cell_type == "code"
-                 for o in c.outputs]
+        texts = [
+            "".join(o.get("text", ""))
+            for c in notebook.cells
+            if c.cell_type == "code"
+            for o in c.outputs
+        ]
         outputs[label] = [line for text in texts for line in text.splitlines()]
     assert "the course's packages are all installed" in outputs["done"]
     assert "double: all public checks pass" in outputs["done"]
     assert "double: not implemented yet" in outputs["stub"]
-    assert any(line.startswith("double: FAILED: AssertionError") and "assert double(1) == 2" in line
-               for line in outputs["wrong"]), outputs["wrong"]
-    assert "nothing: this notebook has no public checks for it (is the name right?)" in outputs["done"]
+    assert any(
+        line.startswith("double: FAILED: AssertionError") and "assert double(1) == 2" in line
+        for line in outputs["wrong"]
+    ), outputs["wrong"]
+    assert (
+        "nothing: this notebook has no public checks for it (is the name right?)" in outputs["done"]
+    )
 
 
 def test_the_release_publishes_the_student_requirements(toy):
     assert release(toy, progress=_quiet).ok
     lines = (toy.release / "requirements.txt").read_text().splitlines()
-    assert "torch==2.13.0" in lines and "--extra-index-url https://download.pytorch.org/whl/cpu" in lines
+    assert (
+        "torch==2.13.0" in lines
+        and "--extra-index-url https://download.pytorch.org/whl/cpu" in lines
+    )
     assert not [line for line in lines if line.startswith(("nbgrader", "pytest", "otter"))]
     data = json.loads(toy.release_notebook("01-toy").read_text())
     assert data["metadata"]["nncourse"]["public_checks"] == {"double": "assert double(1) == 2"}
@@ -139,8 +172,9 @@ def test_the_readme_rubric_table_is_the_rubric_of_the_source_notebooks(course):
     table = _readme_rubric()
     assert list(table) == list(notebooks), "one README row per assignment, in order"
     for assignment, points in notebooks.items():
-        assert table[assignment] == points, \
+        assert table[assignment] == points, (
             f"README's rubric row for {assignment} differs from its source notebook's check cells"
+        )
         assert sum(points.values()) == 20, f"{assignment} totals {sum(points.values()):g}, not 20"
 
 
@@ -157,7 +191,9 @@ def test_the_committed_release_and_solutions_are_up_to_date(course):
     report = release(course, check=True, progress=_quiet)
     assert report.ok, "\n".join(report.problems)
     for assignment, seconds in report.seconds.items():
-        assert seconds <= 60, f"{assignment} took {seconds:.1f} s to run (budget 30 s on an idle machine)"
+        assert seconds <= 60, (
+            f"{assignment} took {seconds:.1f} s to run (budget 30 s on an idle machine)"
+        )
 
 
 def test_check_needs_only_the_release_in_a_students_copy(toy):
@@ -171,7 +207,14 @@ def test_check_needs_only_the_release_in_a_students_copy(toy):
             cell.source = "def double(x):\n    return 2 * x"
     mine = toy.root / "mine.ipynb"
     nbformat.write(data, mine)
-    proc = subprocess.run([str(REPO / ".venv" / "bin" / "nncourse"), "check", str(mine)], cwd=toy.root,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [str(REPO / ".venv" / "bin" / "nncourse"), "check", str(mine)],
+        cwd=toy.root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.stdout.splitlines()[-2:] == [
-        "PASS  double", "1 of 1 public checks pass. The hidden tests decide the grade."], proc.stderr
+        "PASS  double",
+        "1 of 1 public checks pass. The hidden tests decide the grade.",
+    ], proc.stderr

@@ -26,9 +26,14 @@ from nncourse.report.collect import collect
 from nncourse.report.stats import common_failures
 
 A = "01-gradient-descent"
-RUBRIC = [("1.1", "mse_loss: value on a batch", 1.0), ("1.2", "mse_gradient: shape", 1.0),
-          ("1.3", "mse_gradient: value", 2.0), ("1.10", "mse_gradient: no torch inside", 1.0),
-          ("2.1", "train: loss decreases", 2.0), ("2.2", "train: calls model.eval() before validating", 1.0)]
+RUBRIC = [
+    ("1.1", "mse_loss: value on a batch", 1.0),
+    ("1.2", "mse_gradient: shape", 1.0),
+    ("1.3", "mse_gradient: value", 2.0),
+    ("1.10", "mse_gradient: no torch inside", 1.0),
+    ("2.1", "train: loss decreases", 2.0),
+    ("2.2", "train: calls model.eval() before validating", 1.0),
+]
 MAX = sum(points for _, _, points in RUBRIC)
 INTERCEPT = "mse_gradient: wrong value for the intercept term"
 HOSTILE = "mse_gradient: the result could not be checked (ValueError: <script>alert('x')</script>)"
@@ -37,18 +42,41 @@ CRASH = "the process running your code was killed by SIGKILL (memory limit?)"
 CELL_TIMEOUT = "cell 7: did not finish within 60 s (an endless loop?); it was skipped so the rest could be graded"
 
 
-def result(student: str, failures: dict[str, str] | None = None, *, assignment: str = A, seconds: float = 4.0,
-           cell_errors: tuple[str, ...] = ()) -> SubmissionResult:
+def result(
+    student: str,
+    failures: dict[str, str] | None = None,
+    *,
+    assignment: str = A,
+    seconds: float = 4.0,
+    cell_errors: tuple[str, ...] = (),
+) -> SubmissionResult:
     """A graded submission failing the rubric lines (by number) in ``failures`` with those messages."""
     failures = failures or {}
-    tests = tuple(RubricResult(name=name, number=number, item=name.split(":")[0], max_score=points,
-                             score=0.0 if number in failures else points,
-                             status="failed" if number in failures else "passed",
-                             output=failures.get(number, ""), visibility="visible")
-                  for number, name, points in RUBRIC)
-    return SubmissionResult(student=student, assignment=assignment, score=sum(t.score for t in tests),
-                            max_score=MAX, execution_time=seconds, status="graded", error=None, tests=tests,
-                            cell_errors=cell_errors, sha256="0" * 64)
+    tests = tuple(
+        RubricResult(
+            name=name,
+            number=number,
+            item=name.split(":")[0],
+            max_score=points,
+            score=0.0 if number in failures else points,
+            status="failed" if number in failures else "passed",
+            output=failures.get(number, ""),
+            visibility="visible",
+        )
+        for number, name, points in RUBRIC
+    )
+    return SubmissionResult(
+        student=student,
+        assignment=assignment,
+        score=sum(t.score for t in tests),
+        max_score=MAX,
+        execution_time=seconds,
+        status="graded",
+        error=None,
+        tests=tests,
+        cell_errors=cell_errors,
+        sha256="0" * 64,
+    )
 
 
 def write(out: Path, results: list[SubmissionResult], *, feedback: bool = True) -> None:
@@ -58,17 +86,24 @@ def write(out: Path, results: list[SubmissionResult], *, feedback: bool = True) 
         r.write(folder / "results.json")
         if feedback:
             (folder / "feedback.html").write_text(render_feedback(r), encoding="utf-8")
-    (out / "grades.csv").write_text("student,assignment,score\n" + "".join(
-        f"{r.student},{r.assignment},{r.score:g}\n" for r in results), encoding="utf-8")
+    (out / "grades.csv").write_text(
+        "student,assignment,score\n"
+        + "".join(f"{r.student},{r.assignment},{r.score:g}\n" for r in results),
+        encoding="utf-8",
+    )
 
 
 def small_cohort() -> list[SubmissionResult]:
     return [
         result("alice", seconds=3.1),
         result("bob", {"1.3": INTERCEPT}, seconds=4.2),
-        result("carol", {"1.3": INTERCEPT, "2.2": "train: model.eval() was never called"}, seconds=5.0),
+        result(
+            "carol", {"1.3": INTERCEPT, "2.2": "train: model.eval() was never called"}, seconds=5.0
+        ),
         result("d'arcy & co", {"1.3": HOSTILE}, seconds=2.5),
-        error_result(student="erin", assignment=A, max_score=MAX, error=f"not graded: no notebook in {A}/"),
+        error_result(
+            student="erin", assignment=A, max_score=MAX, error=f"not graded: no notebook in {A}/"
+        ),
         result("frank", {"2.1": TIMEOUT}, seconds=61.0, cell_errors=(CELL_TIMEOUT,)),
         result("grace", {"2.1": CRASH, "2.2": CRASH}, seconds=9.0),
     ]
@@ -143,7 +178,9 @@ def test_report_lists_every_student_rubric_line_failure_and_incident(out):
     assert student_rows[4][:4] == ["erin", "0", f"{MAX:g}", "error"]
 
     rubric = doc.rows["rubric"][1:]
-    assert [(row[0], row[1]) for row in rubric] == [(n, name) for n, name, _ in RUBRIC]  # 1.10 after 1.3
+    assert [(row[0], row[1]) for row in rubric] == [
+        (n, name) for n, name, _ in RUBRIC
+    ]  # 1.10 after 1.3
     assert rubric[2][3:5] == ["3", "6"]  # 1.3 passed by alice, frank, grace out of 6 with tests
 
     failures = {(row[1], row[2]): int(row[0]) for row in doc.rows["failures"][1:]}
@@ -155,7 +192,9 @@ def test_report_lists_every_student_rubric_line_failure_and_incident(out):
     incidents = {row[0]: (row[1], row[2]) for row in doc.rows["incidents"][1:]}
     assert set(incidents) == {"erin", "frank", "grace"}
     assert incidents["erin"][0] == "error" and "no notebook" in incidents["erin"][1]
-    assert incidents["frank"][0] == "timeout" and "did not finish within 60 s" in incidents["frank"][1]
+    assert (
+        incidents["frank"][0] == "timeout" and "did not finish within 60 s" in incidents["frank"][1]
+    )
     assert incidents["grace"][0] == "crash" and "killed by SIGKILL" in incidents["grace"][1]
 
     summary = " ".join(page.split())
@@ -168,8 +207,15 @@ def test_untrusted_text_is_escaped_and_nothing_is_remote(out):
     assert "<script" not in page
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
     assert "d&#x27;arcy &amp; co" in page and "d'arcy &" not in page
-    refs = [value for tag, attrs in parse(page).tags for key, value in attrs.items() if key in ("src", "href")]
-    assert refs and not [r for r in refs if re.match(r"^\s*(https?:|//|data:|javascript:)", r or "", re.IGNORECASE)]
+    refs = [
+        value
+        for tag, attrs in parse(page).tags
+        for key, value in attrs.items()
+        if key in ("src", "href")
+    ]
+    assert refs and not [
+        r for r in refs if re.match(r"^\s*(https?:|//|data:|javascript:)", r or "", re.IGNORECASE)
+    ]
     assert not re.search(r"@import|url\(|<link|<iframe|<object", page, re.IGNORECASE)
     assert "Content-Security-Policy" in page
 
@@ -177,8 +223,12 @@ def test_untrusted_text_is_escaped_and_nothing_is_remote(out):
 def test_control_characters_in_a_results_json_are_shown_as_visible_escapes_never_raw(out):
     import json
 
-    raw = result("mallet", {"1.3": "mse_gradient raised ValueError: \x1b[2J\x1b[HPASS\u202e 20/20"}).to_json()
-    raw.update(error="\x9b31m", cell_errors=["cell 3: \x07\x00"])  # as an older run (or a hand edit) left it
+    raw = result(
+        "mallet", {"1.3": "mse_gradient raised ValueError: \x1b[2J\x1b[HPASS\u202e 20/20"}
+    ).to_json()
+    raw.update(
+        error="\x9b31m", cell_errors=["cell 3: \x07\x00"]
+    )  # as an older run (or a hand edit) left it
     (out / "mallet" / A / "results.json").parent.mkdir(parents=True)
     (out / "mallet" / A / "results.json").write_text(json.dumps(raw), encoding="utf-8")
     page = build_report(out, assignment=A).read_text(encoding="utf-8")
@@ -189,7 +239,9 @@ def test_control_characters_in_a_results_json_are_shown_as_visible_escapes_never
 
 
 def test_charts_are_valid_pngs_referenced_relatively(out):
-    page = build_report(out).read_text(encoding="utf-8")  # one assignment in OUT: no need to name it
+    page = build_report(out).read_text(
+        encoding="utf-8"
+    )  # one assignment in OUT: no need to name it
     images = [attrs["src"] for tag, attrs in parse(page).tags if tag == "img"]
     assert images == ["report/scores.png", "report/passrate.png", "report/times.png"]
     for src in images:
@@ -212,8 +264,16 @@ def test_empty_folder_still_renders(tmp_path):
 
 
 def test_all_error_cohort_still_renders(tmp_path):
-    write(tmp_path, [error_result(student=s, assignment=A, max_score=MAX, error="not graded: notebook is not JSON")
-                     for s in ("ann", "ben")], feedback=False)
+    write(
+        tmp_path,
+        [
+            error_result(
+                student=s, assignment=A, max_score=MAX, error="not graded: notebook is not JSON"
+            )
+            for s in ("ann", "ben")
+        ],
+        feedback=False,
+    )
     page = build_report(tmp_path, assignment=A).read_text(encoding="utf-8")
     assert "None of the 2 submissions could be graded" in page
     assert "No submission produced test results" in page
@@ -236,12 +296,16 @@ def test_several_assignments_and_unreadable_files(out):
     from nncourse.cli import main
 
     run = CliRunner().invoke(main, ["report", str(out)])
-    assert run.exit_code == 2 and "several assignments" in run.output and "Traceback" not in run.output
+    assert (
+        run.exit_code == 2 and "several assignments" in run.output and "Traceback" not in run.output
+    )
 
 
-CHECK = ("<script>window.addEventListener('load', () => {const all = [...document.images];"
-         "document.body.dataset.loaded = all.filter(i => i.complete && i.naturalWidth > 0).length;"
-         "document.body.dataset.total = all.length;});</script>")
+CHECK = (
+    "<script>window.addEventListener('load', () => {const all = [...document.images];"
+    "document.body.dataset.loaded = all.filter(i => i.complete && i.naturalWidth > 0).length;"
+    "document.body.dataset.total = all.length;});</script>"
+)
 
 
 def _with_script(page: str, *, keep_csp: bool) -> str:
@@ -264,12 +328,18 @@ def test_report_renders_offline_in_headless_chromium(out, tmp_path):
     loaded = re.search(r'data-loaded="(\d+)"', dom)
     total = re.search(r'data-total="(\d+)"', dom)
     assert loaded and total, "the image check did not run in chromium"
-    assert (int(loaded.group(1)), int(total.group(1))) == (expected, expected), "an <img> did not load"
+    assert (int(loaded.group(1)), int(total.group(1))) == (expected, expected), (
+        "an <img> did not load"
+    )
 
-    check.write_text(_with_script(text, keep_csp=True), encoding="utf-8")  # the page's CSP stops scripts
+    check.write_text(
+        _with_script(text, keep_csp=True), encoding="utf-8"
+    )  # the page's CSP stops scripts
     assert "data-loaded" not in dump_dom(browser, check, profile=tmp_path / "profile")
 
-    shot = screenshot(browser, page, tmp_path / "report.png", profile=tmp_path / "profile", size=(1200, 2000))
+    shot = screenshot(
+        browser, page, tmp_path / "report.png", profile=tmp_path / "profile", size=(1200, 2000)
+    )
     assert assert_png(shot) == (1200, 2000)
     assert time.monotonic() - started < 30
 
@@ -277,36 +347,81 @@ def test_report_renders_offline_in_headless_chromium(out, tmp_path):
 def big_cohort(out: Path, *, size: int = 28, seed: int = 8) -> None:
     """A plausible cohort for the screenshot: common mistakes, a timeout, a crash, two ungradable."""
     rng = random.Random(seed)
-    names = ["ada", "ben", "chloe", "dmitri", "eva", "farid", "gwen", "hiro", "ines", "jonas", "kemal", "lena",
-             "mateo", "nadia", "oskar", "priya", "quinn", "rosa", "sami", "tara", "ugo", "vera", "wen", "xavi",
-             "yusuf", "zoe", "aiko", "bram"]
-    mistakes = {"1.1": ["mse_loss: returned the sum of squared errors, not the mean"],
-                "1.3": [INTERCEPT, "mse_gradient: the gradient has the wrong sign"],
-                "1.10": ["mse_gradient: used torch inside a numpy-only function"],
-                "2.1": ["train: the loss did not decrease over 20 steps (learning rate too large?)"],
-                "2.2": ["train: model.eval() was never called"]}
+    names = [
+        "ada",
+        "ben",
+        "chloe",
+        "dmitri",
+        "eva",
+        "farid",
+        "gwen",
+        "hiro",
+        "ines",
+        "jonas",
+        "kemal",
+        "lena",
+        "mateo",
+        "nadia",
+        "oskar",
+        "priya",
+        "quinn",
+        "rosa",
+        "sami",
+        "tara",
+        "ugo",
+        "vera",
+        "wen",
+        "xavi",
+        "yusuf",
+        "zoe",
+        "aiko",
+        "bram",
+    ]
+    mistakes = {
+        "1.1": ["mse_loss: returned the sum of squared errors, not the mean"],
+        "1.3": [INTERCEPT, "mse_gradient: the gradient has the wrong sign"],
+        "1.10": ["mse_gradient: used torch inside a numpy-only function"],
+        "2.1": ["train: the loss did not decrease over 20 steps (learning rate too large?)"],
+        "2.2": ["train: model.eval() was never called"],
+    }
     rates = {"1.1": 0.15, "1.2": 0.0, "1.3": 0.45, "1.10": 0.2, "2.1": 0.35, "2.2": 0.5}
     results = []
     for i, name in enumerate(names[:size]):
         if i in (3, 17):
-            results.append(error_result(student=name, assignment=A, max_score=MAX,
-                                        error="not graded: the notebook is not valid JSON (line 1, column 1)"))
+            results.append(
+                error_result(
+                    student=name,
+                    assignment=A,
+                    max_score=MAX,
+                    error="not graded: the notebook is not valid JSON (line 1, column 1)",
+                )
+            )
             continue
-        failures = {n: rng.choice(mistakes[n]) for n in rates if n in mistakes and rng.random() < rates[n]}
+        failures = {
+            n: rng.choice(mistakes[n]) for n in rates if n in mistakes and rng.random() < rates[n]
+        }
         cells: tuple[str, ...] = ()
         if i == 9:
             failures["2.1"], cells = TIMEOUT, (CELL_TIMEOUT,)
         if i == 21:
             failures["2.1"] = CRASH
-        results.append(result(name, failures, seconds=round(rng.uniform(2.5, 9.0), 1) + (55 if i == 9 else 0),
-                              cell_errors=cells))
+        results.append(
+            result(
+                name,
+                failures,
+                seconds=round(rng.uniform(2.5, 9.0), 1) + (55 if i == 9 else 0),
+                cell_errors=cells,
+            )
+        )
     write(out, results)
 
 
 README_SHOT = Path(__file__).resolve().parent.parent / "docs" / "report-screenshot.png"
 
 
-def save_readme_screenshot(target: Path = README_SHOT, *, size: tuple[int, int] = (1200, 1600)) -> Path:
+def save_readme_screenshot(
+    target: Path = README_SHOT, *, size: tuple[int, int] = (1200, 1600)
+) -> Path:
     """Regenerate ``docs/report-screenshot.png`` from ``big_cohort`` (not a test)."""
     import tempfile
 
@@ -315,7 +430,9 @@ def save_readme_screenshot(target: Path = README_SHOT, *, size: tuple[int, int] 
         out = Path(tmp) / "graded"
         big_cohort(out)
         page = build_report(out, assignment=A)
-        shot = screenshot(browser, page, Path(tmp) / "shot.png", profile=Path(tmp) / "profile", size=size)
+        shot = screenshot(
+            browser, page, Path(tmp) / "shot.png", profile=Path(tmp) / "profile", size=size
+        )
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(shot, target)
     return target

@@ -11,7 +11,7 @@ from nncourse.sandbox.launcher import SandboxSpec, acquire_slot, check_sandbox, 
 
 REPO = Path(__file__).resolve().parent.parent
 
-PROBE = r'''
+PROBE = r"""
 import json, os, socket
 facts = {"uid": os.getuid(), "pid": os.getpid(), "hostname": socket.gethostname()}
 try:
@@ -32,7 +32,7 @@ facts["nproc"] = resource.getrlimit(resource.RLIMIT_NPROC)[0]
 facts["core"] = resource.getrlimit(resource.RLIMIT_CORE)[0]
 facts["env"] = sorted(os.environ)
 FACTS = facts
-'''.replace("REPO", str(REPO))
+""".replace("REPO", str(REPO))
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +60,10 @@ def test_student_code_runs_as_the_slot_uid_without_network_or_host_files(slot):
     assert facts["uid"] == FIRST_SLOT_UID + slot
     assert facts["pid"] < 100, "a private pid namespace (host pids are far larger)"
     assert facts["hostname"] == "sandbox"
-    assert facts["net"] in ("PermissionError", "OSError", "ConnectionRefusedError") and facts["net"] != "open"
+    assert (
+        facts["net"] in ("PermissionError", "OSError", "ConnectionRefusedError")
+        and facts["net"] != "open"
+    )
     assert not facts["sees /work"] and not facts["sees /root"] and not facts["sees " + str(REPO)]
     assert not facts["usr writable"]
     assert facts["userns"] != "created"
@@ -91,7 +94,9 @@ def test_results_cross_as_plain_data_never_pickles(slot):
         reply, _ = session.request({"op": "global", "name": "OBJ"}, [], timeout=10)
         assert "handle" in reply["value"], "an object crosses as a handle, not as bytes"
         reply, blobs = session.request({"op": "global", "name": "ARR"}, [], timeout=10)
-        assert "handle" in json.dumps(reply["value"]) and blobs == [], "object arrays never cross as .npy"
+        assert "handle" in json.dumps(reply["value"]) and blobs == [], (
+            "object arrays never cross as .npy"
+        )
         session.close()
 
 
@@ -100,14 +105,18 @@ def test_one_slot_runs_submissions_one_after_another_without_leaking_state(slot)
 
     spec = SandboxSpec(venv=REPO / ".venv", slot=slot, limits=GradingLimits())
     mq_open = "import ctypes\nMQ = ctypes.CDLL(None, use_errno=True).mq_open(b'/left', {flags}, 0o600, None)\n"
-    first = ("import os, time\nopen('/tmp/answers.txt', 'w').write('secret of student one')\n"
-             "os.makedirs('/tmp/keep/locked')\nopen('/tmp/keep/locked/answers.txt', 'w').write('secret')\n"
-             "os.chmod('/tmp/keep/locked', 0o311)\n"  # a folder its owner can no longer list
-             + mq_open.format(flags=0o102) +  # O_CREAT | O_RDWR: a queue would outlive the job
-             "if os.fork() == 0:\n    os.setsid()\n    time.sleep(600)\n")
-    second = (mq_open.format(flags=0o2) +
-              "import os\nLEFT = [os.path.exists('/tmp/answers.txt'), os.listdir('/tmp'),\n"
-              "        sorted(p for p in os.listdir('/proc') if p.isdigit()), MQ]\n")
+    first = (
+        "import os, time\nopen('/tmp/answers.txt', 'w').write('secret of student one')\n"
+        "os.makedirs('/tmp/keep/locked')\nopen('/tmp/keep/locked/answers.txt', 'w').write('secret')\n"
+        "os.chmod('/tmp/keep/locked', 0o311)\n"  # a folder its owner can no longer list
+        + mq_open.format(flags=0o102)  # O_CREAT | O_RDWR: a queue would outlive the job
+        + "if os.fork() == 0:\n    os.setsid()\n    time.sleep(600)\n"
+    )
+    second = (
+        mq_open.format(flags=0o2)
+        + "import os\nLEFT = [os.path.exists('/tmp/answers.txt'), os.listdir('/tmp'),\n"
+        "        sorted(p for p in os.listdir('/proc') if p.isdigit()), MQ]\n"
+    )
     server = SlotServer(spec)
     try:
         job = server.start_job([{"index": 0, "source": first}])
@@ -127,38 +136,52 @@ def test_one_slot_runs_submissions_one_after_another_without_leaking_state(slot)
     exists, listing, pids, queue = reply["value"]
     assert exists is False and listing == [], "a job's files, even in folders it locked, are wiped"
     assert queue == -1, "no POSIX message queue survives from one job to the next"
-    assert len(pids) <= 5, f"only init, the server, the job, its session and the next one's process: {pids}"
+    assert len(pids) <= 5, (
+        f"only init, the server, the job, its session and the next one's process: {pids}"
+    )
 
 
 def test_a_closed_test_session_has_ended_before_the_next_one_starts(slot):
     """Closing a session does not wait for its process (the next child is forked ahead of time), yet the
     next test still starts with the previous test's process gone and nothing else running beside it."""
     spec = SandboxSpec(venv=REPO / ".venv", slot=slot, limits=GradingLimits())
-    source = ("import os\nSTATE = []\ndef visit():\n    STATE.append(os.getpid())\n"
-              "    return [os.getpid(), list(STATE), sorted(int(p) for p in os.listdir('/proc') if p.isdigit())]\n")
+    source = (
+        "import os\nSTATE = []\ndef visit():\n    STATE.append(os.getpid())\n"
+        "    return [os.getpid(), list(STATE), sorted(int(p) for p in os.listdir('/proc') if p.isdigit())]\n"
+    )
     seen = []
     with Worker([{"index": 0, "source": source}], spec) as worker:
         assert worker.run_cells(timeout=30).cells[0]["status"] == "ok"
         for seed in (1, 2, 3):
             session = worker.open_session(seed=seed)
             reply, _ = session.request({"op": "global", "name": "visit"}, [], timeout=10)
-            reply, _ = session.request({"op": "call", "handle": reply["value"]["handle"]["id"]}, [], timeout=10)
+            reply, _ = session.request(
+                {"op": "call", "handle": reply["value"]["handle"]["id"]}, [], timeout=10
+            )
             session.close()
             seen.append(reply["value"])
     pids = [pid for pid, _, _ in seen]
     assert len(set(pids)) == 3, "every test runs in a process of its own"
-    assert [state for _, state, _ in seen] == [[pid] for pid in pids], "no test sees another test's state"
+    assert [state for _, state, _ in seen] == [[pid] for pid in pids], (
+        "no test sees another test's state"
+    )
     for (_, _, running), previous in zip(seen[1:], pids):
-        assert previous not in running, "the previous test's process has ended before the next test runs"
-        assert len(running) <= 5, ("only init, the server, the job, this test's process and the one forked for "
-                                   f"the next test run: {running}")
+        assert previous not in running, (
+            "the previous test's process has ended before the next test runs"
+        )
+        assert len(running) <= 5, (
+            "only init, the server, the job, this test's process and the one forked for "
+            f"the next test run: {running}"
+        )
 
 
 def test_the_no_torch_guard_stays_on_for_the_rest_of_a_test(slot):
     """A numpy-only result whose torch work runs only when the test reads it later is still refused."""
     spec = SandboxSpec(venv=REPO / ".venv", slot=slot, limits=GradingLimits())
-    source = ("class Lazy:\n    def numpy(self):\n        import torch\n        return torch.ones(2).numpy()\n"
-              "def gradient():\n    return Lazy()\n")
+    source = (
+        "class Lazy:\n    def numpy(self):\n        import torch\n        return torch.ones(2).numpy()\n"
+        "def gradient():\n    return Lazy()\n"
+    )
 
     def handle(reply):
         return reply["value"]["handle"]["id"]
@@ -167,9 +190,12 @@ def test_the_no_torch_guard_stays_on_for_the_rest_of_a_test(slot):
         assert worker.run_cells(timeout=30).cells[0]["status"] == "ok"
         session = worker.open_session(seed=1)
         function, _ = session.request({"op": "global", "name": "gradient"}, [], timeout=10)
-        lazy, _ = session.request({"op": "call", "handle": handle(function), "guard": {"no_torch": True}}, [],
-                                  timeout=10)
-        method, _ = session.request({"op": "getattr", "handle": handle(lazy), "name": "numpy"}, [], timeout=10)
+        lazy, _ = session.request(
+            {"op": "call", "handle": handle(function), "guard": {"no_torch": True}}, [], timeout=10
+        )
+        method, _ = session.request(
+            {"op": "getattr", "handle": handle(lazy), "name": "numpy"}, [], timeout=10
+        )
         reply, _ = session.request({"op": "call", "handle": handle(method)}, [], timeout=10)
         session.close()
     assert not reply["ok"] and reply["error"]["type"] == "ForbiddenOperation", reply
@@ -183,7 +209,9 @@ def test_a_test_receives_no_more_than_its_budget_from_the_students_code(slot):
     source = "import numpy as np\ndef big():\n    return np.zeros(100_000)\n"  # 800 kB per call
     with Worker([{"index": 0, "source": source}], spec) as worker:
         assert worker.run_cells(timeout=30).cells[0]["status"] == "ok"
-        student = Student(lambda: worker.open_session(seed=1), call_seconds=10, budget_bytes=2 << 20)
+        student = Student(
+            lambda: worker.open_session(seed=1), call_seconds=10, budget_bytes=2 << 20
+        )
         try:
             assert student.big().shape == (100_000,) and student.big().shape == (100_000,)
             with pytest.raises(StudentError, match="more data than a test accepts"):

@@ -261,7 +261,15 @@ def test_a_new_due_date_rewrites_penalties_without_grading_again(tmp_path):
     )
     out.mkdir()
     (out / "journal.jsonl").write_text(
-        json.dumps({"student": "bob", "sha256": sha, "fingerprint": "", "score": 3.0, "result": result.to_json()})
+        json.dumps(
+            {
+                "student": "bob",
+                "sha256": sha,
+                "fingerprint": "",
+                "score": 3.0,
+                "result": result.to_json(),
+            }
+        )
         + "\n"
     )
     recorded = []

@@ -35,5 +35,7 @@ def call_watching_inputs(student, item, *args):
     try:
         reply = student.instrument("call_watching_inputs", getattr(student, item), *args)
     except StudentError as exc:
-        raise StudentError(item, {"type": exc.type, "message": exc.message, "where": exc.where}) from None
+        raise StudentError(
+            item, {"type": exc.type, "message": exc.message, "where": exc.where}
+        ) from None
     return reply["value"], reply["changed"]

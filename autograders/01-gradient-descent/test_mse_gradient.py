@@ -11,8 +11,10 @@ import torch
 
 from nncourse.grading.asserts import as_array, assert_close, load_helper
 
-HINT = ("the gradient is (1/n) X~^T (X~ params - y) with X~ = [1, X]: dL/da = mean(r), dL/db = mean(r x1), ... "
-        "where r = y_hat - y (the 1/2 of the loss cancels the 2 of the square)")
+HINT = (
+    "the gradient is (1/n) X~^T (X~ params - y) with X~ = [1, X]: dL/da = mean(r), dL/db = mean(r x1), ... "
+    "where r = y_hat - y (the 1/2 of the loss cancels the 2 of the square)"
+)
 
 
 _data = load_helper(__file__, "_data")  # shared data helpers of this assignment
@@ -51,20 +53,38 @@ def test_matches_finite_differences(student, rng, reference_solution):
     expected = _finite_differences(lambda p: reference_solution.mse_loss(p, X, y), params)
     with student.forbid_torch():
         got = student.mse_gradient(params, X, y)
-    assert_close(got, expected, "mse_gradient", rtol=1e-5, atol=1e-5 * _scale(params, X, y),
-                 allow_squeeze=True, hint=HINT)
+    assert_close(
+        got,
+        expected,
+        "mse_gradient",
+        rtol=1e-5,
+        atol=1e-5 * _scale(params, X, y),
+        allow_squeeze=True,
+        hint=HINT,
+    )
 
 
 @pytest.mark.points(2)
 def test_matches_autograd_for_other_batch_sizes(student, rng):
     """matches torch autograd for n = 1, 2 and 400 observations (numpy only)"""
-    for n, means, scales in ((1, (2.0, 3.0, 1.0), 1.0), (2, (0.0, -1.0, 4.0), 2.0), (400, (2.0, 3.0, 1.0), 1.0)):
+    for n, means, scales in (
+        (1, (2.0, 3.0, 1.0), 1.0),
+        (2, (0.0, -1.0, 4.0), 2.0),
+        (400, (2.0, 3.0, 1.0), 1.0),
+    ):
         X, y = _draw(rng, n, means=means, scales=scales)
         params = rng.uniform(-3.0, 3.0, 4)
         with student.forbid_torch():
             got = student.mse_gradient(params, X, y)
-        assert_close(got, _autograd(params, X, y), f"mse_gradient with n = {n} observation{'s' * (n > 1)}",
-                     rtol=1e-5, atol=1e-5 * _scale(params, X, y), allow_squeeze=True, hint=HINT)
+        assert_close(
+            got,
+            _autograd(params, X, y),
+            f"mse_gradient with n = {n} observation{'s' * (n > 1)}",
+            rtol=1e-5,
+            atol=1e-5 * _scale(params, X, y),
+            allow_squeeze=True,
+            hint=HINT,
+        )
 
 
 @pytest.mark.points(1)
@@ -75,5 +95,6 @@ def test_returns_a_flat_array(student, rng):
         got = as_array(student.mse_gradient(rng.uniform(-3.0, 3.0, 4), X, y), "mse_gradient")
     assert got.shape == (4,), (
         f"mse_gradient should return shape (4,) like params, got {got.shape}: "
-        "params - lr * gradient with a (4, 1) gradient broadcasts to a (4, 4) matrix")
+        "params - lr * gradient with a (4, 1) gradient broadcasts to a (4, 4) matrix"
+    )
     assert np.all(np.isfinite(got)), "mse_gradient contains NaN or infinite values"

@@ -16,9 +16,15 @@ def test_matches_the_linear_model(student, rng, reference_solution):
     params = rng.uniform(-3.0, 3.0, 4)
     expected = reference_solution.predict(params, X)
     got = student.predict(params, X)
-    assert_close(got, expected, "predict", rtol=1e-5, atol=1e-5 * max(1.0, np.abs(expected).max()),
-                 allow_squeeze=True,
-                 hint="params is [a, b, c, d] with the intercept a first: y_hat = a + b x1 + c x2 + d x3")
+    assert_close(
+        got,
+        expected,
+        "predict",
+        rtol=1e-5,
+        atol=1e-5 * max(1.0, np.abs(expected).max()),
+        allow_squeeze=True,
+        hint="params is [a, b, c, d] with the intercept a first: y_hat = a + b x1 + c x2 + d x3",
+    )
 
 
 @pytest.mark.points(1)
@@ -29,4 +35,5 @@ def test_returns_one_prediction_per_row(student, rng):
         got = as_array(student.predict(rng.uniform(-3.0, 3.0, 4), X), "predict")
         assert got.shape == (n,), (
             f"predict should return one number per row of X, shape (n,) = ({n},), got shape {got.shape}; "
-            "a column (n, 1) broadcasts against y of shape (n,) later on")
+            "a column (n, 1) broadcasts against y of shape (n,) later on"
+        )

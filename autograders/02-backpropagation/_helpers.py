@@ -41,15 +41,24 @@ class Helpers:
             raise AssertionError(f"{label} raised {exc.type}: {exc.message}"[:400]) from None
 
     @staticmethod
-    def close(value, expected, what, *, rtol=RTOL, atol=ATOL, allow_squeeze=False, hint="", mistakes=()):
+    def close(
+        value, expected, what, *, rtol=RTOL, atol=ATOL, allow_squeeze=False, hint="", mistakes=()
+    ):
         """``assert_close``, but first name a known mistake if the value matches one of ``mistakes``
         (``[(what the mistake would give, full message), ...]``); the messages never contain numbers."""
         array = as_array(value, what)
         for wrong, message in mistakes:
             wrong = np.asarray(wrong, dtype=np.float64)
-            candidate = array.reshape(wrong.shape) if allow_squeeze and array.size == wrong.size else array
-            if (candidate.shape == wrong.shape and np.all(np.isfinite(candidate))
-                    and np.allclose(candidate, wrong, rtol=rtol, atol=atol)
-                    and not np.allclose(wrong, expected, rtol=rtol, atol=atol)):
+            candidate = (
+                array.reshape(wrong.shape) if allow_squeeze and array.size == wrong.size else array
+            )
+            if (
+                candidate.shape == wrong.shape
+                and np.all(np.isfinite(candidate))
+                and np.allclose(candidate, wrong, rtol=rtol, atol=atol)
+                and not np.allclose(wrong, expected, rtol=rtol, atol=atol)
+            ):
                 raise AssertionError(message)
-        assert_close(value, expected, what, rtol=rtol, atol=atol, allow_squeeze=allow_squeeze, hint=hint)
+        assert_close(
+            value, expected, what, rtol=rtol, atol=atol, allow_squeeze=allow_squeeze, hint=hint
+        )

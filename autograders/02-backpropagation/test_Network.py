@@ -21,8 +21,10 @@ def bp(student):
     return load_helper(__file__, "_helpers").Helpers(student)
 
 
-LAYER_HINT = ("if Network's line with stand-in layers passed, the mistake is in one of your layers: see the "
-              "lines of Linear, ReLU and Sigmoid")
+LAYER_HINT = (
+    "if Network's line with stand-in layers passed, the mistake is in one of your layers: see the "
+    "lines of Linear, ReLU and Sigmoid"
+)
 
 
 # ---------------------------------------------------------------------------- stand-in layers
@@ -34,8 +36,10 @@ def _standin_specs(rng, sizes):
         if i:
             shapes.append((n_in, n_in))
         shapes.append((n_in, n_out))
-    return [[rng.normal(size=(n_in, n_out)), rng.normal(size=n_out), rng.normal(size=(n_out, n_in))]
-            for n_in, n_out in shapes]
+    return [
+        [rng.normal(size=(n_in, n_out)), rng.normal(size=n_out), rng.normal(size=(n_out, n_in))]
+        for n_in, n_out in shapes
+    ]
 
 
 def _chain_forward(specs, x):
@@ -64,9 +68,13 @@ def _backward_problem(records, count):
     if calls == expected:
         return None
     if sorted(calls) == sorted(expected):
-        return "Network.backward should call the layers' backward in REVERSE order (last layer first)"
-    return ("Network.backward should call every layer's backward exactly once, in reverse order (the first "
-            "layer's too: it returns dL/dx)")
+        return (
+            "Network.backward should call the layers' backward in REVERSE order (last layer first)"
+        )
+    return (
+        "Network.backward should call every layer's backward exactly once, in reverse order (the first "
+        "layer's too: it returns dL/dx)"
+    )
 
 
 @pytest.mark.points(1)
@@ -91,8 +99,12 @@ def test_chains_layers(student, rng, bp):
             raise
         problem = _forward_problem(tape.records[start:], count)
         assert problem is None, problem
-        bp.close(out, _chain_forward(specs, x), "Network.forward's output",
-                 hint="it should feed x through the layers in order and return the last layer's output")
+        bp.close(
+            out,
+            _chain_forward(specs, x),
+            "Network.forward's output",
+            hint="it should feed x through the layers in order and return the last layer's output",
+        )
         start = len(tape.records)
         try:
             with student.forbid_torch():
@@ -105,12 +117,23 @@ def test_chains_layers(student, rng, bp):
         problem = _backward_problem(tape.records[start:], count)
         assert problem is None, problem
         expected_grad = _chain_backward(specs, grad)
-        assert grad_in is not None, "Network.backward should return dL/dx, the gradient w.r.t. the network input"
-        bp.close(grad_in, expected_grad, "Network.backward's returned dL/dx",
-                 hint="pass each layer's returned gradient to the layer before it, and return what the first "
-                      "layer's backward returns",
-                 mistakes=[(grad, "Network.backward should return the gradient that comes out of the first "
-                                  "layer's backward (grad = layer.backward(grad)), not the gradient it received")])
+        assert grad_in is not None, (
+            "Network.backward should return dL/dx, the gradient w.r.t. the network input"
+        )
+        bp.close(
+            grad_in,
+            expected_grad,
+            "Network.backward's returned dL/dx",
+            hint="pass each layer's returned gradient to the layer before it, and return what the first "
+            "layer's backward returns",
+            mistakes=[
+                (
+                    grad,
+                    "Network.backward should return the gradient that comes out of the first "
+                    "layer's backward (grad = layer.backward(grad)), not the gradient it received",
+                )
+            ],
+        )
 
 
 # ------------------------------------------------------------------------- the student's own layers
@@ -141,8 +164,12 @@ def _torch_gradients(specs, x, y):
             h = torch.relu(h) if spec[0] == "relu" else torch.sigmoid(h)
     h.retain_grad()
     F.binary_cross_entropy(h, torch.from_numpy(y)).backward()
-    return (h.detach().numpy(), h.grad.numpy(), x_t.grad.numpy(),
-            [(w.grad.numpy(), b.grad.numpy()) for w, b in params])
+    return (
+        h.detach().numpy(),
+        h.grad.numpy(),
+        x_t.grad.numpy(),
+        [(w.grad.numpy(), b.grad.numpy()) for w, b in params],
+    )
 
 
 def _compare_with_torch(student, bp, specs, x, y, name):
@@ -150,28 +177,60 @@ def _compare_with_torch(student, bp, specs, x, y, name):
     with student.forbid_torch():
         net, layers = _student_net(student, specs)
         out = net.forward(x)
-    bp.close(out, probs, f"{name}: Network.forward's output (probabilities)", rtol=1e-5, atol=1e-7,
-             hint=LAYER_HINT)
+    bp.close(
+        out,
+        probs,
+        f"{name}: Network.forward's output (probabilities)",
+        rtol=1e-5,
+        atol=1e-7,
+        hint=LAYER_HINT,
+    )
     with student.forbid_torch():
         grad_in = net.backward(grad_probs)
-    assert grad_in is not None, "Network.backward should return dL/dx, the gradient w.r.t. the network input"
-    bp.close(grad_in, grad_x, f"{name}: Network.backward's returned dL/dx", rtol=1e-5, atol=1e-7,
-             hint=LAYER_HINT)
+    assert grad_in is not None, (
+        "Network.backward should return dL/dx, the gradient w.r.t. the network input"
+    )
+    bp.close(
+        grad_in,
+        grad_x,
+        f"{name}: Network.backward's returned dL/dx",
+        rtol=1e-5,
+        atol=1e-7,
+        hint=LAYER_HINT,
+    )
     linear = [layer for spec, layer in zip(specs, layers) if spec[0] == "linear"]
     for k, (layer, (grad_w, grad_b)) in enumerate(zip(linear, grads), start=1):
-        got_w = assert_shape(layer.grad_weights, grad_w.shape, f"{name}: grad_weights of Linear layer {k}")
-        bp.close(got_w, grad_w, f"{name}: grad_weights (dL/dW{k}) of Linear layer {k}", rtol=1e-5, atol=1e-7,
-                 hint=LAYER_HINT)
-        bp.close(as_array(layer.grad_bias, f"{name}: grad_bias of Linear layer {k}"), grad_b,
-                 f"{name}: grad_bias (dL/db{k}) of Linear layer {k}", rtol=1e-5, atol=1e-7, allow_squeeze=True,
-                 hint=LAYER_HINT)
+        got_w = assert_shape(
+            layer.grad_weights, grad_w.shape, f"{name}: grad_weights of Linear layer {k}"
+        )
+        bp.close(
+            got_w,
+            grad_w,
+            f"{name}: grad_weights (dL/dW{k}) of Linear layer {k}",
+            rtol=1e-5,
+            atol=1e-7,
+            hint=LAYER_HINT,
+        )
+        bp.close(
+            as_array(layer.grad_bias, f"{name}: grad_bias of Linear layer {k}"),
+            grad_b,
+            f"{name}: grad_bias (dL/db{k}) of Linear layer {k}",
+            rtol=1e-5,
+            atol=1e-7,
+            allow_squeeze=True,
+            hint=LAYER_HINT,
+        )
 
 
 @pytest.mark.points(1)
 def test_lecture_net_matches_torch(student, rng, bp):
     """the 2-4-1 network of your layers matches torch autograd (float64)"""
-    specs = [["linear", rng.uniform(-1.2, 1.2, size=(2, 4)), rng.uniform(-0.7, 0.7, size=4)], ["relu"],
-             ["linear", rng.uniform(-1.0, 1.0, size=(4, 1)), rng.uniform(-0.5, 0.5, size=1)], ["sigmoid"]]
+    specs = [
+        ["linear", rng.uniform(-1.2, 1.2, size=(2, 4)), rng.uniform(-0.7, 0.7, size=4)],
+        ["relu"],
+        ["linear", rng.uniform(-1.0, 1.0, size=(4, 1)), rng.uniform(-0.5, 0.5, size=1)],
+        ["sigmoid"],
+    ]
     x = rng.uniform(-1.0, 1.0, size=(8, 2))
     y = rng.integers(0, 2, size=(8, 1)).astype(np.float64)
     _compare_with_torch(student, bp, specs, x, y, "2-4-1 network")
@@ -183,7 +242,9 @@ def test_deeper_net_matches_torch(student, rng, bp):
     sizes = [3, 6, 5, 4, 2]
     specs = []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        specs.append(["linear", rng.normal(size=(n_in, n_out)) / np.sqrt(n_in), 0.3 * rng.normal(size=n_out)])
+        specs.append(
+            ["linear", rng.normal(size=(n_in, n_out)) / np.sqrt(n_in), 0.3 * rng.normal(size=n_out)]
+        )
         specs.append(["sigmoid"] if i in (1, 3) else ["relu"])
     x = rng.normal(size=(7, 3))
     y = rng.integers(0, 2, size=(7, 2)).astype(np.float64)

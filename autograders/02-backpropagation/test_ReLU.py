@@ -31,7 +31,9 @@ def _inputs_with_zeros() -> list[np.ndarray]:
     values = st.one_of(st.sampled_from([0.0, -0.0]), st.floats(1e-3, 10.0), st.floats(-10.0, -1e-3))
     shapes = hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=6)
     examples = [np.zeros((1, 1)), np.array([[-0.0, 0.0, 1.5, -1.5, 0.0]]), np.zeros((4, 1))]
-    return draw("02-ReLU-zeros", hnp.arrays(np.float64, shapes, elements=values), examples=examples, count=4)
+    return draw(
+        "02-ReLU-zeros", hnp.arrays(np.float64, shapes, elements=values), examples=examples, count=4
+    )
 
 
 def _upstream(rng, shape):
@@ -43,14 +45,29 @@ def _upstream(rng, shape):
 @pytest.mark.points(1)
 def test_forward(student, rng, reference_solution, bp):
     """forward returns max(x, 0) element-wise, with the shape of x, also for a batch of one and at x = 0"""
-    for x in [_away_from_kink(rng, (6, 5)), _away_from_kink(rng, (3, 8)), *_inputs_with_zeros()[:3]]:
+    for x in [
+        _away_from_kink(rng, (6, 5)),
+        _away_from_kink(rng, (3, 8)),
+        *_inputs_with_zeros()[:3],
+    ]:
         with student.forbid_torch():
             out = student.ReLU().forward(x)
         expected = reference_solution.ReLU().forward(x)
-        bp.close(out, expected, "ReLU.forward's output", rtol=1e-6, atol=0.0,
-                 hint="it should be max(x, 0) element-wise (np.maximum(x, 0))",
-                 mistakes=[(np.minimum(x, 0), "ReLU.forward should keep the positive entries and set the "
-                                              "negative ones to 0, not the other way round")])
+        bp.close(
+            out,
+            expected,
+            "ReLU.forward's output",
+            rtol=1e-6,
+            atol=0.0,
+            hint="it should be max(x, 0) element-wise (np.maximum(x, 0))",
+            mistakes=[
+                (
+                    np.minimum(x, 0),
+                    "ReLU.forward should keep the positive entries and set the "
+                    "negative ones to 0, not the other way round",
+                )
+            ],
+        )
 
 
 @pytest.mark.points(1)
@@ -79,13 +96,19 @@ def test_backward(student, rng, reference_solution):
         stale = reference_solution.ReLU()
         stale.forward(earlier)
         if np.allclose(got, stale.backward(grad_out), rtol=1e-6, atol=1e-12):
-            raise AssertionError("ReLU.backward used the input of an earlier forward call: store the input "
-                                 "(or the mask) on every forward call")
+            raise AssertionError(
+                "ReLU.backward used the input of an earlier forward call: store the input "
+                "(or the mask) on every forward call"
+            )
         if np.allclose(got[away], (x > 0)[away], rtol=1e-6, atol=1e-12):
-            raise AssertionError("ReLU.backward should return grad_out times the derivative 1[x > 0], not the "
-                                 "derivative alone")
-        raise AssertionError("ReLU.backward: wrong values; it should pass grad_out through where the input of "
-                             "the latest forward call was > 0 and return 0 where it was < 0")
+            raise AssertionError(
+                "ReLU.backward should return grad_out times the derivative 1[x > 0], not the "
+                "derivative alone"
+            )
+        raise AssertionError(
+            "ReLU.backward: wrong values; it should pass grad_out through where the input of "
+            "the latest forward call was > 0 and return 0 where it was < 0"
+        )
     _check_zeros(got, grad_out, zeros)
     for x in _inputs_with_zeros():
         grad_out = _upstream(rng, x.shape)
@@ -93,13 +116,16 @@ def test_backward(student, rng, reference_solution):
             relu = student.ReLU()
             relu.forward(x.copy())
             grad_in = relu.backward(grad_out)
-        assert grad_in is not None, "ReLU.backward should return dL/dx, the gradient w.r.t. its input"
+        assert grad_in is not None, (
+            "ReLU.backward should return dL/dx, the gradient w.r.t. its input"
+        )
         got = assert_shape(grad_in, x.shape, "ReLU.backward's returned dL/dx")
         zeros = x == 0
         _check_zeros(got, grad_out, zeros)
         assert np.allclose(got[~zeros], (grad_out * (x > 0))[~zeros], rtol=1e-6, atol=1e-12), (
             "ReLU.backward: wrong values; it should pass grad_out through where the input of the latest forward "
-            "call was > 0 and return 0 where it was < 0")
+            "call was > 0 and return 0 where it was < 0"
+        )
 
 
 def _check_zeros(got, grad_out, zeros):
@@ -113,8 +139,10 @@ def _check_zeros(got, grad_out, zeros):
         detail = "yours uses 1/2 there"
     else:
         detail = "yours does not give 0 there"
-    raise AssertionError("ReLU.backward at x = 0 must give 0, as torch does: the derivative is 1[x > 0] "
-                         f"(also for x = -0.0); {detail}")
+    raise AssertionError(
+        "ReLU.backward at x = 0 must give 0, as torch does: the derivative is 1[x > 0] "
+        f"(also for x = -0.0); {detail}"
+    )
 
 
 @pytest.mark.points(1)
@@ -126,5 +154,6 @@ def test_input_unchanged(student, rng, bp):
     report = bp.checked_call("ReLU.forward", relu.forward, x)
     assert not report["changed"][0], (
         "ReLU.forward must not modify its input array (x[x < 0] = 0 changes the caller's array, e.g. the "
-        "output that the layer before it may still need): use np.maximum(x, 0) or work on a copy")
+        "output that the layer before it may still need): use np.maximum(x, 0) or work on a copy"
+    )
     as_array(report["value"], "ReLU.forward's output")

@@ -27,13 +27,17 @@ def _linear_layers(student, model, label):
     """[(in_features, out_features, handle)] of every torch.nn.Linear inside the student's model."""
     builtins, nn = student.import_module("builtins"), student.import_module("torch.nn")
     if not builtins.isinstance(model, nn.Module):
-        raise AssertionError(f"{label} should be a torch.nn.Module: class MLP(torch.nn.Module) "
-                             "whose __init__ calls super().__init__() first")
+        raise AssertionError(
+            f"{label} should be a torch.nn.Module: class MLP(torch.nn.Module) "
+            "whose __init__ calls super().__init__() first"
+        )
     layers = [m for m in builtins.list(model.modules()) if builtins.isinstance(m, nn.Linear)]
     if not layers:
-        raise AssertionError(f"{label} has no registered torch.nn.Linear layers: keep the layers as attributes or "
-                             "in a torch.nn.ModuleList / torch.nn.Sequential (layers in a plain Python list are "
-                             "invisible to model.parameters(), so the optimizer would never train them)")
+        raise AssertionError(
+            f"{label} has no registered torch.nn.Linear layers: keep the layers as attributes or "
+            "in a torch.nn.ModuleList / torch.nn.Sequential (layers in a plain Python list are "
+            "invisible to model.parameters(), so the optimizer would never train them)"
+        )
     return [(int(m.in_features), int(m.out_features), m) for m in layers]
 
 
@@ -48,18 +52,30 @@ def _diagnose_layers(found, n_features, hidden, label):
     if sorted(found) == sorted(expected):
         return
     default = _expected_shapes(2, (20, 15, 10, 5))
-    if sorted(found) == sorted(_expected_shapes(n_features, (20, 15, 10, 5))) or sorted(found) == sorted(default):
-        raise AssertionError(f"{label} built the default widths (20, 15, 10, 5): build one Linear layer per entry "
-                             "of the hidden argument, not fixed widths")
+    if sorted(found) == sorted(_expected_shapes(n_features, (20, 15, 10, 5))) or sorted(
+        found
+    ) == sorted(default):
+        raise AssertionError(
+            f"{label} built the default widths (20, 15, 10, 5): build one Linear layer per entry "
+            "of the hidden argument, not fixed widths"
+        )
     if len(found) != len(expected):
-        raise AssertionError(f"{label} should have len(hidden) + 1 = {len(expected)} Linear layers (one per hidden "
-                             f"width and the output layer), found {len(found)}")
+        raise AssertionError(
+            f"{label} should have len(hidden) + 1 = {len(expected)} Linear layers (one per hidden "
+            f"width and the output layer), found {len(found)}"
+        )
     if not any(o == 1 for _, o in found):
-        raise AssertionError(f"{label} has no output layer with one unit: the last layer is Linear(hidden[-1], 1)")
+        raise AssertionError(
+            f"{label} has no output layer with one unit: the last layer is Linear(hidden[-1], 1)"
+        )
     if n_features not in [i for i, _ in found]:
-        raise AssertionError(f"{label}: the first layer should take n_features inputs, Linear(n_features, hidden[0])")
-    raise AssertionError(f"{label}: the Linear layers do not follow n_features -> hidden[0] -> ... -> hidden[-1] -> 1 "
-                         "(each layer's in_features is the previous layer's out_features)")
+        raise AssertionError(
+            f"{label}: the first layer should take n_features inputs, Linear(n_features, hidden[0])"
+        )
+    raise AssertionError(
+        f"{label}: the Linear layers do not follow n_features -> hidden[0] -> ... -> hidden[-1] -> 1 "
+        "(each layer's in_features is the previous layer's out_features)"
+    )
 
 
 @pytest.mark.points(2)
@@ -69,10 +85,27 @@ def test_layers_follow_hidden(student, rng):
     three = [int(w) for w in rng.choice(np.arange(3, 16), size=3, replace=True)]
     cases = [
         ("MLP() (the defaults)", (), {}, 2, (20, 15, 10, 5)),
-        ("MLP(n_features, hidden) with a one-element tuple", (int(rng.integers(3, 6)), (one,)), {}, None, None),
-        ("MLP(n_features=..., hidden=[...]) with a list of three widths", (),
-         {"n_features": int(rng.integers(2, 6)), "hidden": three}, None, None),
-        ("MLP(n_features, hidden) with equal widths", (int(rng.integers(2, 6)), (one,) * 3), {}, None, None),
+        (
+            "MLP(n_features, hidden) with a one-element tuple",
+            (int(rng.integers(3, 6)), (one,)),
+            {},
+            None,
+            None,
+        ),
+        (
+            "MLP(n_features=..., hidden=[...]) with a list of three widths",
+            (),
+            {"n_features": int(rng.integers(2, 6)), "hidden": three},
+            None,
+            None,
+        ),
+        (
+            "MLP(n_features, hidden) with equal widths",
+            (int(rng.integers(2, 6)), (one,) * 3),
+            {},
+            None,
+            None,
+        ),
     ]
     for label, args, kwargs, n_features, hidden in cases:
         if n_features is None:
@@ -110,8 +143,10 @@ def _load(layers, weights, *, student_side):
             layer.load_state_dict(state)
         except StudentError:
             if student_side:
-                raise AssertionError("MLP: every Linear layer needs its bias (torch.nn.Linear(d_in, d_out) has one "
-                                     "by default; do not pass bias=False)") from None
+                raise AssertionError(
+                    "MLP: every Linear layer needs its bias (torch.nn.Linear(d_in, d_out) has one "
+                    "by default; do not pass bias=False)"
+                ) from None
             raise
 
 
@@ -142,20 +177,32 @@ def _diagnose_forward(student, model, got, expected, weights, shapes, x, rng):
     """Name the likely mistake when the logits differ from the reference (no values in messages)."""
     n_hidden = len(shapes) - 1
     if _matches(got, _relu(expected)):
-        raise AssertionError("MLP.forward: a ReLU after the output layer makes every logit >= 0; the last Linear "
-                             "layer's output is the logit, return it as it is")
+        raise AssertionError(
+            "MLP.forward: a ReLU after the output layer makes every logit >= 0; the last Linear "
+            "layer's output is the logit, return it as it is"
+        )
     if _matches(got, _sigmoid(expected)):
-        raise AssertionError("MLP.forward should return logits, not probabilities: no sigmoid in forward (the loss "
-                             "BCEWithLogitsLoss and predict_proba apply it)")
+        raise AssertionError(
+            "MLP.forward should return logits, not probabilities: no sigmoid in forward (the loss "
+            "BCEWithLogitsLoss and predict_proba apply it)"
+        )
     candidates = [
-        (_numpy_forward(weights, shapes, x, _relu, [True] * (n_hidden - 1) + [False]),
-         "MLP.forward: put a ReLU after every hidden Linear layer, including the last one before the output layer"),
-        (_numpy_forward(weights, shapes, x, _relu, [False] + [True] * (n_hidden - 1)),
-         "MLP.forward: put a ReLU after every hidden Linear layer, including the first one"),
-        (_numpy_forward(weights, shapes, x, _sigmoid, [True] * n_hidden),
-         "MLP.forward: the activation between the layers should be ReLU, not a sigmoid"),
-        (_numpy_forward(weights, shapes, x, np.tanh, [True] * n_hidden),
-         "MLP.forward: the activation between the layers should be ReLU, not tanh"),
+        (
+            _numpy_forward(weights, shapes, x, _relu, [True] * (n_hidden - 1) + [False]),
+            "MLP.forward: put a ReLU after every hidden Linear layer, including the last one before the output layer",
+        ),
+        (
+            _numpy_forward(weights, shapes, x, _relu, [False] + [True] * (n_hidden - 1)),
+            "MLP.forward: put a ReLU after every hidden Linear layer, including the first one",
+        ),
+        (
+            _numpy_forward(weights, shapes, x, _sigmoid, [True] * n_hidden),
+            "MLP.forward: the activation between the layers should be ReLU, not a sigmoid",
+        ),
+        (
+            _numpy_forward(weights, shapes, x, np.tanh, [True] * n_hidden),
+            "MLP.forward: the activation between the layers should be ReLU, not tanh",
+        ),
     ]
     for candidate, message in candidates:
         if _matches(got, candidate):
@@ -164,11 +211,15 @@ def _diagnose_forward(student, model, got, expected, weights, shapes, x, rng):
     x2 = torch.from_numpy((3.0 * rng.normal(size=x.shape)).astype(np.float32))
     f1, f2, fm = (as_array(model(v), "MLP.forward").reshape(-1) for v in (x1, x2, (x1 + x2) / 2))
     if np.max(np.abs(fm - (f1 + f2) / 2)) < 1e-3 * (1.0 + np.max(np.abs(fm))):
-        raise AssertionError("MLP.forward: the network is affine in x (a stack of Linear layers is one Linear "
-                             "layer): put a ReLU after every hidden Linear layer")
-    raise AssertionError("MLP.forward: wrong logits; with the given weights forward should compute "
-                         "Linear -> ReLU -> ... -> Linear -> ReLU -> Linear(hidden[-1], 1), applying the layers in "
-                         "the order n_features -> hidden[0] -> ... -> 1")
+        raise AssertionError(
+            "MLP.forward: the network is affine in x (a stack of Linear layers is one Linear "
+            "layer): put a ReLU after every hidden Linear layer"
+        )
+    raise AssertionError(
+        "MLP.forward: wrong logits; with the given weights forward should compute "
+        "Linear -> ReLU -> ... -> Linear -> ReLU -> Linear(hidden[-1], 1), applying the layers in "
+        "the order n_features -> hidden[0] -> ... -> 1"
+    )
 
 
 @pytest.mark.points(2)
@@ -179,26 +230,39 @@ def test_forward_matches_reference(student, rng, reference_solution):
         model = student.MLP(n_features, hidden)
         layers = _linear_layers(student, model, label)
         if sorted((i, o) for i, o, _ in layers) != sorted(_expected_shapes(n_features, hidden)):
-            raise AssertionError("MLP: the Linear layers do not follow n_features -> hidden -> 1 (see the line on "
-                                 "the layers), so the forward pass could not be compared")
+            raise AssertionError(
+                "MLP: the Linear layers do not follow n_features -> hidden -> 1 (see the line on "
+                "the layers), so the forward pass could not be compared"
+            )
         weights = _draw_weights(rng, n_features, hidden)
         _load(layers, weights, student_side=True)
         reference = reference_solution.MLP(n_features, hidden)
-        _load([(m.in_features, m.out_features, m) for m in reference.modules() if isinstance(m, torch.nn.Linear)],
-              weights, student_side=False)
+        _load(
+            [
+                (m.in_features, m.out_features, m)
+                for m in reference.modules()
+                if isinstance(m, torch.nn.Linear)
+            ],
+            weights,
+            student_side=False,
+        )
         batch = int(rng.integers(30, 60))
         x = (2.0 * rng.normal(size=(batch, n_features))).astype(np.float32)
         got = as_array(model(torch.from_numpy(x)), "MLP.forward")
         if got.size != batch:
-            raise AssertionError(f"MLP.forward should return one logit per sample, shape (batch,); got shape "
-                                 f"{tuple(got.shape)} for a batch of {batch}")
+            raise AssertionError(
+                f"MLP.forward should return one logit per sample, shape (batch,); got shape "
+                f"{tuple(got.shape)} for a batch of {batch}"
+            )
         got = got.reshape(-1)
         if not np.all(np.isfinite(got)):
             raise AssertionError("MLP.forward returned NaN or infinite values")
         with torch.no_grad():
             expected = reference(torch.from_numpy(x)).numpy().astype(np.float64).reshape(-1)
         if not np.allclose(got, expected, rtol=RTOL, atol=ATOL):
-            _diagnose_forward(student, model, got, expected, weights, _expected_shapes(n_features, hidden), x, rng)
+            _diagnose_forward(
+                student, model, got, expected, weights, _expected_shapes(n_features, hidden), x, rng
+            )
 
 
 @pytest.mark.points(1)
@@ -210,14 +274,20 @@ def test_logits_have_shape_batch(student, rng):
         x = torch.from_numpy(rng.normal(size=(batch, n_features)).astype(np.float32))
         out = model(x)
         if not isinstance(out, torch.Tensor):
-            raise AssertionError(f"MLP.forward should return a torch tensor, got {type(out).__name__}")
+            raise AssertionError(
+                f"MLP.forward should return a torch tensor, got {type(out).__name__}"
+            )
         shape = tuple(out.shape)
         if shape == (batch,):
             continue
         if shape == (batch, 1):
-            raise AssertionError("MLP.forward returns shape (batch, 1): squeeze the last axis (.squeeze(-1)) so the "
-                                 "logits have shape (batch,) like the labels")
+            raise AssertionError(
+                "MLP.forward returns shape (batch, 1): squeeze the last axis (.squeeze(-1)) so the "
+                "logits have shape (batch,) like the labels"
+            )
         if batch == 1 and shape == ():
-            raise AssertionError("MLP.forward returns a 0-d tensor for a batch of one sample: .squeeze() also drops "
-                                 "the batch axis; use .squeeze(-1) or .view(-1)")
+            raise AssertionError(
+                "MLP.forward returns a 0-d tensor for a batch of one sample: .squeeze() also drops "
+                "the batch axis; use .squeeze(-1) or .view(-1)"
+            )
         raise AssertionError(f"MLP.forward should return shape (batch,) = ({batch},), got {shape}")

@@ -20,19 +20,25 @@ from nncourse.grading.student import StudentError
 HIDDEN = 8
 TRAJECTORY = dict(rtol=1e-4, atol=1e-5)
 LOSS = dict(rtol=1e-4, atol=1e-6)
-ADAM_HINT = ("create torch.optim.Adam(model.parameters(), lr=lr) once in __init__; for every batch: "
-             "zero_grad(), loss = BCEWithLogitsLoss()(model(xb), yb) (mean over the batch), backward(), step()")
+ADAM_HINT = (
+    "create torch.optim.Adam(model.parameters(), lr=lr) once in __init__; for every batch: "
+    "zero_grad(), loss = BCEWithLogitsLoss()(model(xb), yb) (mean over the batch), backward(), step()"
+)
 
 
 # ------------------------------------------------------------------------------------------ helpers
 def _state(rng, scale=1.0):
     """Initial weights of the 2 -> 8 -> 1 network as a state dict of float32 tensors."""
+
     def t(a):
         return torch.from_numpy(np.asarray(a, dtype=np.float32))
 
-    return {"0.weight": t(scale * rng.normal(0.0, 1.0, (HIDDEN, 2))), "0.bias": t(scale * rng.normal(0.0, 0.5, HIDDEN)),
-            "2.weight": t(scale * rng.normal(0.0, 1.0 / np.sqrt(HIDDEN), (1, HIDDEN))),
-            "2.bias": t(scale * rng.normal(0.0, 0.3, 1))}
+    return {
+        "0.weight": t(scale * rng.normal(0.0, 1.0, (HIDDEN, 2))),
+        "0.bias": t(scale * rng.normal(0.0, 0.5, HIDDEN)),
+        "2.weight": t(scale * rng.normal(0.0, 1.0 / np.sqrt(HIDDEN), (1, HIDDEN))),
+        "2.bias": t(scale * rng.normal(0.0, 0.3, 1)),
+    }
 
 
 def _copy(state):
@@ -47,8 +53,9 @@ def _student_model(student, state):
 
 
 def _reference_model(state):
-    model = torch.nn.Sequential(torch.nn.Linear(2, HIDDEN), torch.nn.ReLU(), torch.nn.Linear(HIDDEN, 1),
-                                torch.nn.Flatten(0))
+    model = torch.nn.Sequential(
+        torch.nn.Linear(2, HIDDEN), torch.nn.ReLU(), torch.nn.Linear(HIDDEN, 1), torch.nn.Flatten(0)
+    )
     model.load_state_dict(_copy(state))
     return model
 
@@ -76,26 +83,41 @@ def _t(a):
 def _history(value, n_epochs, *, with_valid, call="Trainer.fit"):
     """(train_loss, valid_loss) as float lists, after checking the dict's form."""
     if not isinstance(value, dict) or not {"train_loss", "valid_loss"} <= set(value):
-        raise AssertionError(f'{call} should return a dict with the keys "train_loss" and "valid_loss"')
+        raise AssertionError(
+            f'{call} should return a dict with the keys "train_loss" and "valid_loss"'
+        )
     train, valid = value["train_loss"], value["valid_loss"]
-    for name, losses, length in (("train_loss", train, n_epochs), ("valid_loss", valid, n_epochs if with_valid else 0)):
+    for name, losses, length in (
+        ("train_loss", train, n_epochs),
+        ("valid_loss", valid, n_epochs if with_valid else 0),
+    ):
         if not isinstance(losses, (list, tuple)):
-            raise AssertionError(f'{call}: history["{name}"] should be a list with one float per epoch')
+            raise AssertionError(
+                f'{call}: history["{name}"] should be a list with one float per epoch'
+            )
         if len(losses) != length:
             if name == "valid_loss" and not with_valid:
-                raise AssertionError(f'{call} without validation data should leave history["valid_loss"] empty, '
-                                     f"got {len(losses)} values")
-            raise AssertionError(f'{call} with n_epochs={n_epochs} should return {length} values in '
-                                 f'history["{name}"], got {len(losses)}')
-    return ([assert_scalar(v, f'{call}: history["train_loss"]') for v in train],
-            [assert_scalar(v, f'{call}: history["valid_loss"]') for v in valid])
+                raise AssertionError(
+                    f'{call} without validation data should leave history["valid_loss"] empty, '
+                    f"got {len(losses)} values"
+                )
+            raise AssertionError(
+                f"{call} with n_epochs={n_epochs} should return {length} values in "
+                f'history["{name}"], got {len(losses)}'
+            )
+    return (
+        [assert_scalar(v, f'{call}: history["train_loss"]') for v in train],
+        [assert_scalar(v, f'{call}: history["valid_loss"]') for v in valid],
+    )
 
 
 def _reference_fit(reference_solution, state, seed, x, y, n_epochs, *fit_args, **trainer_kwargs):
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = _reference_model(state)
-        history = reference_solution.Trainer(model, **trainer_kwargs).fit(_t(x), _t(y), n_epochs, *fit_args)
+        history = reference_solution.Trainer(model, **trainer_kwargs).fit(
+            _t(x), _t(y), n_epochs, *fit_args
+        )
     return model, history
 
 
@@ -131,22 +153,38 @@ def test_follows_adam_and_bce(student, rng, reference_solution):
     model = _student_model(student, state)
     trainer = student.Trainer(model, lr=lr, batch_size=64)
     train, _ = _history(trainer.fit(_t(x), _t(y), n_epochs), n_epochs, with_valid=False)
-    reference, history = _reference_fit(reference_solution, state, seed, x, y, n_epochs, lr=lr, batch_size=64)
+    reference, history = _reference_fit(
+        reference_solution, state, seed, x, y, n_epochs, lr=lr, batch_size=64
+    )
 
     first = _bce(_logits(state, x), y)
     if not np.isclose(train[0], first, **LOSS):
         if np.isclose(train[0], n * first, **LOSS):
-            raise AssertionError("Trainer: the loss is summed over the batch; use the mean (BCEWithLogitsLoss's "
-                                 "default reduction)")
-        raise AssertionError('Trainer: history["train_loss"][0] is not the binary cross-entropy on logits of the '
-                             "first epoch's batch: use torch.nn.BCEWithLogitsLoss() on the model's logits and the "
-                             "0/1 labels (no sigmoid before it, mean over the batch)")
-    assert_close(train, history["train_loss"], 'Trainer: history["train_loss"] after the first epoch', **LOSS,
-                 hint="the later epochs depend on the updates: " + ADAM_HINT)
+            raise AssertionError(
+                "Trainer: the loss is summed over the batch; use the mean (BCEWithLogitsLoss's "
+                "default reduction)"
+            )
+        raise AssertionError(
+            'Trainer: history["train_loss"][0] is not the binary cross-entropy on logits of the '
+            "first epoch's batch: use torch.nn.BCEWithLogitsLoss() on the model's logits and the "
+            "0/1 labels (no sigmoid before it, mean over the batch)"
+        )
+    assert_close(
+        train,
+        history["train_loss"],
+        'Trainer: history["train_loss"] after the first epoch',
+        **LOSS,
+        hint="the later epochs depend on the updates: " + ADAM_HINT,
+    )
     params = _student_params(student, model)
     for name, expected in _reference_params(reference).items():
-        assert_close(params[name], expected, f"Trainer: the model's parameters after {n_epochs} epochs",
-                     **TRAJECTORY, hint=ADAM_HINT + " (with the lr passed to Trainer)")
+        assert_close(
+            params[name],
+            expected,
+            f"Trainer: the model's parameters after {n_epochs} epochs",
+            **TRAJECTORY,
+            hint=ADAM_HINT + " (with the lr passed to Trainer)",
+        )
 
 
 @pytest.mark.points(1)
@@ -164,8 +202,13 @@ def test_fit_again_continues(student, rng, reference_solution):
     after_one = _student_params(student, model)
     reference, _ = _reference_fit(reference_solution, state, seed, x, y, 1)
     for name, expected in _reference_params(reference).items():
-        assert_close(after_one[name], expected, "Trainer(model) with the defaults: the parameters after one epoch",
-                     **TRAJECTORY, hint="the defaults are lr=1e-2 and batch_size=512; " + ADAM_HINT)
+        assert_close(
+            after_one[name],
+            expected,
+            "Trainer(model) with the defaults: the parameters after one epoch",
+            **TRAJECTORY,
+            hint="the defaults are lr=1e-2 and batch_size=512; " + ADAM_HINT,
+        )
     second, _ = _history(_call("Trainer.fit", trainer.fit, x, y, 1, hint=hint), 1, with_valid=False)
     twice = _student_params(student, model)
 
@@ -173,21 +216,38 @@ def test_fit_again_continues(student, rng, reference_solution):
     fresh_model = _student_model(student, state)
     together, _ = _history(student.Trainer(fresh_model).fit(x, y, 2), 2, with_valid=False)
     once = _student_params(student, fresh_model)
-    hint = ("the optimizer must be created once, in __init__: Adam's running averages and step count live in the "
-            "optimizer, so a new Adam in every fit() restarts them")
+    hint = (
+        "the optimizer must be created once, in __init__: Adam's running averages and step count live in the "
+        "optimizer, so a new Adam in every fit() restarts them"
+    )
     for name in once:
-        assert_close(twice[name], once[name], "Trainer: the parameters after fit(x, y, 1) twice, compared with "
-                     "fit(x, y, 2) on the same start", **TRAJECTORY, hint=hint)
-    assert_close(first + second, together, 'Trainer: history["train_loss"] of fit(x, y, 1) twice, compared with '
-                 "fit(x, y, 2)", **LOSS, hint=hint)
+        assert_close(
+            twice[name],
+            once[name],
+            "Trainer: the parameters after fit(x, y, 1) twice, compared with "
+            "fit(x, y, 2) on the same start",
+            **TRAJECTORY,
+            hint=hint,
+        )
+    assert_close(
+        first + second,
+        together,
+        'Trainer: history["train_loss"] of fit(x, y, 1) twice, compared with fit(x, y, 2)',
+        **LOSS,
+        hint=hint,
+    )
     # the boundary n_epochs = 0: no epoch, no step, empty histories
     untouched = _student_params(student, fresh_model)
-    _history(_call("Trainer.fit", student.Trainer(fresh_model).fit, x, y, 0, x[:5], y[:5], hint=hint), 0,
-             with_valid=True)
+    _history(
+        _call("Trainer.fit", student.Trainer(fresh_model).fit, x, y, 0, x[:5], y[:5], hint=hint),
+        0,
+        with_valid=True,
+    )
     for name, value in _student_params(student, fresh_model).items():
         assert np.array_equal(value, untouched[name]), (
             "Trainer.fit with n_epochs = 0 changed the model: every optimizer step belongs to an epoch inside the "
-            "epoch loop, none comes before it")
+            "epoch loop, none comes before it"
+        )
 
 
 @pytest.mark.points(1)
@@ -206,24 +266,34 @@ def test_one_step_per_minibatch(student, rng):
     expected = sorted([batch_size] * 3 * n_epochs + [n - 3 * batch_size] * n_epochs)
     if sizes != expected:
         if sum(sizes) == n_epochs * 3 * batch_size:
-            raise AssertionError("Trainer.fit drops the last, smaller batch of each epoch: every sample should be "
-                                 "used once per epoch (range(0, n, batch_size))")
+            raise AssertionError(
+                "Trainer.fit drops the last, smaller batch of each epoch: every sample should be "
+                "used once per epoch (range(0, n, batch_size))"
+            )
         if any(s > batch_size for s in sizes):
-            raise AssertionError("Trainer.fit feeds batches larger than batch_size to the model: cut each epoch's "
-                                 "shuffled order into consecutive batches of batch_size samples")
-        raise AssertionError(f"Trainer.fit with n samples and batch_size should make ceil(n / batch_size) forward "
-                             f"passes per epoch covering all samples once; got {len(sizes)} training forward passes "
-                             f"in {n_epochs} epochs instead of {len(expected)}")
+            raise AssertionError(
+                "Trainer.fit feeds batches larger than batch_size to the model: cut each epoch's "
+                "shuffled order into consecutive batches of batch_size samples"
+            )
+        raise AssertionError(
+            f"Trainer.fit with n samples and batch_size should make ceil(n / batch_size) forward "
+            f"passes per epoch covering all samples once; got {len(sizes)} training forward passes "
+            f"in {n_epochs} epochs instead of {len(expected)}"
+        )
     n_steps = int(steps.count)
     if n_steps != len(expected):
-        raise AssertionError(f"Trainer.fit should call optimizer.step() once per batch ({len(expected)} times in "
-                             f"{n_epochs} epochs here), got {n_steps}")
+        raise AssertionError(
+            f"Trainer.fit should call optimizer.step() once per batch ({len(expected)} times in "
+            f"{n_epochs} epochs here), got {n_steps}"
+        )
     train = [r.get("input") for r in spy.records if r["grad_enabled"] and not r["inference_mode"]]
     per_epoch = len(train) // n_epochs
-    epochs = [train[e * per_epoch:(e + 1) * per_epoch] for e in range(n_epochs)]
+    epochs = [train[e * per_epoch : (e + 1) * per_epoch] for e in range(n_epochs)]
     if None not in train and all(epoch == epochs[0] for epoch in epochs[1:]):
-        raise AssertionError("Trainer.fit feeds the samples in the same order in every epoch; shuffle them anew "
-                             "each epoch (perm = torch.randperm(n), or a DataLoader with shuffle=True)")
+        raise AssertionError(
+            "Trainer.fit feeds the samples in the same order in every epoch; shuffle them anew "
+            "each epoch (perm = torch.randperm(n), or a DataLoader with shuffle=True)"
+        )
 
 
 @pytest.mark.points(1)
@@ -232,7 +302,9 @@ def test_train_loss_is_mean_of_batch_losses(student, rng):
     batch_size, n_epochs = 32, 3
     n = 3 * batch_size
     x, y = _data(rng, n)
-    y = rng.integers(0, 2, size=n).astype(np.float32)  # random labels: the batch losses differ a lot
+    y = rng.integers(0, 2, size=n).astype(
+        np.float32
+    )  # random labels: the batch losses differ a lot
     state = _state(rng, scale=3.0)
     # logits within +-8: a correct BCELoss on torch.sigmoid(logits) in float32 saturates beyond that
     largest = float(np.abs(_logits(state, x)).max())
@@ -244,15 +316,23 @@ def test_train_loss_is_mean_of_batch_losses(student, rng):
     params = _student_params(student, model)
     for name, value in state.items():
         if not np.allclose(params[name], value.numpy(), rtol=0, atol=1e-6):
-            raise AssertionError("Trainer: with lr=0 the parameters changed: pass lr to torch.optim.Adam")
+            raise AssertionError(
+                "Trainer: with lr=0 the parameters changed: pass lr to torch.optim.Adam"
+            )
     expected = _bce(_logits(state, x), y)  # with lr=0 every batch sees the initial weights
     for loss in train:
         if not np.isclose(loss, expected, **LOSS):
-            if np.isclose(loss, n * expected, rtol=1e-4) or np.isclose(loss, batch_size * expected, rtol=1e-3):
-                raise AssertionError('Trainer: history["train_loss"] is a sum, not a mean: the loss of a batch is the '
-                                     "mean over its samples, the epoch's loss the mean of the batch losses")
-            raise AssertionError('Trainer: history["train_loss"] should hold, for each epoch, the mean of that '
-                                 "epoch's batch losses (not the last batch's loss), as a float")
+            if np.isclose(loss, n * expected, rtol=1e-4) or np.isclose(
+                loss, batch_size * expected, rtol=1e-3
+            ):
+                raise AssertionError(
+                    'Trainer: history["train_loss"] is a sum, not a mean: the loss of a batch is the '
+                    "mean over its samples, the epoch's loss the mean of the batch losses"
+                )
+            raise AssertionError(
+                'Trainer: history["train_loss"] should hold, for each epoch, the mean of that '
+                "epoch's batch losses (not the last batch's loss), as a float"
+            )
 
 
 @pytest.mark.points(1)
@@ -265,24 +345,38 @@ def test_valid_loss(student, rng):
 
     student.instrument("seed", seed)
     plain_model = _student_model(student, state)
-    _history(student.Trainer(plain_model, lr=0.03).fit(_t(x), _t(y), n_epochs), n_epochs, with_valid=False)
+    _history(
+        student.Trainer(plain_model, lr=0.03).fit(_t(x), _t(y), n_epochs),
+        n_epochs,
+        with_valid=False,
+    )
     plain = _student_params(student, plain_model)
 
     student.instrument("seed", seed)
     model = _student_model(student, state)
-    _, valid = _history(student.Trainer(model, lr=0.03).fit(_t(x), _t(y), n_epochs, _t(xv), _t(yv)), n_epochs,
-                        with_valid=True)
+    _, valid = _history(
+        student.Trainer(model, lr=0.03).fit(_t(x), _t(y), n_epochs, _t(xv), _t(yv)),
+        n_epochs,
+        with_valid=True,
+    )
     params = _student_params(student, model)
     for name in plain:
-        assert_close(params[name], plain[name], "Trainer: the parameters after fit with validation data, compared "
-                     "with the same fit without them", **TRAJECTORY,
-                     hint="nothing is learned from the validation data: no backward() or step() on the validation "
-                          "loss")
+        assert_close(
+            params[name],
+            plain[name],
+            "Trainer: the parameters after fit with validation data, compared "
+            "with the same fit without them",
+            **TRAJECTORY,
+            hint="nothing is learned from the validation data: no backward() or step() on the validation "
+            "loss",
+        )
     final = {k: torch.from_numpy(v.astype(np.float32)) for k, v in params.items()}
     expected = _bce(_logits(final, xv), yv)
     if not np.isclose(valid[-1], expected, **LOSS):
-        raise AssertionError('Trainer: history["valid_loss"][-1] should be the mean BCE-with-logits of the whole '
-                             "validation set computed after the last epoch's updates")
+        raise AssertionError(
+            'Trainer: history["valid_loss"][-1] should be the mean BCE-with-logits of the whole '
+            "validation set computed after the last epoch's updates"
+        )
 
 
 @pytest.mark.points(1)
@@ -302,20 +396,30 @@ def test_validation_in_eval_mode_without_grad(student, rng):
     if not valid:
         raise AssertionError("Trainer.fit never passed the whole validation set through the model")
     if any(r["training"] for r in valid):
-        raise AssertionError("Trainer.fit: call model.eval() before the validation pass (dropout and batch norm "
-                             "behave differently in evaluation)")
+        raise AssertionError(
+            "Trainer.fit: call model.eval() before the validation pass (dropout and batch norm "
+            "behave differently in evaluation)"
+        )
     if any(r["grad_enabled"] and not r["inference_mode"] for r in valid):
-        raise AssertionError("Trainer.fit: compute the validation loss under torch.no_grad() (no graph is needed)")
+        raise AssertionError(
+            "Trainer.fit: compute the validation loss under torch.no_grad() (no graph is needed)"
+        )
     if any(not r["training"] for r in train):
-        raise AssertionError("Trainer.fit: the training batches ran in eval() mode; switch the model back with "
-                             "model.train() after the validation pass")
+        raise AssertionError(
+            "Trainer.fit: the training batches ran in eval() mode; switch the model back with "
+            "model.train() after the validation pass"
+        )
     if any(not r["grad_enabled"] or r["inference_mode"] for r in train):
         raise AssertionError("Trainer.fit: the training batches must run with gradients enabled")
     if int(steps.count) != 2 * n_epochs:
-        raise AssertionError("Trainer.fit: make one optimizer step per training batch and none for the validation "
-                             "data (nothing is learned from them)")
+        raise AssertionError(
+            "Trainer.fit: make one optimizer step per training batch and none for the validation "
+            "data (nothing is learned from them)"
+        )
     if not bool(model.training):
-        raise AssertionError("Trainer.fit: the model should be back in train() mode when fit returns")
+        raise AssertionError(
+            "Trainer.fit: the model should be back in train() mode when fit returns"
+        )
 
 
 @pytest.mark.points(1)
@@ -330,23 +434,41 @@ def test_predict_proba(student, rng):
         m = int(rng.integers(10, 40))
         x = rng.normal(0.0, 2.0, size=(m, 2)).astype(np.float32)
         what = "Trainer.predict_proba" + ("" if as_tensor else " (of a numpy array)")
-        probs = _call(what, trainer.predict_proba, _t(x) if as_tensor else x,
-                      hint="" if as_tensor else "convert inputs with torch.as_tensor(x, dtype=torch.float32)")
+        probs = _call(
+            what,
+            trainer.predict_proba,
+            _t(x) if as_tensor else x,
+            hint="" if as_tensor else "convert inputs with torch.as_tensor(x, dtype=torch.float32)",
+        )
         array = as_array(probs, what)
         if array.shape != (m,):
-            raise AssertionError(f"{what} should return shape (batch,) = ({m},), got {tuple(array.shape)}")
+            raise AssertionError(
+                f"{what} should return shape (batch,) = ({m},), got {tuple(array.shape)}"
+            )
         if not np.all(np.isfinite(array)) or array.min() < 0.0 or array.max() > 1.0:
-            raise AssertionError(f"{what} should return probabilities in [0, 1]: torch.sigmoid of the model's logits")
+            raise AssertionError(
+                f"{what} should return probabilities in [0, 1]: torch.sigmoid of the model's logits"
+            )
         expected = 1.0 / (1.0 + np.exp(-_logits(state, x)))
-        assert_close(array, expected, what, rtol=1e-5, atol=1e-6,
-                     hint="return torch.sigmoid(model(x)), the probability of class 1")
+        assert_close(
+            array,
+            expected,
+            what,
+            rtol=1e-5,
+            atol=1e-6,
+            hint="return torch.sigmoid(model(x)), the probability of class 1",
+        )
         if bool(model.training) != mode:
             state_name = "training" if mode else "evaluation"
-            raise AssertionError(f"Trainer.predict_proba: a model in {state_name} mode came back in the other mode; "
-                                 "remember model.training before model.eval() and restore it afterwards "
-                                 "(model.train(was_training))")
+            raise AssertionError(
+                f"Trainer.predict_proba: a model in {state_name} mode came back in the other mode; "
+                "remember model.training before model.eval() and restore it afterwards "
+                "(model.train(was_training))"
+            )
     if not spy.records:
         raise AssertionError("Trainer.predict_proba never called the model")
     if any(r["grad_enabled"] and not r["inference_mode"] for r in spy.records):
-        raise AssertionError("Trainer.predict_proba: run the model under torch.no_grad(), so no autograd graph is "
-                             "built for predictions")
+        raise AssertionError(
+            "Trainer.predict_proba: run the model under torch.no_grad(), so no autograd graph is "
+            "built for predictions"
+        )

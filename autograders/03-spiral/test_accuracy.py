@@ -41,7 +41,9 @@ def _case(rng, threshold):
             wrong.append(float(np.mean((probs > 0.5) == (y > 0.5))))
         if all(abs(expected - w) > 1e-3 for w in wrong) and expected * n > 1.5:
             return probs, y, expected
-    raise RuntimeError(f"grader: no test case found for threshold {threshold}")  # a bug in this file, not the student's
+    raise RuntimeError(
+        f"grader: no test case found for threshold {threshold}"
+    )  # a bug in this file, not the student's
 
 
 def _check(student, label, probs, y, expected, **kwargs):
@@ -57,36 +59,56 @@ def _check(student, label, probs, y, expected, **kwargs):
     cut = kwargs.get("threshold", 0.5)
     p, labels = np.asarray(probs, dtype=np.float64), np.asarray(y, dtype=np.float64)
     if np.any(p == cut) and abs(got - float(np.mean((p >= cut) == (labels > 0.5)))) <= 1e-6:
-        raise AssertionError(f"accuracy({label}): a probability equal to the threshold must predict class 0, "
-                             "as the notebook says: class 1 only where probs > threshold (yours predicts class 1 "
-                             "where probs >= threshold)")
+        raise AssertionError(
+            f"accuracy({label}): a probability equal to the threshold must predict class 0, "
+            "as the notebook says: class 1 only where probs > threshold (yours predicts class 1 "
+            "where probs >= threshold)"
+        )
     n = len(y)
     if abs(got - expected * n) <= 1e-6:
-        raise AssertionError(f"accuracy({label}) returns the number of correct predictions; return their share "
-                             "(divide by the number of samples)")
+        raise AssertionError(
+            f"accuracy({label}) returns the number of correct predictions; return their share "
+            "(divide by the number of samples)"
+        )
     if abs(got - (1.0 - expected)) <= 1e-6:
-        raise AssertionError(f"accuracy({label}) returns the error rate; return the share of correct predictions")
+        raise AssertionError(
+            f"accuracy({label}) returns the error rate; return the share of correct predictions"
+        )
     threshold = kwargs.get("threshold")
     p, labels = np.asarray(probs, dtype=np.float64), np.asarray(y, dtype=np.float64)
     if threshold is not None and abs(got - float(np.mean((p > 0.5) == (labels > 0.5)))) <= 1e-6:
-        raise AssertionError(f"accuracy({label}) ignores the threshold argument: predict class 1 where "
-                             "probs > threshold")
-    raise AssertionError(f"accuracy({label}): wrong value; it is the share of samples where (probs > threshold) "
-                         "equals the label")
+        raise AssertionError(
+            f"accuracy({label}) ignores the threshold argument: predict class 1 where "
+            "probs > threshold"
+        )
+    raise AssertionError(
+        f"accuracy({label}): wrong value; it is the share of samples where (probs > threshold) "
+        "equals the label"
+    )
 
 
 def _boundary_cases() -> list[tuple]:
     """(probs, threshold) with probabilities exactly at the threshold: explicit ones, then generated."""
+
     def with_threshold(t):
         # exactly at the threshold, or clearly away from it: float32 rounding never moves a probability across
         away = st.floats(0.0, 1.0).filter(lambda v: abs(v - t) > 1e-3)
         values = st.one_of(st.just(t), st.sampled_from([0.0, 1.0]), away)
-        return hnp.arrays(np.float64, st.integers(1, 12), elements=values).map(lambda p: (np.append(p, t), t))
+        return hnp.arrays(np.float64, st.integers(1, 12), elements=values).map(
+            lambda p: (np.append(p, t), t)
+        )
 
-    examples = [(np.array([0.5]), 0.5), (np.array([0.25, 0.25, 0.9, 0.1]), 0.25),
-                (np.array([0.75, 0.2, 0.75, 0.75]), 0.75)]
-    return draw("03-accuracy-at-threshold", st.sampled_from(EXACT_THRESHOLDS).flatmap(with_threshold),
-                examples=examples, count=3)
+    examples = [
+        (np.array([0.5]), 0.5),
+        (np.array([0.25, 0.25, 0.9, 0.1]), 0.25),
+        (np.array([0.75, 0.2, 0.75, 0.75]), 0.75),
+    ]
+    return draw(
+        "03-accuracy-at-threshold",
+        st.sampled_from(EXACT_THRESHOLDS).flatmap(with_threshold),
+        examples=examples,
+        count=3,
+    )
 
 
 def _at_threshold(student, rng):
@@ -99,11 +121,23 @@ def _at_threshold(student, rng):
         kwargs = {} if threshold == 0.5 and case % 2 == 0 else {"threshold": threshold}
         shown = "" if not kwargs else ", threshold"
         if case % 3 == 2:
-            _check(student, f"probs, y{shown}) with some probabilities equal to the threshold (float32 tensors",
-                   torch.tensor(probs, dtype=torch.float32), torch.tensor(y, dtype=torch.float32), expected, **kwargs)
+            _check(
+                student,
+                f"probs, y{shown}) with some probabilities equal to the threshold (float32 tensors",
+                torch.tensor(probs, dtype=torch.float32),
+                torch.tensor(y, dtype=torch.float32),
+                expected,
+                **kwargs,
+            )
         else:
-            _check(student, f"probs, y{shown}) with some probabilities equal to the threshold (numpy arrays",
-                   probs, y, expected, **kwargs)
+            _check(
+                student,
+                f"probs, y{shown}) with some probabilities equal to the threshold (numpy arrays",
+                probs,
+                y,
+                expected,
+                **kwargs,
+            )
 
 
 @pytest.mark.points(1)
@@ -113,12 +147,24 @@ def test_numpy_arrays_and_lists(student, rng):
     _check(student, "probs, y) with float64 arrays (default threshold", probs, y, expected)
     threshold = _threshold(rng, 0.15, 0.35)
     probs, y, expected = _case(rng, threshold)
-    _check(student, "probs, y, threshold) with float32 probabilities and integer labels",
-           probs.astype(np.float32), y.astype(np.int64), expected, threshold=threshold)
+    _check(
+        student,
+        "probs, y, threshold) with float32 probabilities and integer labels",
+        probs.astype(np.float32),
+        y.astype(np.int64),
+        expected,
+        threshold=threshold,
+    )
     threshold = _threshold(rng, 0.1, 0.3)
     probs, y, expected = _case(rng, threshold)
-    _check(student, "probs, y, threshold) with Python lists", [float(p) for p in probs], [float(v) for v in y],
-           expected, threshold=threshold)
+    _check(
+        student,
+        "probs, y, threshold) with Python lists",
+        [float(p) for p in probs],
+        [float(v) for v in y],
+        expected,
+        threshold=threshold,
+    )
     _at_threshold(student, rng)
 
 
@@ -127,8 +173,10 @@ def _python_float(value, label):
     if isinstance(value, float):  # np.float64 is a float too
         return
     kind = "a torch tensor" if hasattr(value, "detach") else f"a {type(value).__name__}"
-    raise AssertionError(f"accuracy should return a Python float, got {kind} (called with {label.split(') ', 1)[-1]}); "
-                         "convert the result with .item() (a tensor) or float(...)")
+    raise AssertionError(
+        f"accuracy should return a Python float, got {kind} (called with {label.split(') ', 1)[-1]}); "
+        "convert the result with .item() (a tensor) or float(...)"
+    )
 
 
 @pytest.mark.points(1)
@@ -136,16 +184,35 @@ def test_torch_tensors(student, rng):
     """works on tensors (also ones that require grad), and on a tensor of probabilities with array labels; returns a float"""
     threshold = _threshold(rng, 0.1, 0.2)
     probs, y, expected = _case(rng, threshold)
-    calls = [("probs, y, threshold) with float32 tensors",
-              (torch.tensor(probs, dtype=torch.float32), torch.tensor(y, dtype=torch.float32)), {"threshold": threshold})]
+    calls = [
+        (
+            "probs, y, threshold) with float32 tensors",
+            (torch.tensor(probs, dtype=torch.float32), torch.tensor(y, dtype=torch.float32)),
+            {"threshold": threshold},
+        )
+    ]
     probs, y, expected_grad = _case(rng, 0.5)
-    calls.append(("probs, y) with probs a tensor that requires grad",
-                  (torch.tensor(probs, dtype=torch.float32, requires_grad=True), torch.tensor(y, dtype=torch.float32)),
-                  {}))
+    calls.append(
+        (
+            "probs, y) with probs a tensor that requires grad",
+            (
+                torch.tensor(probs, dtype=torch.float32, requires_grad=True),
+                torch.tensor(y, dtype=torch.float32),
+            ),
+            {},
+        )
+    )
     probs, y, expected_mixed = _case(rng, 0.5)
-    calls.append(("probs, y) with probs a tensor (as predict_proba returns) and y a numpy array",
-                  (torch.tensor(probs, dtype=torch.float32), y.astype(np.float32)), {}))
+    calls.append(
+        (
+            "probs, y) with probs a tensor (as predict_proba returns) and y a numpy array",
+            (torch.tensor(probs, dtype=torch.float32), y.astype(np.float32)),
+            {},
+        )
+    )
     probs, y, expected_numpy = _case(rng, 0.5)
     calls.append(("probs, y) with numpy arrays", (probs, y), {}))
-    for (label, args, kwargs), want in zip(calls, (expected, expected_grad, expected_mixed, expected_numpy)):
+    for (label, args, kwargs), want in zip(
+        calls, (expected, expected_grad, expected_mixed, expected_numpy)
+    ):
         _python_float(_check(student, label, *args, want, **kwargs), label)

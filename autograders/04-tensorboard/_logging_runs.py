@@ -34,9 +34,18 @@ def setup_one_point(reference_solution, rng, *, n_epochs=3, image_every=100):
     x_valid, y_valid = _spiral(reference_solution, rng, N_VALID)
     return {
         "state": _initial_state(reference_solution, rng),
-        "args": (np.tile(point, (32, 1)).astype(np.float32), np.full(32, label, dtype=np.float32), x_valid, y_valid),
-        "kwargs": {"n_epochs": n_epochs, "lr": float(rng.uniform(0.02, 0.05)), "batch_size": 8,
-                   "image_every": image_every},
+        "args": (
+            np.tile(point, (32, 1)).astype(np.float32),
+            np.full(32, label, dtype=np.float32),
+            x_valid,
+            y_valid,
+        ),
+        "kwargs": {
+            "n_epochs": n_epochs,
+            "lr": float(rng.uniform(0.02, 0.05)),
+            "batch_size": 8,
+            "image_every": image_every,
+        },
         "seed": int(rng.integers(1, 2**31 - 1)),
     }
 
@@ -61,8 +70,9 @@ def input_recorder(student, model):
     """A forward pre-hook on ``model`` (built from worker objects: print into a StringIO) that writes the
     text of every input batch; returns the buffer. Only compared with itself, never sent to the student."""
     buffer = student.import_module("io").StringIO()
-    hook = student.import_module("functools").partial(student.import_module("builtins").print, file=buffer,
-                                                      end=_INPUT_SEPARATOR)
+    hook = student.import_module("functools").partial(
+        student.import_module("builtins").print, file=buffer, end=_INPUT_SEPARATOR
+    )
     model.register_forward_pre_hook(hook)
     return buffer
 
@@ -89,14 +99,20 @@ def student_run(student, setup, *, record=False, spy=False):
     logdir = student.instrument("tempdir")
     student.instrument("seed", setup["seed"])
     history = student.train_with_logging(model, *setup["args"], logdir, **setup["kwargs"])
-    return (history, recorder.records if record else None, with_inputs(spied.records, inputs) if spy else None,
-            logdir)
+    return (
+        history,
+        recorder.records if record else None,
+        with_inputs(spied.records, inputs) if spy else None,
+        logdir,
+    )
 
 
 # Several rubric lines check one run: each run is made once per submission (the ``shared`` fixture) and
 # what the tests need from the worker (images, event files) is read back before its session ends.
 IMAGE_RUNS = ((5, 3), (3, 2))  # (n_epochs, image_every) of the runs whose images are checked
-EVENTS_RUN = IMAGE_RUNS[1]  # the run whose event files are read back (about 45 ms: only where checked)
+EVENTS_RUN = IMAGE_RUNS[
+    1
+]  # the run whose event files are read back (about 45 ms: only where checked)
 
 
 def recorded_run(shared, student, reference_solution, *, n_epochs=3, image_every=100) -> dict:
@@ -107,10 +123,13 @@ def recorded_run(shared, student, reference_solution, *, n_epochs=3, image_every
     (``disk_images``), read when no add_image call logged them; for the ``EVENTS_RUN``, ``events`` is
     what ``read_events`` found in the logdir, or the StudentError that reading raised. Otherwise None.
     """
+
     def run(rng):
         setup = setup_one_point(reference_solution, rng, n_epochs=n_epochs, image_every=image_every)
         history, records, _, logdir = student_run(student, setup, record=True)
-        logged = any(r.get("method") == "add_image" and r.get("tag") == "decision_boundary" for r in records)
+        logged = any(
+            r.get("method") == "add_image" and r.get("tag") == "decision_boundary" for r in records
+        )
         images = None
         if (n_epochs, image_every) in IMAGE_RUNS and not logged:
             images = disk_images(student, logdir, "decision_boundary")
@@ -120,8 +139,13 @@ def recorded_run(shared, student, reference_solution, *, n_epochs=3, image_every
                 events = student.instrument("read_events", logdir)
             except StudentError as exc:
                 events = exc
-        return {"setup": setup, "history": history, "records": records, "events": events,
-                "disk_images": images}
+        return {
+            "setup": setup,
+            "history": history,
+            "records": records,
+            "events": events,
+            "disk_images": images,
+        }
 
     return shared(f"recorded run: one point, {n_epochs} epochs, an image every {image_every}", run)
 
@@ -134,6 +158,7 @@ def reference_of(shared, reference_solution, run: dict):
 
 def spied_run(shared, student, reference_solution):
     """(setup, forward records) of the student's run on spiral points (``setup_spiral``) with ``spy_forward``."""
+
     def run(rng):
         setup = setup_spiral(reference_solution, rng)
         _, _, forwards, _ = student_run(student, setup, spy=True)
@@ -144,11 +169,17 @@ def spied_run(shared, student, reference_solution):
 
 def _summary(value):
     """The same plain summary the worker's record_writer makes of a logged tensor."""
-    array = np.asarray(value.detach().cpu().numpy() if hasattr(value, "detach") else value, dtype=np.float64)
+    array = np.asarray(
+        value.detach().cpu().numpy() if hasattr(value, "detach") else value, dtype=np.float64
+    )
     if array.size == 1:
         return {"value": float(array.reshape(-1)[0])}
-    return {"mean": float(array.mean()), "std": float(array.std()), "min": float(array.min()),
-            "max": float(array.max())}
+    return {
+        "mean": float(array.mean()),
+        "std": float(array.std()),
+        "min": float(array.min()),
+        "max": float(array.max()),
+    }
 
 
 def stats(summary):
@@ -181,10 +212,24 @@ def reference_run(reference_solution, setup):
             return False
 
         def add_scalar(self, tag, value, global_step=None, *args, **kwargs):
-            records.append({"method": "add_scalar", "tag": tag, "step": int(global_step), "value": _summary(value)})
+            records.append(
+                {
+                    "method": "add_scalar",
+                    "tag": tag,
+                    "step": int(global_step),
+                    "value": _summary(value),
+                }
+            )
 
         def add_histogram(self, tag, values, global_step=None, *args, **kwargs):
-            records.append({"method": "add_histogram", "tag": tag, "step": int(global_step), "value": _summary(values)})
+            records.append(
+                {
+                    "method": "add_histogram",
+                    "tag": tag,
+                    "step": int(global_step),
+                    "value": _summary(values),
+                }
+            )
 
         def add_image(self, tag, image, global_step=None, *args, **kwargs):
             records.append({"method": "add_image", "tag": tag, "step": int(global_step)})
@@ -202,7 +247,9 @@ def reference_run(reference_solution, setup):
     reference_solution.SummaryWriter = RecordingWriter
     try:
         torch.manual_seed(setup["seed"])
-        history = reference_solution.train_with_logging(model, *setup["args"], "unused", **setup["kwargs"])
+        history = reference_solution.train_with_logging(
+            model, *setup["args"], "unused", **setup["kwargs"]
+        )
     finally:
         reference_solution.SummaryWriter = saved
     return history, records, initial
@@ -217,7 +264,9 @@ def disk_images(student, logdir, tag):
     add_image, add_images, add_figure or a hand-made summary): a list of (step, pixels uint8 (H, W, C)),
     decoded inside the worker; None when they cannot be read."""
     try:
-        accumulator_module = student.import_module("tensorboard.backend.event_processing.event_accumulator")
+        accumulator_module = student.import_module(
+            "tensorboard.backend.event_processing.event_accumulator"
+        )
         accumulator = accumulator_module.EventAccumulator(str(logdir), size_guidance={"images": 0})
         accumulator.Reload()
         if tag not in list(accumulator.Tags()["images"]):
@@ -240,11 +289,18 @@ def scalar_values(records, tag, n_epochs):
     if not entries:
         # add_scalars("loss", {"train": ...}) is penalised by the tag test; its values are still checked here
         main, _, key = tag.partition("/")
-        entries = [dict(r, value=r["value"][key]) for r in records
-                   if r.get("method") == "add_scalars" and r.get("tag") == main
-                   and isinstance(r.get("value"), dict) and key in r["value"]]
+        entries = [
+            dict(r, value=r["value"][key])
+            for r in records
+            if r.get("method") == "add_scalars"
+            and r.get("tag") == main
+            and isinstance(r.get("value"), dict)
+            and key in r["value"]
+        ]
     if not entries:
-        raise AssertionError(f"train_with_logging: no scalar with the tag '{tag}' was logged (add_scalar)")
+        raise AssertionError(
+            f"train_with_logging: no scalar with the tag '{tag}' was logged (add_scalar)"
+        )
     by_step = {}
     for entry in entries:
         by_step.setdefault(entry.get("step"), []).append(entry)
@@ -253,14 +309,18 @@ def scalar_values(records, tag, n_epochs):
     elif len(entries) == n_epochs:
         chosen = entries
     else:
-        raise AssertionError(f"train_with_logging: '{tag}' should be logged once per epoch (at step = epoch); "
-                             "its values could not be matched with the epochs")
+        raise AssertionError(
+            f"train_with_logging: '{tag}' should be logged once per epoch (at step = epoch); "
+            "its values could not be matched with the epochs"
+        )
     values = []
     for entry in chosen:
         value = entry.get("value") or {}
         if "value" not in value:
-            raise AssertionError(f"train_with_logging: the value logged under '{tag}' should be one number "
-                                 "(loss.item() or a float)")
+            raise AssertionError(
+                f"train_with_logging: the value logged under '{tag}' should be one number "
+                "(loss.item() or a float)"
+            )
         values.append(value["value"])
     return np.array(values)
 

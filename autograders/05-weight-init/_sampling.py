@@ -20,8 +20,8 @@ import numpy as np
 from nncourse.grading.asserts import as_array
 from nncourse.grading.student import StudentError
 
-FAN_IN, FAN_OUT = 300, 1200   # non-square: fan_in / fan_out mix-ups and transposes show
-TOLERANCE_SE = 8.0            # every statistical check allows this many standard errors
+FAN_IN, FAN_OUT = 300, 1200  # non-square: fan_in / fan_out mix-ups and transposes show
+TOLERANCE_SE = 8.0  # every statistical check allows this many standard errors
 # asymptotic variance of the sample kurtosis times n: 24 for a normal, ~1.36 for a uniform (measured)
 KURTOSIS_VARIANCE = {"normal": 24.0, "uniform": 1.5}
 KURTOSIS = {"normal": 3.0, "uniform": 1.8}
@@ -45,8 +45,12 @@ def sample_problems(value, *, shape, dist: str, std: float) -> list[str]:
     got = tuple(weights.shape)
     if got != tuple(shape):
         if got == tuple(shape)[::-1]:
-            return [("the matrix is transposed: it must have shape (fan_in, fan_out), one row per input "
-                     "of the layer (as in h @ W)")]
+            return [
+                (
+                    "the matrix is transposed: it must have shape (fan_in, fan_out), one row per input "
+                    "of the layer (as in h @ W)"
+                )
+            ]
         return [f"the result must have shape (fan_in, fan_out); got an array of shape {got}"]
     if not np.all(np.isfinite(weights)):
         return ["the weights contain NaN or infinite values"]
@@ -73,10 +77,12 @@ def sample_problems(value, *, shape, dist: str, std: float) -> list[str]:
         direction = "too large" if sample_std > std else "too small"
         problems.append(f"the standard deviation of the weights is {direction}")
     if second > 0:
-        kurtosis = float(np.mean(np.square(squares))) / second ** 2
+        kurtosis = float(np.mean(np.square(squares))) / second**2
         if abs(kurtosis - KURTOSIS[dist]) > TOLERANCE_SE * math.sqrt(KURTOSIS_VARIANCE[dist] / n):
-            problems.append(f"the weights do not look {'normally' if dist == 'normal' else 'uniformly'} "
-                            "distributed (wrong shape of the histogram)")
+            problems.append(
+                f"the weights do not look {'normally' if dist == 'normal' else 'uniformly'} "
+                "distributed (wrong shape of the histogram)"
+            )
     return problems
 
 
@@ -112,8 +118,18 @@ class Sampling:
             kwargs["rng"] = rng
         return getattr(self.student, name)(fan_in, fan_out, **kwargs)
 
-    def check(self, name: str, call: str, params: dict, *, dist: str, std: float,
-              shape=(FAN_IN, FAN_OUT), hint: str = "", rng="new"):
+    def check(
+        self,
+        name: str,
+        call: str,
+        params: dict,
+        *,
+        dist: str,
+        std: float,
+        shape=(FAN_IN, FAN_OUT),
+        hint: str = "",
+        rng="new",
+    ):
         """Draw one sample and assert that it has the right shape and distribution (N(0, std²) or
         U(-b, b) with b = sqrt(3) std); returns it as an array."""
         try:
@@ -121,7 +137,9 @@ class Sampling:
         except StudentError as exc:
             if rng is not None or exc.type == "NotImplementedError":
                 raise
-            raise AssertionError(f"{call} failed ({exc}); rng=None means np.random.default_rng()") from None
+            raise AssertionError(
+                f"{call} failed ({exc}); rng=None means np.random.default_rng()"
+            ) from None
         problems = sample_problems(value, shape=shape, dist=dist, std=std)
         assert not problems, f"{call}: " + "; ".join(problems) + (f". {hint}" if hint else "")
         return as_array(value, name)
@@ -137,16 +155,19 @@ class Sampling:
         first = as_array(self.draw(name, 7, 5, params, rng=self.seeded_generator(1)), name)
         again = as_array(self.draw(name, 7, 5, params, rng=self.seeded_generator(1)), name)
         other = as_array(self.draw(name, 7, 5, params, rng=self.seeded_generator(2)), name)
-        assert first.shape == again.shape == other.shape == (7, 5), \
+        assert first.shape == again.shape == other.shape == (7, 5), (
             f"{call}: the result must have shape (fan_in, fan_out)"
+        )
         assert np.array_equal(first, again), (
             f"{call}: two calls with generators seeded the same way returned different weights, so the given "
             "rng is not used; draw every number from rng (e.g. rng.uniform / rng.normal / rng.standard_normal), "
             "do not create another generator or use np.random.* when rng is given, and pass rng=rng on to any "
-            "helper init you call")
+            "helper init you call"
+        )
         assert not np.array_equal(first, other), (
             f"{call}: generators with different seeds returned the same weights; draw the numbers from the "
-            "given rng")
+            "given rng"
+        )
 
     def check_fresh(self, name: str, call: str, params: dict):
         """The weights come from the given generator (same seed, same weights), two calls with the same
@@ -155,22 +176,27 @@ class Sampling:
         generator = self.generator()
         first = as_array(self.draw(name, 7, 5, params, rng=generator), name)
         second = as_array(self.draw(name, 7, 5, params, rng=generator), name)
-        assert first.shape == second.shape == (7, 5), \
+        assert first.shape == second.shape == (7, 5), (
             f"{call}: the result must have shape (fan_in, fan_out)"
+        )
         assert not np.array_equal(first, second), (
             f"{call}: two calls with the same generator rng returned the same weights; draw the numbers "
-            "from rng (it moves on after each draw) and do not create a seeded generator inside the function")
+            "from rng (it moves on after each draw) and do not create a seeded generator inside the function"
+        )
         try:
             first = as_array(self.draw(name, 7, 5, params, rng=None), name)
             second = as_array(self.draw(name, 7, 5, params, rng=None), name)
         except StudentError as exc:
-            raise AssertionError(f"{call} with rng=None failed ({exc}); rng=None means "
-                                 "np.random.default_rng()") from None
-        assert first.shape == second.shape == (7, 5), \
+            raise AssertionError(
+                f"{call} with rng=None failed ({exc}); rng=None means np.random.default_rng()"
+            ) from None
+        assert first.shape == second.shape == (7, 5), (
             f"{call} with rng=None: the result must have shape (fan_in, fan_out)"
+        )
         assert not np.array_equal(first, second), (
             f"{call}: two calls with rng=None returned the same weights; rng=None means a fresh, unseeded "
-            "np.random.default_rng(), so every call gives new weights")
+            "np.random.default_rng(), so every call gives new weights"
+        )
 
 
 def kaiming_tests(name: str, dist: str, hint: str) -> dict:
@@ -186,8 +212,16 @@ def kaiming_tests(name: str, dist: str, hint: str) -> dict:
         call = f"{name}(fan_in, fan_out" + "".join(f", {k}={v!r}" for k, v in params.items()) + ")"
         if rng is None:
             call += " with rng=None"
-        sampling.check(name, call, params, shape=shape, dist=dist, std=kaiming_std(*shape, **params), hint=hint,
-                       rng=rng)
+        sampling.check(
+            name,
+            call,
+            params,
+            shape=shape,
+            dist=dist,
+            std=kaiming_std(*shape, **params),
+            hint=hint,
+            rng=rng,
+        )
 
     @pytest.fixture
     def sampling(student, seed):
@@ -216,8 +250,10 @@ def kaiming_tests(name: str, dist: str, hint: str) -> dict:
         """drawn from rng (same seed, same weights), new draws on every call, rng=None works, ValueError for an unknown mode or nonlinearity"""
         check(sampling, (FAN_IN, FAN_OUT), {"nonlinearity": "relu"}, rng=None)
         sampling.check_fresh(name, name, {"nonlinearity": "relu"})
-        for params, what in (({"mode": "fan_avg"}, "a mode other than 'fan_in' or 'fan_out'"),
-                             ({"nonlinearity": "gelu"}, "a nonlinearity that calculate_gain does not know")):
+        for params, what in (
+            ({"mode": "fan_avg"}, "a mode other than 'fan_in' or 'fan_out'"),
+            ({"nonlinearity": "gelu"}, "a nonlinearity that calculate_gain does not know"),
+        ):
             try:
                 sampling.draw(name, 5, 7, params)
             except StudentError as exc:
@@ -227,10 +263,13 @@ def kaiming_tests(name: str, dist: str, hint: str) -> dict:
                     except StudentError as gain_exc:
                         if gain_exc.type == exc.type:
                             continue
-                assert exc.type == "ValueError", \
+                assert exc.type == "ValueError", (
                     f"{name} with {what} should raise a ValueError, it raised {exc.type}"
+                )
             else:
-                raise AssertionError(f"{name} should raise a ValueError for {what} (take the gain from "
-                                     "calculate_gain, which raises it)")
+                raise AssertionError(
+                    f"{name} should raise a ValueError for {what} (take the gain from "
+                    "calculate_gain, which raises it)"
+                )
 
     return {k: v for k, v in locals().items() if k.startswith("test_") or k == "sampling"}

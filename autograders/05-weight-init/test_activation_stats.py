@@ -29,29 +29,57 @@ def run(student, reference_solution, rng, *, batch, dim, n_layers, activation, s
     x = rng.standard_normal((batch, dim))
     matrices = [rng.standard_normal((dim, dim)) * scale / np.sqrt(dim) for _ in range(n_layers)]
     init = student.instrument("sequence_init", matrices)
-    got = student.activation_stats(x, init, getattr(student.import_module("numpy"), activation), n_layers)
-    expected = reference_solution.activation_stats(x, GraderInit(matrices), getattr(np, activation), n_layers)
+    got = student.activation_stats(
+        x, init, getattr(student.import_module("numpy"), activation), n_layers
+    )
+    expected = reference_solution.activation_stats(
+        x, GraderInit(matrices), getattr(np, activation), n_layers
+    )
     return got, expected, init
 
 
 def check_stats(got, expected, n_layers, what):
-    assert isinstance(got, (tuple, list)) and len(got) == 2, \
+    assert isinstance(got, (tuple, list)) and len(got) == 2, (
         f"activation_stats should return two arrays (means, stds), {what}"
+    )
     means = assert_shape(got[0], (n_layers,), f"activation_stats: means ({what})")
     stds = assert_shape(got[1], (n_layers,), f"activation_stats: stds ({what})")
     scale = float(np.max(expected[1]))
-    hint = ("entry l is the mean of all entries of layer l + 1's activations h = activation(h @ W), "
-            "after the nonlinearity; the input x itself is not included")
-    assert_close(means, expected[0], f"activation_stats: means ({what})", rtol=RTOL, atol=RTOL * scale, hint=hint)
-    assert_close(stds, expected[1], f"activation_stats: stds ({what})", rtol=RTOL, atol=RTOL * scale,
-                 hint="use np.std of all entries of the layer's activations (ddof=0), after the nonlinearity")
+    hint = (
+        "entry l is the mean of all entries of layer l + 1's activations h = activation(h @ W), "
+        "after the nonlinearity; the input x itself is not included"
+    )
+    assert_close(
+        means,
+        expected[0],
+        f"activation_stats: means ({what})",
+        rtol=RTOL,
+        atol=RTOL * scale,
+        hint=hint,
+    )
+    assert_close(
+        stds,
+        expected[1],
+        f"activation_stats: stds ({what})",
+        rtol=RTOL,
+        atol=RTOL * scale,
+        hint="use np.std of all entries of the layer's activations (ddof=0), after the nonlinearity",
+    )
 
 
 @pytest.mark.points(1)
 def test_tanh_network(student, reference_solution, rng):
     """tanh network with given weights: the mean and std of every layer's activations"""
-    got, expected, _ = run(student, reference_solution, rng, batch=5, dim=12, n_layers=6, activation="tanh",
-                           scale=5 / 3)
+    got, expected, _ = run(
+        student,
+        reference_solution,
+        rng,
+        batch=5,
+        dim=12,
+        n_layers=6,
+        activation="tanh",
+        scale=5 / 3,
+    )
     check_stats(got, expected, 6, "6 tanh layers")
 
 
@@ -59,22 +87,45 @@ def test_tanh_network(student, reference_solution, rng):
 def test_other_activation_and_depths(student, reference_solution, rng):
     """another activation, 1 and 4 layers: one entry per layer, statistics after the nonlinearity"""
     for n_layers in (4, 1):
-        got, expected, _ = run(student, reference_solution, rng, batch=9, dim=7, n_layers=n_layers,
-                               activation="abs", scale=1.0)
-        check_stats(got, expected, n_layers, f"{n_layers} layer{'s' if n_layers > 1 else ''} with activation abs")
+        got, expected, _ = run(
+            student,
+            reference_solution,
+            rng,
+            batch=9,
+            dim=7,
+            n_layers=n_layers,
+            activation="abs",
+            scale=1.0,
+        )
+        check_stats(
+            got,
+            expected,
+            n_layers,
+            f"{n_layers} layer{'s' if n_layers > 1 else ''} with activation abs",
+        )
 
 
 @pytest.mark.points(1)
 def test_fresh_matrix_per_layer(student, reference_solution, rng):
     """a fresh init(D, D) matrix for every layer, D = number of columns of x"""
     batch, dim, n_layers = 4, 10, 5
-    got, expected, init = run(student, reference_solution, rng, batch=batch, dim=dim, n_layers=n_layers,
-                              activation="tanh", scale=1.0)
+    got, expected, init = run(
+        student,
+        reference_solution,
+        rng,
+        batch=batch,
+        dim=dim,
+        n_layers=n_layers,
+        activation="tanh",
+        scale=1.0,
+    )
     calls = init.records
     sizes = [tuple(args) + tuple(kwargs.values()) for args, kwargs in calls]
     assert len(calls) == n_layers, (
         f"activation_stats(x, init, activation, n_layers) should call init once per layer "
-        f"({'more' if len(calls) > n_layers else 'fewer'} calls than layers): every layer gets a fresh matrix")
-    assert all(size == (dim, dim) for size in sizes), \
+        f"({'more' if len(calls) > n_layers else 'fewer'} calls than layers): every layer gets a fresh matrix"
+    )
+    assert all(size == (dim, dim) for size in sizes), (
         "activation_stats should call init(D, D) with D = x.shape[1], the width of every layer"
+    )
     check_stats(got, expected, n_layers, f"{n_layers} tanh layers")

@@ -12,7 +12,11 @@ RTOL = 1e-6  # exact formulas; leaves room for float32 arithmetic, far below the
 def check_gain(student, nonlinearity, param, hint, shown_param=None):
     args = (nonlinearity,) if param == "omitted" else (nonlinearity, param)
     shown_param = shown_param or repr(param)
-    shown = f"calculate_gain({nonlinearity!r}" + ("" if param == "omitted" else f", {shown_param}") + ")"
+    shown = (
+        f"calculate_gain({nonlinearity!r}"
+        + ("" if param == "omitted" else f", {shown_param}")
+        + ")"
+    )
     expected = torch.nn.init.calculate_gain(nonlinearity, None if param == "omitted" else param)
     got = assert_scalar(student.calculate_gain(*args), shown)
     assert abs(got - expected) <= RTOL * abs(expected), f"{shown}: wrong gain; {hint}"
@@ -31,8 +35,10 @@ def test_fixed_gains(student, rng):
 @pytest.mark.points(1)
 def test_leaky_relu_slopes(student, rng):
     """'leaky_relu': sqrt(2 / (1 + slope²)), slope 0.01 when param is None, param=0 is a slope of 0"""
-    hint = ("the LeakyReLU gain is sqrt(2 / (1 + slope**2)) with slope = param; only param=None means the "
-            "default slope 0.01 (param=0 is a valid slope: test 'param is None', not 'not param')")
+    hint = (
+        "the LeakyReLU gain is sqrt(2 / (1 + slope**2)) with slope = param; only param=None means the "
+        "default slope 0.01 (param=0 is a valid slope: test 'param is None', not 'not param')"
+    )
     for slope in ("omitted", None, 0, 0.0, 0.2, 0.5):
         check_gain(student, "leaky_relu", slope, hint)
     check_gain(student, "leaky_relu", float(rng.uniform(1.0, 3.0)), hint, shown_param="slope")
@@ -49,7 +55,10 @@ def test_unknown_nonlinearity(student):
                 raise
             assert exc.type == "ValueError", (
                 f"calculate_gain with an unknown nonlinearity should raise a ValueError, it raised {exc.type} "
-                "(e.g. a KeyError from a dict lookup: check the name first and raise ValueError yourself)")
+                "(e.g. a KeyError from a dict lookup: check the name first and raise ValueError yourself)"
+            )
         else:
-            raise AssertionError("calculate_gain with an unknown nonlinearity should raise a ValueError, "
-                                 "it returned a value")
+            raise AssertionError(
+                "calculate_gain with an unknown nonlinearity should raise a ValueError, "
+                "it returned a value"
+            )

@@ -3,8 +3,12 @@ kaiming_normal, in ``_sampling.kaiming_tests``."""
 
 from nncourse.grading.asserts import load_helper
 
-HINT = ("Kaiming uniform draws from U(-b, b) with b = sqrt(3) * std, std = gain / sqrt(fan), "
-        "gain = calculate_gain(nonlinearity, a) and fan = fan_in (mode='fan_in') or fan_out (mode='fan_out'); "
-        "rows are inputs: the matrix has shape (fan_in, fan_out)")
+HINT = (
+    "Kaiming uniform draws from U(-b, b) with b = sqrt(3) * std, std = gain / sqrt(fan), "
+    "gain = calculate_gain(nonlinearity, a) and fan = fan_in (mode='fan_in') or fan_out (mode='fan_out'); "
+    "rows are inputs: the matrix has shape (fan_in, fan_out)"
+)
 
-globals().update(load_helper(__file__, "_sampling").kaiming_tests("kaiming_uniform", "uniform", HINT))
+globals().update(
+    load_helper(__file__, "_sampling").kaiming_tests("kaiming_uniform", "uniform", HINT)
+)

@@ -25,17 +25,36 @@ def xavier_std(fan_in, fan_out, gain):
 def test_default_gain(sampling):
     """gain 1: N(0, std²) with std = sqrt(2 / (fan_in + fan_out)) on a non-square layer"""
     fan_in, fan_out = sampling.FAN_IN, sampling.FAN_OUT
-    sampling.check("xavier_normal", "xavier_normal(fan_in, fan_out)", {}, dist="normal",
-                   std=xavier_std(fan_in, fan_out, 1.0), hint=HINT)
+    sampling.check(
+        "xavier_normal",
+        "xavier_normal(fan_in, fan_out)",
+        {},
+        dist="normal",
+        std=xavier_std(fan_in, fan_out, 1.0),
+        hint=HINT,
+    )
 
 
 @pytest.mark.points(1)
 def test_gain_and_fresh_samples(sampling):
     """the gain scales the standard deviation; drawn from rng (same seed, same weights), new draws on every call; rng=None works"""
     fan_in, fan_out = sampling.FAN_OUT, sampling.FAN_IN
-    sampling.check("xavier_normal", "xavier_normal(fan_in, fan_out, gain=2.5)", {"gain": 2.5},
-                   shape=(fan_in, fan_out), dist="normal", std=xavier_std(fan_in, fan_out, 2.5), hint=HINT)
-    sampling.check("xavier_normal", "xavier_normal(fan_in, fan_out, gain=5/3) with rng=None",
-                   {"gain": 5 / 3}, dist="normal", std=xavier_std(sampling.FAN_IN, sampling.FAN_OUT, 5 / 3),
-                   hint=HINT, rng=None)
+    sampling.check(
+        "xavier_normal",
+        "xavier_normal(fan_in, fan_out, gain=2.5)",
+        {"gain": 2.5},
+        shape=(fan_in, fan_out),
+        dist="normal",
+        std=xavier_std(fan_in, fan_out, 2.5),
+        hint=HINT,
+    )
+    sampling.check(
+        "xavier_normal",
+        "xavier_normal(fan_in, fan_out, gain=5/3) with rng=None",
+        {"gain": 5 / 3},
+        dist="normal",
+        std=xavier_std(sampling.FAN_IN, sampling.FAN_OUT, 5 / 3),
+        hint=HINT,
+        rng=None,
+    )
     sampling.check_fresh("xavier_normal", "xavier_normal", {"gain": 1.0})

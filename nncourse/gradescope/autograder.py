@@ -15,7 +15,13 @@ CONFIG = "nncourse-autograder.json"
 
 
 def _fallback(message: str) -> dict:
-    return {"score": 0.0, "execution_time": 0.0, "output": message, "tests": [], "stdout_visibility": "hidden"}
+    return {
+        "score": 0.0,
+        "execution_time": 0.0,
+        "output": message,
+        "tests": [],
+        "stdout_visibility": "hidden",
+    }
 
 
 def run_autograder(root: Path, *, venv: Path | None = None) -> dict:
@@ -52,14 +58,17 @@ def run_autograder(root: Path, *, venv: Path | None = None) -> dict:
     secret = load_secret(layout.secret_file)
     with open_grader(layout, assignment, secret=secret, insecure=insecure, venv=venv) as grader:
         student, late, late_notes = gradescope_lateness(
-            root / METADATA, layout=layout, assignment=assignment, max_score=grader.max_score)
+            root / METADATA, layout=layout, assignment=assignment, max_score=grader.max_score
+        )
         result = late(grader.grade(choice.notebook, student=student))
     notes += late_notes
     if notes:
         result = SubmissionResult.from_json({**result.to_json(), "notes": [*notes, *result.notes]})
     data = result.to_json()
     # the same digest as a local `nncourse grade`: both graded with the same autograder
-    data["fingerprint"] = grading_fingerprint(layout, assignment, secret=secret, limits=GradingLimits())
+    data["fingerprint"] = grading_fingerprint(
+        layout, assignment, secret=secret, limits=GradingLimits()
+    )
     data["output"] = data["output"] or f"{result.score:g} / {result.max_score:g} points"
     return data
 
@@ -74,8 +83,10 @@ def main(argv: list[str] | None = None) -> int:
         data = run_autograder(args.root)
     except BaseException:  # never leave Gradescope without a results.json
         traceback.print_exc(file=sys.stderr)
-        data = _fallback("The autograder failed while grading this submission; the course staff can see why "
-                         "in the autograder log. Your notebook was not graded.")
+        data = _fallback(
+            "The autograder failed while grading this submission; the course staff can see why "
+            "in the autograder log. Your notebook was not graded."
+        )
     tmp = results.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
     tmp.replace(results)

@@ -17,7 +17,9 @@ _PACKAGE_SKIP = ("__pycache__", ".pyc")
 
 
 def _add(archive: zipfile.ZipFile, name: str, data: bytes, *, executable: bool = False) -> None:
-    info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))  # fixed: the same input, the same zip
+    info = zipfile.ZipInfo(
+        name, date_time=(2020, 1, 1, 0, 0, 0)
+    )  # fixed: the same input, the same zip
     info.external_attr = ((0o755 if executable else 0o644) | stat.S_IFREG) << 16
     info.compress_type = zipfile.ZIP_DEFLATED
     archive.writestr(info, data)
@@ -37,9 +39,15 @@ def build_autograder_zip(layout: CourseLayout, assignment: str, *, out: Path) ->
     package = PACKAGE  # the engine that grades here is the engine that grades there
     with zipfile.ZipFile(path, "w") as archive:
         _add(archive, "setup.sh", (TEMPLATES / "setup.sh").read_bytes(), executable=True)
-        _add(archive, "run_autograder", (TEMPLATES / "run_autograder").read_bytes(), executable=True)
+        _add(
+            archive, "run_autograder", (TEMPLATES / "run_autograder").read_bytes(), executable=True
+        )
         _add(archive, "pyproject.toml", (PACKAGE.parent / "pyproject.toml").read_bytes())
-        _add(archive, "README.md", b"Gradescope autograder for " + assignment.encode() + b" (nncourse).\n")
+        _add(
+            archive,
+            "README.md",
+            b"Gradescope autograder for " + assignment.encode() + b" (nncourse).\n",
+        )
         _add(archive, "nbgrader_config.py", (layout.root / "nbgrader_config.py").read_bytes())
         if (layout.root / "deadlines.toml").is_file():  # its [late] policy applies there too
             _add(archive, "deadlines.toml", (layout.root / "deadlines.toml").read_bytes())

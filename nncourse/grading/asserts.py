@@ -26,7 +26,9 @@ def as_array(value, what: str) -> np.ndarray:
     try:
         array = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
-        raise AssertionError(f"{what} must be numbers (an array, tensor or list), got {type(value).__name__}") from None
+        raise AssertionError(
+            f"{what} must be numbers (an array, tensor or list), got {type(value).__name__}"
+        ) from None
     return array
 
 
@@ -41,8 +43,16 @@ def assert_shape(value, shape: tuple, what: str, *, allow_squeeze: bool = False)
     raise AssertionError(f"{what} should have shape {tuple(shape)}, got {got}")
 
 
-def assert_close(value, expected, what: str, *, rtol: float = 1e-5, atol: float = 1e-8,
-                 allow_squeeze: bool = False, hint: str = "") -> None:
+def assert_close(
+    value,
+    expected,
+    what: str,
+    *,
+    rtol: float = 1e-5,
+    atol: float = 1e-8,
+    allow_squeeze: bool = False,
+    hint: str = "",
+) -> None:
     """Compare a student's result with the grader's expectation without revealing it.
 
     Args:
@@ -56,7 +66,9 @@ def assert_close(value, expected, what: str, *, rtol: float = 1e-5, atol: float 
     expected = np.asarray(expected, dtype=np.float64)
     array = assert_shape(value, expected.shape, what, allow_squeeze=allow_squeeze)
     if not np.all(np.isfinite(array)):
-        raise AssertionError(f"{what} contains NaN or infinite values" + (f"; {hint}" if hint else ""))
+        raise AssertionError(
+            f"{what} contains NaN or infinite values" + (f"; {hint}" if hint else "")
+        )
     if not np.allclose(array, expected, rtol=rtol, atol=atol):
         worst = float(np.max(np.abs(array - expected) / (atol + rtol * np.abs(expected))))
         size = "slightly" if worst < 100 else "clearly"

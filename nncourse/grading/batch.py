@@ -63,13 +63,16 @@ def name_problem(name: str, reserved: frozenset[str] = OWN_NAMES) -> str | None:
         return f"the folder name '{shown}' is not a safe file name (control characters, backslash or blank)"
     char = character_problem(name)
     if char:
-        return (f"the folder name '{shown}' contains {char}: student names may not contain "
-                "control, format or invisible characters, or spaces other than U+0020")
+        return (
+            f"the folder name '{shown}' contains {char}: student names may not contain "
+            "control, format or invisible characters, or spaces other than U+0020"
+        )
     return None
 
 
-def find_submissions(submitted: Path, assignment: str, notebook_name: str, *,
-                     reserved: frozenset[str] = OWN_NAMES) -> list[Submission]:
+def find_submissions(
+    submitted: Path, assignment: str, notebook_name: str, *, reserved: frozenset[str] = OWN_NAMES
+) -> list[Submission]:
     """One entry per student folder; a single renamed notebook is still graded.
 
     Symbolic links are never followed: a symlinked student folder, assignment folder or notebook is
@@ -77,17 +80,26 @@ def find_submissions(submitted: Path, assignment: str, notebook_name: str, *,
     starting with ``.``, unsafe); regular files next to the student folders are ignored.
     """
     found = []
-    entries = [e for e in sorted(os.scandir(submitted), key=lambda e: e.name)
-               if e.is_symlink() or e.is_dir(follow_symlinks=False)]
+    entries = [
+        e
+        for e in sorted(os.scandir(submitted), key=lambda e: e.name)
+        if e.is_symlink() or e.is_dir(follow_symlinks=False)
+    ]
     alike = collisions([e.name for e in entries if not name_problem(e.name, reserved)])
     for entry in entries:
         problem = name_problem(entry.name, reserved)
         if entry.name in alike:  # ambiguous: which one is the student? neither is graded
             others = ", ".join(f"'{visible(o)}'" for o in alike[entry.name])
-            found.append(Submission(entry.name, None, f"the folder name '{entry.name}' reads the "
-                                    f"same as {others} (after NFKC normalisation and case "
-                                    "folding); "
-                                    "neither is graded until one is renamed"))
+            found.append(
+                Submission(
+                    entry.name,
+                    None,
+                    f"the folder name '{entry.name}' reads the "
+                    f"same as {others} (after NFKC normalisation and case "
+                    "folding); "
+                    "neither is graded until one is renamed",
+                )
+            )
         elif problem:
             found.append(Submission(escaped(visible(entry.name)), None, problem, recordable=False))
         elif entry.is_symlink():
@@ -103,12 +115,21 @@ def _in_student_folder(student_dir: Path, assignment: str, notebook_name: str) -
         return [Submission(student, None, SYMLINKED_FOLDER)]
     if not folder.is_dir():
         return []
-    notebooks = [Path(e.path) for e in os.scandir(folder) if e.name.endswith(".ipynb")
-                 and (e.is_symlink() or e.is_file(follow_symlinks=False))]
+    notebooks = [
+        Path(e.path)
+        for e in os.scandir(folder)
+        if e.name.endswith(".ipynb") and (e.is_symlink() or e.is_file(follow_symlinks=False))
+    ]
     choice = choose_notebook(notebooks, notebook_name, folder=f"{assignment}/")
     if choice.notebook is not None and choice.notebook.is_symlink():
-        return [Submission(student, None, f"the notebook {choice.notebook.name} is a symbolic link, not "
-                                          "a regular file; submit the notebook itself")]
+        return [
+            Submission(
+                student,
+                None,
+                f"the notebook {choice.notebook.name} is a symbolic link, not "
+                "a regular file; submit the notebook itself",
+            )
+        ]
     return [Submission(student, choice.notebook, choice.note)]
 
 
@@ -116,14 +137,19 @@ def _in_student_folder(student_dir: Path, assignment: str, notebook_name: str) -
 _SLOT: dict = {}  # per slot process: its Grader and what releases it (set once)
 
 
-def _init_slot(root: str, assignment: str, secret: bytes, limits: GradingLimits, insecure: bool) -> None:
+def _init_slot(
+    root: str, assignment: str, secret: bytes, limits: GradingLimits, insecure: bool
+) -> None:
     import atexit
 
     from nncourse.layout import CourseLayout
 
     _SLOT["stack"] = stack = ExitStack()  # the slot's lock and sandbox last as long as this process
-    _SLOT["grader"] = stack.enter_context(open_grader(CourseLayout(Path(root)), assignment,
-                                                      secret=secret, limits=limits, insecure=insecure))
+    _SLOT["grader"] = stack.enter_context(
+        open_grader(
+            CourseLayout(Path(root)), assignment, secret=secret, limits=limits, insecure=insecure
+        )
+    )
     atexit.register(stack.close)
 
 
@@ -144,25 +170,43 @@ class BatchSummary:
     reasons: dict[str, int] = field(default_factory=dict)  # why they were graded: "new": 3, ...
 
 
-def plan(submissions: list[Submission], journal: dict[str, dict], *, fingerprint: str,
-         regrade: bool) -> list[tuple[Submission, str]]:
+def plan(
+    submissions: list[Submission], journal: dict[str, dict], *, fingerprint: str, regrade: bool
+) -> list[tuple[Submission, str]]:
     """The submissions to grade, each with why (see :func:`regrade.why_grade`)."""
     todo = []
     for submission in submissions:
-        reason = why_grade(journal.get(submission.student), sha256=file_sha256(submission.notebook),
-                           fingerprint=fingerprint, regrade=regrade)
+        reason = why_grade(
+            journal.get(submission.student),
+            sha256=file_sha256(submission.notebook),
+            fingerprint=fingerprint,
+            regrade=regrade,
+        )
         if reason:
             todo.append((submission, reason))
     return todo
 
 
-def grade_batch(*, root: Path, submitted: Path, assignment: str, notebook_name: str, out: Path,
-                secret: bytes, max_score: float, jobs: int = 1, limits: GradingLimits = GradingLimits(),
-                insecure: bool = False, on_result: Callable[[SubmissionResult], None] | None = None,
-                progress: Callable[[str], None] | None = None, reserved: frozenset[str] = frozenset(),
-                fingerprint: str = "", regrade: bool = False,
-                feedback: FeedbackTarget = FeedbackTarget(),
-                late: Callable[[SubmissionResult], SubmissionResult] | None = None) -> BatchSummary:
+def grade_batch(
+    *,
+    root: Path,
+    submitted: Path,
+    assignment: str,
+    notebook_name: str,
+    out: Path,
+    secret: bytes,
+    max_score: float,
+    jobs: int = 1,
+    limits: GradingLimits = GradingLimits(),
+    insecure: bool = False,
+    on_result: Callable[[SubmissionResult], None] | None = None,
+    progress: Callable[[str], None] | None = None,
+    reserved: frozenset[str] = frozenset(),
+    fingerprint: str = "",
+    regrade: bool = False,
+    feedback: FeedbackTarget = FeedbackTarget(),
+    late: Callable[[SubmissionResult], SubmissionResult] | None = None,
+) -> BatchSummary:
     """Grade every submission whose notebook or grading fingerprint changed since the journal's record.
 
     ``reserved``: more names OUT uses itself (e.g. a gradebook file inside OUT); with :data:`OWN_NAMES`
@@ -176,27 +220,55 @@ def grade_batch(*, root: Path, submitted: Path, assignment: str, notebook_name: 
     out.mkdir(parents=True, exist_ok=True)
     progress = progress or (lambda line: print(line, file=sys.stderr))
     journal = read_journal(out)
-    taken = {e.name for e in os.scandir(out) if e.is_symlink() or not e.is_dir(follow_symlinks=False)}
-    submissions = find_submissions(submitted, assignment, notebook_name,
-                                   reserved=OWN_NAMES | reserved | taken)
+    taken = {
+        e.name for e in os.scandir(out) if e.is_symlink() or not e.is_dir(follow_symlinks=False)
+    }
+    submissions = find_submissions(
+        submitted, assignment, notebook_name, reserved=OWN_NAMES | reserved | taken
+    )
     todo = plan(submissions, journal, fingerprint=fingerprint, regrade=regrade)
     reasons = dict(Counter(reason for _, reason in todo))
     skipped = len(submissions) - len(todo)
-    progress(f"{assignment}: {len(todo)} to grade, {skipped} already graded, {jobs} parallel job(s)")
+    progress(
+        f"{assignment}: {len(todo)} to grade, {skipped} already graded, {jobs} parallel job(s)"
+    )
     if set(reasons) - {NEW}:
         progress("  why: " + ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items())))
     regrading = [s for s, _ in todo if s.recordable and s.student in journal]
-    regrades = RegradeRound.open(out, assignment, fingerprint=fingerprint, forced=regrade) if regrading else None
-    recorder = Recorder(out=out, assignment=assignment, submitted=submitted, notebook_name=notebook_name,
-                        fingerprint=fingerprint, feedback=feedback, on_result=on_result, regrades=regrades,
-                        graded_before=frozenset(journal), late=late)
+    regrades = (
+        RegradeRound.open(out, assignment, fingerprint=fingerprint, forced=regrade)
+        if regrading
+        else None
+    )
+    recorder = Recorder(
+        out=out,
+        assignment=assignment,
+        submitted=submitted,
+        notebook_name=notebook_name,
+        fingerprint=fingerprint,
+        feedback=feedback,
+        on_result=on_result,
+        regrades=regrades,
+        graded_before=frozenset(journal),
+        late=late,
+    )
 
     count, total = 0, len(todo)
     for submission, reason in [(s, r) for s, r in todo if s.notebook is None]:
-        recorder.record(error_result(student=submission.student, assignment=assignment, max_score=max_score,
-                                     error=f"not graded: {submission.note}"), submission, reason)
+        recorder.record(
+            error_result(
+                student=submission.student,
+                assignment=assignment,
+                max_score=max_score,
+                error=f"not graded: {submission.note}",
+            ),
+            submission,
+            reason,
+        )
         count += 1
-        progress(f"[{count}/{total}] {submission.student}: not graded: {visible(submission.note)} ({reason})")
+        progress(
+            f"[{count}/{total}] {submission.student}: not graded: {visible(submission.note)} ({reason})"
+        )
     planned = {s.student for s, _ in todo}
     for submission in submissions if late else ():  # penalties only: no student code runs again
         done = journal.get(submission.student)
@@ -206,46 +278,71 @@ def grade_batch(*, root: Path, submitted: Path, assignment: str, notebook_name: 
         new = late(old)
         if new != old:
             recorder.record(new, submission, "lateness changed")
-            progress(f"{old.student}: lateness updated, {old.score:g} -> {new.score:g} "
-                     f"(penalty {new.penalty or 0:g}, not graded again)")
+            progress(
+                f"{old.student}: lateness updated, {old.score:g} -> {new.score:g} "
+                f"(penalty {new.penalty or 0:g}, not graded again)"
+            )
     gradable = [(s, r) for s, r in todo if s.notebook is not None]
     if gradable:
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(gradable))), mp_context=context,
-                                 initializer=_init_slot,
-                                 initargs=(str(root), assignment, secret, limits, insecure)) as pool:
-            pending = {pool.submit(_grade_in_slot, s.student, str(s.notebook), s.note): (s, r) for s, r in gradable}
+        with ProcessPoolExecutor(
+            max_workers=max(1, min(jobs, len(gradable))),
+            mp_context=context,
+            initializer=_init_slot,
+            initargs=(str(root), assignment, secret, limits, insecure),
+        ) as pool:
+            pending = {
+                pool.submit(_grade_in_slot, s.student, str(s.notebook), s.note): (s, r)
+                for s, r in gradable
+            }
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
                     submission, reason = pending.pop(future)
                     try:
                         result = SubmissionResult.from_json(future.result())
-                    except Exception as exc:  # a broken slot process: record it, never lose the batch
-                        result = error_result(student=submission.student, assignment=assignment,
-                                              max_score=max_score, sha256=file_sha256(submission.notebook),
-                                              error=f"grader error: {type(exc).__name__}: {exc}"[:500])
+                    except (
+                        Exception
+                    ) as exc:  # a broken slot process: record it, never lose the batch
+                        result = error_result(
+                            student=submission.student,
+                            assignment=assignment,
+                            max_score=max_score,
+                            sha256=file_sha256(submission.notebook),
+                            error=f"grader error: {type(exc).__name__}: {exc}"[:500],
+                        )
                     try:
                         recorder.record(result, submission, reason)
-                    except BaseException:  # e.g. OUT is full: stop at once instead of grading the rest for nothing
+                    except (
+                        BaseException
+                    ):  # e.g. OUT is full: stop at once instead of grading the rest for nothing
                         pool.shutdown(wait=False, cancel_futures=True)
                         raise
                     count += 1
                     elapsed = time.monotonic() - started
-                    progress(f"[{count}/{total}] {result.student}: {result.score:g}/{result.max_score:g}"
-                             f" ({reason}; {result.execution_time:.1f} s; {elapsed:.0f} s elapsed)")
+                    progress(
+                        f"[{count}/{total}] {result.student}: {result.score:g}/{result.max_score:g}"
+                        f" ({reason}; {result.execution_time:.1f} s; {elapsed:.0f} s elapsed)"
+                    )
     if recorder.regrades is not None:
         recorder.regrades.save(complete=True)
     records = read_journal(out)
     recorder.refresh_pages(submissions, records, graded_now={s.student for s, _ in todo})
     if recorder.unreleasable and feedback.folder is not None:
-        progress(f"feedback: {len(recorder.unreleasable)} student(s) without submission_secret.txt (not "
-                 "submitted through nbgrader's exchange); nbgrader release_feedback needs it next to their "
-                 f"page in {feedback.folder}")
+        progress(
+            f"feedback: {len(recorder.unreleasable)} student(s) without submission_secret.txt (not "
+            "submitted through nbgrader's exchange); nbgrader release_feedback needs it next to their "
+            f"page in {feedback.folder}"
+        )
     results = [SubmissionResult.from_json(r["result"]) for r in records.values()]
     write_csv(out / "grades.csv", sorted(results, key=lambda r: r.student))
-    return BatchSummary(graded=count, skipped=skipped, results=results, seconds=time.monotonic() - started,
-                        reasons=reasons)
+    return BatchSummary(
+        graded=count,
+        skipped=skipped,
+        results=results,
+        seconds=time.monotonic() - started,
+        reasons=reasons,
+    )
 
 
 def write_csv(path: Path, results: list[SubmissionResult]) -> None:
@@ -258,13 +355,35 @@ def write_csv(path: Path, results: list[SubmissionResult]) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     with open(tmp, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow([csv_text(h) for h in ["student", "assignment", "score", "max_score", "status", "error",
-                                               *LATE_COLUMNS, *items]])
+        writer.writerow(
+            [
+                csv_text(h)
+                for h in [
+                    "student",
+                    "assignment",
+                    "score",
+                    "max_score",
+                    "status",
+                    "error",
+                    *LATE_COLUMNS,
+                    *items,
+                ]
+            ]
+        )
         for r in results:
             scores = r.item_scores()
-            writer.writerow([csv_text(r.student), csv_text(r.assignment), f"{r.score:g}", f"{r.max_score:g}",
-                             csv_text(r.status), csv_text(r.error or ""), *late_cells(r),
-                             *[f"{scores.get(i, 0):g}" for i in items]])
+            writer.writerow(
+                [
+                    csv_text(r.student),
+                    csv_text(r.assignment),
+                    f"{r.score:g}",
+                    f"{r.max_score:g}",
+                    csv_text(r.status),
+                    csv_text(r.error or ""),
+                    *late_cells(r),
+                    *[f"{scores.get(i, 0):g}" for i in items],
+                ]
+            )
     tmp.replace(path)
 
 

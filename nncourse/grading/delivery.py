@@ -10,9 +10,9 @@ Pages show the rubric lines that are visible now (``visibility.page_result``).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
 
 from nncourse.grading.feedback import render_feedback
 from nncourse.grading.results import SubmissionResult
@@ -68,11 +68,15 @@ class FeedbackTarget:
         if self.folder is None or _can_write(self.folder):
             return self
         if chosen:
-            raise FeedbackUnwritable(f"cannot write feedback pages to {self.folder}: choose a folder "
-                                  "you can write with --feedback-dir")
-        progress(f"warning: you cannot write the course's feedback folder {self.folder}: feedback "
-                 "pages go to OUT only (nbgrader release_feedback will not see them; "
-                 "pass --feedback-dir to choose a folder)")
+            raise FeedbackUnwritable(
+                f"cannot write feedback pages to {self.folder}: choose a folder "
+                "you can write with --feedback-dir"
+            )
+        progress(
+            f"warning: you cannot write the course's feedback folder {self.folder}: feedback "
+            "pages go to OUT only (nbgrader release_feedback will not see them; "
+            "pass --feedback-dir to choose a folder)"
+        )
         return replace(self, folder=None)
 
 

@@ -46,10 +46,17 @@ def _generate(strategy, examples: Sequence, count: int) -> list:
     test = given(strategy)(collect)
     for value in reversed(examples):  # @example, applied bottom-up: hypothesis runs them top-down
         test = example(value)(test)
-    settings(derandomize=True, database=None, deadline=None, max_examples=count,
-             phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck),
-             report_multiple_bugs=False, print_blob=False)(test)()
-    return found[:len(examples) + count]
+    settings(
+        derandomize=True,
+        database=None,
+        deadline=None,
+        max_examples=count,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=False,
+        print_blob=False,
+    )(test)()
+    return found[: len(examples) + count]
 
 
 def warm_up() -> None:

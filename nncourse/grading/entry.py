@@ -91,16 +91,19 @@ def choose_notebook(notebooks: Iterable[Path], expected: str, *, folder: str) ->
     from nncourse.collect.patterns import attempt_number
 
     notebooks = sorted(notebooks, key=lambda p: p.name)
-    attempts = sorted((n for n in notebooks if attempt_number(n.name, expected) is not None),
-                      key=lambda n: attempt_number(n.name, expected))
+    attempts = sorted(
+        (n for n in notebooks if attempt_number(n.name, expected) is not None),
+        key=lambda n: attempt_number(n.name, expected),
+    )
     if attempts:
         chosen = attempts[-1]
         note = "" if chosen.name == expected else f"graded {chosen.name} (expected {expected})"
         if len(attempts) > 1:
             note = f"graded {chosen.name}, the latest of {len(attempts)} attempts"
         others = ", ".join(n.name for n in notebooks if n != chosen)
-        return NotebookChoice(chosen, note + (f"{'; ' if note else ''}not graded: {others}"
-                                              if others else ""))
+        return NotebookChoice(
+            chosen, note + (f"{'; ' if note else ''}not graded: {others}" if others else "")
+        )
     if len(notebooks) == 1:
         return NotebookChoice(notebooks[0], f"graded {notebooks[0].name} (expected {expected})")
     if notebooks:

@@ -41,12 +41,15 @@ class GradebookTarget:
         return self.course_id.removeprefix("nn-pytorch-")
 
     @classmethod
-    def from_config(cls, layout: CourseLayout, db_url: str | None = None, *,
-                    cohort: str | None = None) -> GradebookTarget:
+    def from_config(
+        cls, layout: CourseLayout, db_url: str | None = None, *, cohort: str | None = None
+    ) -> GradebookTarget:
         """The gradebook of ``cohort`` (default: the released cohort), or ``db_url`` if given."""
         config = load_nbgrader_config(layout, cohort=cohort).CourseDirectory
         url = db_url or (config.db_url if "db_url" in config else layout.default_db_url)
-        return cls(db_url=url, course_id=config.course_id if "course_id" in config else "nn-pytorch")
+        return cls(
+            db_url=url, course_id=config.course_id if "course_id" in config else "nn-pytorch"
+        )
 
 
 def gradebook_files_in(out: Path, db_url: str) -> frozenset[str]:
@@ -65,7 +68,9 @@ def check_gradebook_url(db_url: str) -> None:
     """
     path = sqlite_file(db_url)
     if path is not None and not path.parent.is_dir():
-        raise GradebookError(f"the gradebook {db_url} cannot be created: its folder {path.parent} does not exist")
+        raise GradebookError(
+            f"the gradebook {db_url} cannot be created: its folder {path.parent} does not exist"
+        )
 
 
 @contextlib.contextmanager
@@ -77,7 +82,9 @@ def gradebook_errors(db_url: str):
         raise
     except Exception as exc:  # noqa: BLE001 - SQLAlchemy, sqlite3, alembic, OS errors alike
         reason = (str(exc).strip().splitlines() or [""])[0][:300]
-        raise GradebookError(f"the gradebook {db_url} could not be written: {type(exc).__name__}: {reason}") from exc
+        raise GradebookError(
+            f"the gradebook {db_url} could not be written: {type(exc).__name__}: {reason}"
+        ) from exc
 
 
 @contextlib.contextmanager
@@ -93,8 +100,15 @@ def open_gradebook(db_url: str, *, course_id: str):
             yield gradebook
 
 
-def ensure_assignment(db_url: str, *, course_id: str, assignment: str, notebook: str,
-                      points: dict[str, float], duedate: datetime | None = None) -> None:
+def ensure_assignment(
+    db_url: str,
+    *,
+    course_id: str,
+    assignment: str,
+    notebook: str,
+    points: dict[str, float],
+    duedate: datetime | None = None,
+) -> None:
     """Create the assignment (with this run's due date), its notebook, and per item a grade cell and a solution cell.
 
     The grade cell ``test_<item>`` holds the item's score; the solution cell ``<item>`` is where
@@ -104,14 +118,25 @@ def ensure_assignment(db_url: str, *, course_id: str, assignment: str, notebook:
         gradebook.update_or_create_assignment(assignment, duedate=duedate)
         gradebook.update_or_create_notebook(notebook, assignment)
         for item, max_score in points.items():
-            gradebook.update_or_create_grade_cell(conventions.check_id(item), notebook, assignment, max_score=max_score,
-                                                  cell_type="code")
+            gradebook.update_or_create_grade_cell(
+                conventions.check_id(item),
+                notebook,
+                assignment,
+                max_score=max_score,
+                cell_type="code",
+            )
             # the item's answer cell: formgrader keeps a TA's comment on it (a regrade never touches it)
             gradebook.update_or_create_solution_cell(item, notebook, assignment)
 
 
-def record_result(db_url: str, *, course_id: str, notebook: str, result: SubmissionResult,
-                  timestamp: datetime | None = None) -> None:
+def record_result(
+    db_url: str,
+    *,
+    course_id: str,
+    notebook: str,
+    result: SubmissionResult,
+    timestamp: datetime | None = None,
+) -> None:
     """Write one submission's item scores as nbgrader auto scores (idempotent: a regrade overwrites).
 
     A submission that could not be graded is recorded with 0 for every item, so exports never
@@ -123,8 +148,9 @@ def record_result(db_url: str, *, course_id: str, notebook: str, result: Submiss
     submitted_at = timestamp or _moment(result.submitted_at)
     with open_gradebook(db_url, course_id=course_id) as gradebook:
         gradebook.update_or_create_student(result.student)
-        record = gradebook.update_or_create_submission(result.assignment, result.student,
-                                                       timestamp=submitted_at)
+        record = gradebook.update_or_create_submission(
+            result.assignment, result.student, timestamp=submitted_at
+        )
         due, own_due = record.assignment.duedate, _moment(result.due_at)
         if own_due:  # nbgrader keeps naive UTC
             own_due = own_due.astimezone(UTC).replace(tzinfo=None)
@@ -134,5 +160,7 @@ def record_result(db_url: str, *, course_id: str, notebook: str, result: Submiss
         for grade in submission.grades:
             item = conventions.checked_item(grade.name) or grade.name
             grade.auto_score = float(scores.get(item, 0.0))
-            grade.needs_manual_grade = grade.manual_score is not None and grade.manual_score != grade.auto_score
+            grade.needs_manual_grade = (
+                grade.manual_score is not None and grade.manual_score != grade.auto_score
+            )
         gradebook.db.commit()

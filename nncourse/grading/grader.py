@@ -57,13 +57,24 @@ class Grader:
         venv: the interpreter environment of the sandbox (default: the course's ``.venv``).
     """
 
-    def __init__(self, *, layout: CourseLayout, assignment: str, secret: bytes, slot: int,
-                 limits: GradingLimits = GradingLimits(), insecure: bool = False, venv: Path | None = None):
+    def __init__(
+        self,
+        *,
+        layout: CourseLayout,
+        assignment: str,
+        secret: bytes,
+        slot: int,
+        limits: GradingLimits = GradingLimits(),
+        insecure: bool = False,
+        venv: Path | None = None,
+    ):
         self.layout = layout
         self.assignment = layout.check_assignment(assignment)
         self.secret = secret
         self.limits = limits
-        self.spec = SandboxSpec(venv=venv or layout.venv, slot=slot, limits=limits, insecure=insecure)
+        self.spec = SandboxSpec(
+            venv=venv or layout.venv, slot=slot, limits=limits, insecure=insecure
+        )
         cap_grader_memory(limits.grader_memory_bytes)  # the hidden tests run in this process
         source = layout.source_notebook(assignment)
         self.points = rubric_points(source)
@@ -77,7 +88,9 @@ class Grader:
         except (WorkerDied, OSError):
             pass
         try:
-            self.reference = load_reference(source, name=f"nncourse_reference_{assignment.replace('-', '_')}")
+            self.reference = load_reference(
+                source, name=f"nncourse_reference_{assignment.replace('-', '_')}"
+            )
             edges.warm_up()  # hypothesis' import and first run (edge inputs of the hidden tests): ~0.5 s
         except BaseException:
             self.close()
@@ -99,18 +112,27 @@ class Grader:
         """Grade one notebook; never raises for anything the submission does."""
         started = time.monotonic()
         sha = file_sha256(notebook)
-        failed = partial(error_result, student=student, assignment=self.assignment,
-                         max_score=self.max_score, sha256=sha)
+        failed = partial(
+            error_result,
+            student=student,
+            assignment=self.assignment,
+            max_score=self.max_score,
+            sha256=sha,
+        )
         try:
             parsed = read_notebook(notebook, max_bytes=self.limits.notebook_bytes, given=self.given)
         except (IntakeError, OSError) as exc:
             return failed(error=f"not graded: {exc}")
         kinds = {cell.index: cell.grade_id for cell in parsed.cells}
-        attempt = _Attempt(cells=[{"index": c.index, "source": c.source} for c in parsed.runnable()])
+        attempt = _Attempt(
+            cells=[{"index": c.index, "source": c.source} for c in parsed.runnable()]
+        )
         try:
             self._start(attempt, kinds)
             tests, errors = self._run_tests(attempt, kinds, sha, started)
-        except ChannelTampered:  # the submission's fault, not the grader's: recorded once, never retried
+        except (
+            ChannelTampered
+        ):  # the submission's fault, not the grader's: recorded once, never retried
             return failed(error=TAMPERED, execution_time=_since(started))
         except WorkerDied as exc:  # the sandbox itself failed: not the student's fault, say so
             return failed(error=f"grader error: {exc}")
@@ -118,17 +140,31 @@ class Grader:
             if attempt.worker is not None:
                 attempt.worker.close()
         if errors:
-            return failed(error="grader error: " + "; ".join(errors)[:1000], execution_time=_since(started))
+            return failed(
+                error="grader error: " + "; ".join(errors)[:1000], execution_time=_since(started)
+            )
         run = attempt.run or CellRun()
-        notes = [*parsed.notes, *review_notes([c.source for c in parsed.runnable()],
-                                              replaced_builtins=run.replaced_builtins,
-                                              replaced_grader=run.replaced_grader)]
-        return SubmissionResult(student=student, assignment=self.assignment,
-                                score=round(sum(t.score for t in tests), 6), max_score=self.max_score,
-                                execution_time=_since(started), status="graded", error=None,
-                                tests=tuple(tests),
-                                cell_errors=tuple(attempt.problems + self._cell_errors(run, kinds)),
-                                notes=tuple(notes), sha256=sha)
+        notes = [
+            *parsed.notes,
+            *review_notes(
+                [c.source for c in parsed.runnable()],
+                replaced_builtins=run.replaced_builtins,
+                replaced_grader=run.replaced_grader,
+            ),
+        ]
+        return SubmissionResult(
+            student=student,
+            assignment=self.assignment,
+            score=round(sum(t.score for t in tests), 6),
+            max_score=self.max_score,
+            execution_time=_since(started),
+            status="graded",
+            error=None,
+            tests=tuple(tests),
+            cell_errors=tuple(attempt.problems + self._cell_errors(run, kinds)),
+            notes=tuple(notes),
+            sha256=sha,
+        )
 
     # ------------------------------------------------------------------------------------ internals
     def _start(self, attempt: _Attempt, kinds: dict) -> None:
@@ -141,7 +177,12 @@ class Grader:
             attempt.worker = self._server.start_job(attempt.cells)
             try:
                 run = attempt.worker.run_cells(timeout=self.limits.cells_seconds)
-            except (AttributeError, TypeError, ValueError, KeyError):  # reading a forged "ready" message
+            except (
+                AttributeError,
+                TypeError,
+                ValueError,
+                KeyError,
+            ):  # reading a forged "ready" message
                 run = None
             if run is None or not _well_formed(run):
                 raise ChannelTampered(TAMPERED)
@@ -149,56 +190,97 @@ class Grader:
             culprit = run.timed_out_cell if run.timed_out_cell is not None else run.died_in_cell
             if culprit is None or culprit < 0:
                 if run.died and culprit is None:
-                    attempt.problems.append(f"the worker stopped before running any cell: {run.died}")
+                    attempt.problems.append(
+                        f"the worker stopped before running any cell: {run.died}"
+                    )
                 return
             label = _cell_label(culprit, kinds)
             if run.timed_out_cell is not None:
-                attempt.problems.append(f"{label}: did not finish within {self.limits.cells_seconds:g} s "
-                                        "(an endless loop?); it was skipped so the rest could be graded")
+                attempt.problems.append(
+                    f"{label}: did not finish within {self.limits.cells_seconds:g} s "
+                    "(an endless loop?); it was skipped so the rest could be graded"
+                )
             else:
-                attempt.problems.append(f"{label}: {run.died} while it ran; it was skipped so the rest "
-                                        "could be graded")
+                attempt.problems.append(
+                    f"{label}: {run.died} while it ran; it was skipped so the rest could be graded"
+                )
             attempt.cells = [c for c in attempt.cells if c["index"] != culprit]
-        attempt.gave_up = (f"not run: the notebook hung or crashed {self.limits.max_restarts + 1} times "
-                           "(see the notebook's errors), so it was not tested further")
+        attempt.gave_up = (
+            f"not run: the notebook hung or crashed {self.limits.max_restarts + 1} times "
+            "(see the notebook's errors), so it was not tested further"
+        )
 
     def _open_session(self, attempt: _Attempt, kinds: dict, seed: int):
         worker = attempt.worker
         if not attempt.gave_up and (worker is None or not worker.alive()):
-            attempt.problems.append("the process running your code died between tests; a fresh one was started")
+            attempt.problems.append(
+                "the process running your code died between tests; a fresh one was started"
+            )
             self._start(attempt, kinds)
         if attempt.gave_up:
             raise WorkerDied(attempt.gave_up)
         try:
             return attempt.worker.open_session(seed=seed)
         except WorkerDied:
-            attempt.problems.append("the process running your code died between tests; "
-                                    "a fresh one was started")
+            attempt.problems.append(
+                "the process running your code died between tests; a fresh one was started"
+            )
             self._start(attempt, kinds)
             if attempt.gave_up:
                 raise WorkerDied(attempt.gave_up) from None
             return attempt.worker.open_session(seed=seed)
 
     def _run_tests(self, attempt: _Attempt, kinds: dict, sha: str, started: float):
-        plugin = GradingPlugin(open_session=lambda seed: self._open_session(attempt, kinds, seed),
-                               reference=self.reference, secret=self.secret, sha256=sha,
-                               call_seconds=self.limits.call_seconds,
-                               deadline=started + self.limits.job_seconds,
-                               item_order=tuple(self.points),
-                               reply_budget_bytes=self.limits.reply_budget_bytes)
-        args = [str(self.layout.autograder_dir(self.assignment)), "-q", "-p", "no:cacheprovider",
-                "-p", "no:randomly", "--assert=plain", "--import-mode=importlib", "-o", "addopts=",
-                # these two run gc.collect() at exit: about 0.5 s each in a process that holds torch
-                "-p", "no:unraisableexception", "-p", "no:threadexception",
-                "--rootdir", str(self.layout.autograders), "-c", str(self.layout.autograders / "pytest.ini"),
-                f"--timeout={self.limits.test_seconds:g}", "-W", "ignore"]
+        plugin = GradingPlugin(
+            open_session=lambda seed: self._open_session(attempt, kinds, seed),
+            reference=self.reference,
+            secret=self.secret,
+            sha256=sha,
+            call_seconds=self.limits.call_seconds,
+            deadline=started + self.limits.job_seconds,
+            item_order=tuple(self.points),
+            reply_budget_bytes=self.limits.reply_budget_bytes,
+        )
+        args = [
+            str(self.layout.autograder_dir(self.assignment)),
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:randomly",
+            "--assert=plain",
+            "--import-mode=importlib",
+            "-o",
+            "addopts=",
+            # these two run gc.collect() at exit: about 0.5 s each in a process that holds torch
+            "-p",
+            "no:unraisableexception",
+            "-p",
+            "no:threadexception",
+            "--rootdir",
+            str(self.layout.autograders),
+            "-c",
+            str(self.layout.autograders / "pytest.ini"),
+            f"--timeout={self.limits.test_seconds:g}",
+            "-W",
+            "ignore",
+        ]
         with redirect_stdout(io.StringIO()):
             pytest.main(args, plugins=[plugin])
         errors = list(plugin.collection_errors)
-        tests = [TestResult(name=o.name, number=o.number, item=o.item, score=o.points if o.passed else 0.0,
-                            max_score=o.points, status="passed" if o.passed else "failed",
-                            output=o.message, visibility=o.visibility)
-                 for o in plugin.outcomes.values()]
+        tests = [
+            TestResult(
+                name=o.name,
+                number=o.number,
+                item=o.item,
+                score=o.points if o.passed else 0.0,
+                max_score=o.points,
+                status="passed" if o.passed else "failed",
+                output=o.message,
+                visibility=o.visibility,
+            )
+            for o in plugin.outcomes.values()
+        ]
         if not tests and not errors:
             errors.append(f"no hidden tests found in {self.layout.autograder_dir(self.assignment)}")
         return tests, errors
@@ -219,12 +301,15 @@ class Grader:
 def _well_formed(run: CellRun) -> bool:
     """Whether the cells' report has the shape the worker sends (student code can write to the channel)."""
     return isinstance(run.cells, list) and all(
-        isinstance(cell, dict) and isinstance(cell.get("index"), int) and isinstance(cell.get("error", {}), dict)
-        for cell in run.cells)
+        isinstance(cell, dict)
+        and isinstance(cell.get("index"), int)
+        and isinstance(cell.get("error", {}), dict)
+        for cell in run.cells
+    )
 
 
 def _position(where, index) -> str:
-    """" at line 6" when the failing line is in the cell that ran, else " in cell 7, line 6" (a
+    """ " at line 6" when the failing line is in the cell that ran, else " in cell 7, line 6" (a
     function defined in cell 7 and called from this cell)."""
     if not where:
         return ""

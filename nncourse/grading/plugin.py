@@ -78,9 +78,13 @@ class GradingPlugin:
     def student(self, request):
         seed = self.seed_for(request.node.nodeid)
         outcome = self.outcomes.get(request.node.nodeid)
-        client = Student(lambda: self.open_session(seed), call_seconds=self.call_seconds,
-                         budget_bytes=self.reply_budget_bytes, hangs=self.hangs,
-                         test=outcome.number if outcome else "?")
+        client = Student(
+            lambda: self.open_session(seed),
+            call_seconds=self.call_seconds,
+            budget_bytes=self.reply_budget_bytes,
+            hangs=self.hangs,
+            test=outcome.number if outcome else "?",
+        )
         yield client
         client.close()
 
@@ -105,6 +109,7 @@ class GradingPlugin:
         result must be plain data, since the session it came from has ended. ``rng`` is seeded by
         ``key`` and the submission, not by the test, so the result does not depend on which test asked.
         """
+
         def get(key: str, compute: Callable):
             if key not in self.shared_results:
                 rng = np.random.default_rng(self.seed_for(f"shared:{key}"))
@@ -122,8 +127,11 @@ class GradingPlugin:
     # --------------------------------------------------------------------------------------- hooks
     def pytest_configure(self, config) -> None:
         config.addinivalue_line("markers", "points(n): points of this rubric line")
-        config.addinivalue_line("markers", "visibility(stage): when students see this line "
-                                "(visible, hidden, after_due_date, after_published)")
+        config.addinivalue_line(
+            "markers",
+            "visibility(stage): when students see this line "
+            "(visible, hidden, after_due_date, after_published)",
+        )
 
     def pytest_collectreport(self, report) -> None:
         if report.failed:
@@ -133,25 +141,34 @@ class GradingPlugin:
         files: dict[str, int] = {}
         counts: dict[str, int] = {}
         rank = {item: position for position, item in enumerate(self.item_order)}
-        for item in sorted(items, key=lambda i: rank.get(Path(str(i.path)).stem.removeprefix("test_"),
-                                                          len(rank))):
+        for item in sorted(
+            items, key=lambda i: rank.get(Path(str(i.path)).stem.removeprefix("test_"), len(rank))
+        ):
             path = Path(str(item.path))
             file_number = files.setdefault(path.name, len(files) + 1)
             counts[path.name] = counts.get(path.name, 0) + 1
             markers = list(item.iter_markers("points"))
             if len(markers) != 1:
-                self.collection_errors.append(f"{item.nodeid}: needs exactly one @pytest.mark.points(n)")
+                self.collection_errors.append(
+                    f"{item.nodeid}: needs exactly one @pytest.mark.points(n)"
+                )
                 continue
             marker = item.get_closest_marker("visibility")
             visibility = marker.args[0] if marker and marker.args else "visible"
             if visibility not in VISIBILITIES:
-                self.collection_errors.append(f"{item.nodeid}: @pytest.mark.visibility must be one of "
-                                              f"{', '.join(VISIBILITIES)}, not {visibility!r}")
+                self.collection_errors.append(
+                    f"{item.nodeid}: @pytest.mark.visibility must be one of "
+                    f"{', '.join(VISIBILITIES)}, not {visibility!r}"
+                )
                 continue
             self.outcomes[item.nodeid] = TestOutcome(
-                nodeid=item.nodeid, item=path.stem.removeprefix("test_"), name=_title(item),
-                number=f"{file_number}.{counts[path.name]}", points=float(markers[0].args[0]),
-                visibility=visibility)
+                nodeid=item.nodeid,
+                item=path.stem.removeprefix("test_"),
+                name=_title(item),
+                number=f"{file_number}.{counts[path.name]}",
+                points=float(markers[0].args[0]),
+                visibility=visibility,
+            )
 
     def pytest_runtest_setup(self, item) -> None:
         if time.monotonic() > self.deadline:

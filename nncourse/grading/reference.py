@@ -20,7 +20,9 @@ def load_reference(notebook: Path, *, name: str) -> types.ModuleType:
     module = types.ModuleType(name)
     module.__dict__["display"] = lambda *args, **kwargs: None
     for index, cell in enumerate(data["cells"]):
-        if not conventions.is_code(cell) or not conventions.runs_when_grading(conventions.cell_kind(cell)):
+        if not conventions.is_code(cell) or not conventions.runs_when_grading(
+            conventions.cell_kind(cell)
+        ):
             continue
         source, _ = neutralise_magics(conventions.source_text(cell))
         exec(compile(source, f"<reference {notebook.name} cell {index}>", "exec"), module.__dict__)

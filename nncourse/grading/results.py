@@ -9,8 +9,9 @@ from pathlib import Path
 
 # C0 (but newline and tab), DEL and C1 controls, bidi overrides, line separators and lone surrogates:
 # text from a submission that could redraw a terminal, reorder a line or break a UTF-8 file.
-_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069"
-                        "\ud800-\udfff]")
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 
 
 # Caps on every text that can quote a submission (its output, exception types and messages, file or
@@ -32,8 +33,12 @@ def visible(text: str) -> str:
     ``"\\x1b[2J"`` (ESC) becomes the six characters ``\\x1b[2J``; newline and tab stay. Applied to
     every result (the one chokepoint before results.json, grades.csv, HTML pages and the terminal).
     """
-    return _INVISIBLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
-                          else f"\\u{ord(m.group()):04x}", text)
+    return _INVISIBLE.sub(
+        lambda m: (
+            f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}"
+        ),
+        text,
+    )
 
 
 def _visible_fields(obj: object, names: tuple[str, ...]) -> None:
@@ -44,8 +49,11 @@ def _visible_fields(obj: object, names: tuple[str, ...]) -> None:
         if isinstance(value, str):
             object.__setattr__(obj, name, visible(clip(value)))
         elif isinstance(value, (tuple, list)):
-            object.__setattr__(obj, name, tuple(visible(clip(v)) if isinstance(v, str) else v
-                                                for v in value[:LINES]))
+            object.__setattr__(
+                obj,
+                name,
+                tuple(visible(clip(v)) if isinstance(v, str) else v for v in value[:LINES]),
+            )
 
 
 @dataclass(frozen=True)
@@ -80,7 +88,9 @@ class SubmissionResult:
     cell_errors: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     sha256: str = ""
-    fingerprint: str | None = None  # the grading fingerprint (grading/digest.py) this was graded under
+    fingerprint: str | None = (
+        None  # the grading fingerprint (grading/digest.py) this was graded under
+    )
     # lateness (nncourse/late.py); None when unknown. ``score`` is always the final score.
     submitted_at: str | None = None
     due_at: str | None = None
@@ -112,7 +122,9 @@ class SubmissionResult:
 
     @classmethod
     def from_json(cls, data: dict) -> SubmissionResult:
-        tests = tuple(TestResult(**{k: t[k] for k in TestResult.__dataclass_fields__}) for t in data["tests"])
+        tests = tuple(
+            TestResult(**{k: t[k] for k in TestResult.__dataclass_fields__}) for t in data["tests"]
+        )
         fields = {k: data[k] for k in cls.__dataclass_fields__ if k in data and k != "tests"}
         fields["cell_errors"] = tuple(fields.get("cell_errors", ()))
         fields["notes"] = tuple(fields.get("notes", ()))
@@ -129,23 +141,65 @@ class SubmissionResult:
         tmp.replace(path)
 
 
-def error_result(*, student: str, assignment: str, max_score: float, error: str, sha256: str = "",
-                 execution_time: float = 0.0) -> SubmissionResult:
+def error_result(
+    *,
+    student: str,
+    assignment: str,
+    max_score: float,
+    error: str,
+    sha256: str = "",
+    execution_time: float = 0.0,
+) -> SubmissionResult:
     """A submission that could not be graded: score 0 with a specific reason."""
-    return SubmissionResult(student=student, assignment=assignment, score=0.0, max_score=max_score,
-                            execution_time=execution_time, status="error", error=error, sha256=sha256)
+    return SubmissionResult(
+        student=student,
+        assignment=assignment,
+        score=0.0,
+        max_score=max_score,
+        execution_time=execution_time,
+        status="error",
+        error=error,
+        sha256=sha256,
+    )
 
 
 RESULTS_SCHEMA = {
     "type": "object",
-    "required": ["student", "assignment", "score", "max_score", "execution_time", "status", "error", "tests"],
+    "required": [
+        "student",
+        "assignment",
+        "score",
+        "max_score",
+        "execution_time",
+        "status",
+        "error",
+        "tests",
+    ],
     "properties": {
-        "score": {"type": "number"}, "max_score": {"type": "number"}, "execution_time": {"type": "number"},
+        "score": {"type": "number"},
+        "max_score": {"type": "number"},
+        "execution_time": {"type": "number"},
         "status": {"enum": ["graded", "error"]},
-        "tests": {"type": "array", "items": {
-            "type": "object",
-            "required": ["name", "number", "score", "max_score", "status", "output", "visibility"],
-            "properties": {"status": {"enum": ["passed", "failed"]},
-                           "visibility": {"enum": ["visible", "hidden", "after_due_date", "after_published"]}}}},
+        "tests": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": [
+                    "name",
+                    "number",
+                    "score",
+                    "max_score",
+                    "status",
+                    "output",
+                    "visibility",
+                ],
+                "properties": {
+                    "status": {"enum": ["passed", "failed"]},
+                    "visibility": {
+                        "enum": ["visible", "hidden", "after_due_date", "after_published"]
+                    },
+                },
+            },
+        },
     },
 }

@@ -55,8 +55,15 @@ class Student:
         test: this test's rubric line number (``"3.1"``), named when something hangs.
     """
 
-    def __init__(self, open_session, *, call_seconds: float, budget_bytes: int = 512 << 20,
-                 hangs: HangLog | None = None, test: str = "?"):
+    def __init__(
+        self,
+        open_session,
+        *,
+        call_seconds: float,
+        budget_bytes: int = 512 << 20,
+        hangs: HangLog | None = None,
+        test: str = "?",
+    ):
         self._open_session = open_session
         self._session: Session | None = None
         self._call_seconds = call_seconds
@@ -66,8 +73,15 @@ class Student:
         self._test = test
 
     # --------------------------------------------------------------------------------- plumbing
-    def _request(self, header: dict, label: str, *, args: object = None, kwargs: object = None,
-                 target: str | None = None):
+    def _request(
+        self,
+        header: dict,
+        label: str,
+        *,
+        args: object = None,
+        kwargs: object = None,
+        target: str | None = None,
+    ):
         """One request; ``target`` names the notebook function it calls (blamed if it hangs)."""
         hang = self._hangs.get(target)
         if hang is not None:
@@ -97,10 +111,13 @@ class Student:
                 raise NotCalledAgain(str(error.get("message", ""))[:500])
             raise StudentError(label, error)
         try:
-            return wire.decode(reply.get("value"), blobs, lambda i, t: Remote(self, i, t, label),
-                               _tensor_from)
+            return wire.decode(
+                reply.get("value"), blobs, lambda i, t: Remote(self, i, t, label), _tensor_from
+            )
         except wire.WireError as exc:
-            raise StudentError(label, {"type": "InvalidResult", "message": f"its result could not be read ({exc})"}) from None
+            raise StudentError(
+                label, {"type": "InvalidResult", "message": f"its result could not be read ({exc})"}
+            ) from None
 
     def _send(self, header: dict, blobs: list, label: str, target: str | None = None):
         try:
@@ -112,8 +129,9 @@ class Student:
             self._hangs.record(name, f"did not return within {self._call_seconds:g} s", self._test)
             where = "it" if name == label else name
             stuck = "" if name == label else f" (stuck in {name})"
-            raise WorkerDied(f"{label}: {exc}{stuck}; later tests do not call {where} again") \
-                from None
+            raise WorkerDied(
+                f"{label}: {exc}{stuck}; later tests do not call {where} again"
+            ) from None
         except WorkerLost as exc:
             if target is None:
                 raise WorkerDied(f"{label}: {exc}") from None
@@ -154,8 +172,9 @@ class Student:
     def instrument(self, name: str, *args):
         """Run ``instrument_<name>`` from the worker's instruments (spies, seeding, event reading)."""
         target = _target(args[0]) if name in _CALLING_INSTRUMENTS and args else None
-        return self._request({"op": "instrument", "name": name}, f"instrument {name}", args=args,
-                             target=target)
+        return self._request(
+            {"op": "instrument", "name": name}, f"instrument {name}", args=args, target=target
+        )
 
     @contextlib.contextmanager
     def forbid_torch(self):
@@ -167,8 +186,10 @@ class Student:
             self._guard = previous
 
 
-_OVER_BUDGET = ("your code's results in this test add up to more data than a test accepts; "
-                "return arrays of the size asked for")
+_OVER_BUDGET = (
+    "your code's results in this test add up to more data than a test accepts; "
+    "return arrays of the size asked for"
+)
 # instruments that call their first argument (the student's function) with the rest
 _CALLING_INSTRUMENTS = frozenset({"checked_call", "call_watching_inputs"})
 
@@ -204,23 +225,33 @@ class Remote:
         return self._type
 
     def __call__(self, *args, **kwargs):
-        return self._student._request({"op": "call", "handle": self._id}, self._label, args=args,
-                                      kwargs=kwargs, target=_target(self))
+        return self._student._request(
+            {"op": "call", "handle": self._id},
+            self._label,
+            args=args,
+            kwargs=kwargs,
+            target=_target(self),
+        )
 
     def __getattr__(self, name: str):
         if name.startswith("__"):
             raise AttributeError(name)
         owner = self._label if self._type in ("type", "function", "module") else self._type
-        return self._student._request({"op": "getattr", "handle": self._id, "name": name}, f"{owner}.{name}")
+        return self._student._request(
+            {"op": "getattr", "handle": self._id, "name": name}, f"{owner}.{name}"
+        )
 
     def __setattr__(self, name: str, value) -> None:
-        self._student._request({"op": "setattr", "handle": self._id, "name": name, "value": value},
-                               f"setting {self._type}.{name}")
+        self._student._request(
+            {"op": "setattr", "handle": self._id, "name": name, "value": value},
+            f"setting {self._type}.{name}",
+        )
 
     def call_method(self, name: str, *args, **kwargs):
         """Call a method by name, including dunder methods (``__len__``, ``__getitem__``)."""
-        return self._student._request({"op": "getattr", "handle": self._id, "name": name},
-                                      f"{self._type}.{name}")(*args, **kwargs)
+        return self._student._request(
+            {"op": "getattr", "handle": self._id, "name": name}, f"{self._type}.{name}"
+        )(*args, **kwargs)
 
     def __array__(self, dtype=None, copy=None):
         """Never converted here: numpy would pull it element by element, running the student's code
@@ -239,5 +270,7 @@ class Remote:
 
 def not_numbers(label: str, type_name: str) -> str:
     """The message for a result that is an object of the student's instead of numbers."""
-    return (f"{label} returned a {type_name} object, not numbers (an array, tensor or list); "
-            "it was not converted")
+    return (
+        f"{label} returned a {type_name} object, not numbers (an array, tensor or list); "
+        "it was not converted"
+    )

@@ -21,7 +21,9 @@ def course_id_for(cohort: str) -> str:
     return f"nn-pytorch-{cohort}"
 
 
-def generate_student_version(layout: CourseLayout, assignment: str, *, scratch: Path, cohort: str) -> Path:
+def generate_student_version(
+    layout: CourseLayout, assignment: str, *, scratch: Path, cohort: str
+) -> Path:
     """Run nbgrader's generate_assignment for one assignment inside ``scratch``.
 
     Returns:
@@ -30,8 +32,11 @@ def generate_student_version(layout: CourseLayout, assignment: str, *, scratch: 
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
-    shutil.copytree(layout.source / assignment, scratch / "source" / assignment,
-                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    shutil.copytree(
+        layout.source / assignment,
+        scratch / "source" / assignment,
+        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
+    )
     config = load_nbgrader_config(layout)
     config.CourseDirectory.root = str(scratch)
     config.CourseDirectory.course_id = course_id_for(cohort)
@@ -39,10 +44,13 @@ def generate_student_version(layout: CourseLayout, assignment: str, *, scratch: 
     config.Application.log_level = "ERROR"
     coursedir = CourseDirectory(config=config)
     with nbgrader_tools_on_path():
-        result = NbGraderAPI(coursedir=coursedir, config=config).generate_assignment(assignment, force=True,
-                                                                                     create=True)
+        result = NbGraderAPI(coursedir=coursedir, config=config).generate_assignment(
+            assignment, force=True, create=True
+        )
     if not result.get("success"):
-        raise RuntimeError(f"nbgrader generate_assignment {assignment} failed:\n{result.get('error') or result.get('log')}")
+        raise RuntimeError(
+            f"nbgrader generate_assignment {assignment} failed:\n{result.get('error') or result.get('log')}"
+        )
     notebook = scratch / "release" / assignment / layout.notebook_name(assignment)
     add_otter_checks(notebook, layout.source_notebook(assignment))
     tag_notebook(notebook, cohort=cohort, kind="student version", assignment=assignment)
@@ -53,15 +61,23 @@ def tag_notebook(path: Path, *, cohort: str, kind: str, assignment: str) -> None
     """Record provenance in the notebook metadata and write it in nbformat's canonical form."""
     notebook = nbformat.read(path, as_version=4)
     notebook.metadata.setdefault("nncourse", {}).update(
-        {"generated_by": GENERATED_BY, "kind": kind, "assignment": assignment, "cohort": cohort,
-         "course_id": course_id_for(cohort)})
+        {
+            "generated_by": GENERATED_BY,
+            "kind": kind,
+            "assignment": assignment,
+            "cohort": cohort,
+            "course_id": course_id_for(cohort),
+        }
+    )
     nbformat.write(notebook, path)
 
 
 def committed_cohort(layout: CourseLayout) -> str:
     """The cohort recorded in the committed release (so a plain re-release keeps it)."""
     for notebook in sorted(layout.release.glob("*/*.ipynb")):
-        meta = json.loads(notebook.read_text(encoding="utf-8")).get("metadata", {}).get("nncourse", {})
+        meta = (
+            json.loads(notebook.read_text(encoding="utf-8")).get("metadata", {}).get("nncourse", {})
+        )
         if isinstance(meta.get("cohort"), str):
             return meta["cohort"]
     return DEFAULT_COHORT

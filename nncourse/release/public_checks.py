@@ -54,13 +54,17 @@ def add_otter_checks(student: Path, source: Path) -> list[Path]:
             embedded[item] = public[cell_id]
             cell.source = f'grader.check("{item}")'
     first_code = next(i for i, c in enumerate(notebook.cells) if c.cell_type == "code")
-    init = nbformat.v4.new_code_cell(student_cells.checks_source(embedded),
-                                     metadata=conventions.locked_metadata(student_cells.CHECKS_ID))
+    init = nbformat.v4.new_code_cell(
+        student_cells.checks_source(embedded),
+        metadata=conventions.locked_metadata(student_cells.CHECKS_ID),
+    )
     init["id"] = "public-checks"
     notebook.cells.insert(first_code + 1, init)
     pins = student_cells.student_pins(PYPROJECT)
-    install = nbformat.v4.new_code_cell(student_cells.install_source(pins),
-                                        metadata=conventions.locked_metadata(student_cells.INSTALL_ID))
+    install = nbformat.v4.new_code_cell(
+        student_cells.install_source(pins),
+        metadata=conventions.locked_metadata(student_cells.INSTALL_ID),
+    )
     install["id"] = "install"
     notebook.cells.insert(first_code, install)
     notebook.metadata.setdefault("nncourse", {})["public_checks"] = embedded

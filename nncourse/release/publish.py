@@ -32,7 +32,9 @@ class ReleaseReport:
     cohort: str
     seconds: dict[str, float] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
-    changes: dict[str, str] = field(default_factory=dict)  # assignment -> what changed in its notebook
+    changes: dict[str, str] = field(
+        default_factory=dict
+    )  # assignment -> what changed in its notebook
 
     @property
     def ok(self) -> bool:
@@ -41,11 +43,20 @@ class ReleaseReport:
 
 def _sources_of(path: Path) -> list[tuple[str, str]]:
     cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    return [(c["cell_type"], "".join(c["source"]) if isinstance(c["source"], list) else c["source"]) for c in cells]
+    return [
+        (c["cell_type"], "".join(c["source"]) if isinstance(c["source"], list) else c["source"])
+        for c in cells
+    ]
 
 
-def release(layout: CourseLayout, *, assignments: list[str] | None = None, cohort: str | None = None,
-            check: bool = False, progress: Callable[[str], None] = print) -> ReleaseReport:
+def release(
+    layout: CourseLayout,
+    *,
+    assignments: list[str] | None = None,
+    cohort: str | None = None,
+    check: bool = False,
+    progress: Callable[[str], None] = print,
+) -> ReleaseReport:
     """Release assignments, or with ``check`` verify that the committed release is up to date.
 
     Args:
@@ -63,15 +74,23 @@ def release(layout: CourseLayout, *, assignments: list[str] | None = None, cohor
         built = {}
         for assignment in ids:
             progress(f"{assignment}: generating the student version with nbgrader")
-            student = generate_student_version(layout, assignment, scratch=scratch, cohort=report.cohort)
-            report.changes[assignment] = notebook_changes(layout.release_notebook(assignment), student)
+            student = generate_student_version(
+                layout, assignment, scratch=scratch, cohort=report.cohort
+            )
+            report.changes[assignment] = notebook_changes(
+                layout.release_notebook(assignment), student
+            )
             report.problems += verify_student_version(layout.source_notebook(assignment), student)
             report.problems += verify_release_folder(student.parent, student.name)
             progress(f"{assignment}: executing the solution notebook")
             solution = scratch / "solutions" / assignment / student.name
             try:
-                report.seconds[assignment] = execute_solution(layout.source_notebook(assignment), solution,
-                                                              cohort=report.cohort, assignment=assignment)
+                report.seconds[assignment] = execute_solution(
+                    layout.source_notebook(assignment),
+                    solution,
+                    cohort=report.cohort,
+                    assignment=assignment,
+                )
             except RuntimeError as exc:
                 report.problems.append(str(exc))
                 continue
@@ -99,12 +118,19 @@ def _drift(layout: CourseLayout, built: dict, cohort: str) -> list[str]:
             committed = layout.release / relative
             if not committed.is_file() or committed.read_bytes() != generated.read_bytes():
                 problems.append(f"release/{relative} is out of date: run 'make release'")
-        extra = {p.relative_to(layout.release) for p in (layout.release / assignment).rglob("*") if p.is_file()} - \
-            {p.relative_to(student.parent.parent) for p in student.parent.rglob("*") if p.is_file()}
+        extra = {
+            p.relative_to(layout.release)
+            for p in (layout.release / assignment).rglob("*")
+            if p.is_file()
+        } - {p.relative_to(student.parent.parent) for p in student.parent.rglob("*") if p.is_file()}
         problems += [f"release/{p} is not generated from source/: remove it" for p in sorted(extra)]
         committed_solution = layout.solution_notebook(assignment)
-        if not committed_solution.is_file() or _sources_of(committed_solution) != _sources_of(solution):
-            problems.append(f"solutions/{assignment}/{solution.name} is out of date: run 'make release'")
+        if not committed_solution.is_file() or _sources_of(committed_solution) != _sources_of(
+            solution
+        ):
+            problems.append(
+                f"solutions/{assignment}/{solution.name} is out of date: run 'make release'"
+            )
         else:
             problems += verify_solution(committed_solution)
     return problems
@@ -115,8 +141,9 @@ def _same_solution(committed: Path, built: Path) -> bool:
     if not committed.is_file():
         return False
     metadata = json.loads(committed.read_text(encoding="utf-8")).get("metadata")
-    return (_sources_of(committed) == _sources_of(built)
-            and metadata == json.loads(built.read_text(encoding="utf-8")).get("metadata"))
+    return _sources_of(committed) == _sources_of(built) and metadata == json.loads(
+        built.read_text(encoding="utf-8")
+    ).get("metadata")
 
 
 def _publish(layout: CourseLayout, built: dict, cohort: str) -> None:
@@ -124,9 +151,13 @@ def _publish(layout: CourseLayout, built: dict, cohort: str) -> None:
     (layout.release / COHORT_FILE).write_text(cohort + "\n", encoding="utf-8")
     (layout.release / REQUIREMENTS_FILE).write_text(_requirements(), encoding="utf-8")
     for assignment, (student, solution) in built.items():
-        for folder, generated in ((layout.release / assignment, student.parent),
-                                  (layout.solutions / assignment, solution.parent)):
-            if generated == solution.parent and _same_solution(layout.solution_notebook(assignment), solution):
+        for folder, generated in (
+            (layout.release / assignment, student.parent),
+            (layout.solutions / assignment, solution.parent),
+        ):
+            if generated == solution.parent and _same_solution(
+                layout.solution_notebook(assignment), solution
+            ):
                 continue  # keep the committed outputs, so that an unchanged release leaves git status clean
             if folder.exists():
                 shutil.rmtree(folder)

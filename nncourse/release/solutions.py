@@ -17,7 +17,9 @@ from nncourse.release.generate import tag_notebook
 _MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
 
 
-def execute_solution(source: Path, destination: Path, *, cohort: str, assignment: str, timeout: float = 120) -> float:
+def execute_solution(
+    source: Path, destination: Path, *, cohort: str, assignment: str, timeout: float = 120
+) -> float:
     """Execute a source notebook top to bottom and save it with outputs as the solution.
 
     Returns:
@@ -35,9 +37,14 @@ def execute_solution(source: Path, destination: Path, *, cohort: str, assignment
         with tempfile.TemporaryDirectory(prefix="nncourse-solution-") as workdir:
             # the kernel's own log stays at errors: its warning that a local, short-lived kernel talks
             # over loopback TCP without encryption only alarms an instructor who can do nothing about it
-            client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", record_timing=False,
-                                    resources={"metadata": {"path": workdir}},
-                                    extra_arguments=["--IPKernelApp.log_level=ERROR"])
+            client = NotebookClient(
+                notebook,
+                timeout=timeout,
+                kernel_name="python3",
+                record_timing=False,
+                resources={"metadata": {"path": workdir}},
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            )
             client.execute()
     except CellExecutionError as exc:
         raise RuntimeError(f"{source} does not run clean: {str(exc)[-1500:]}") from None

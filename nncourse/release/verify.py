@@ -8,8 +8,14 @@ from pathlib import Path
 
 from nncourse import notebook_conventions as conventions
 
-FORBIDDEN_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS",
-                     "BEGIN MARK SCHEME", "END MARK SCHEME")
+FORBIDDEN_MARKERS = (
+    "BEGIN SOLUTION",
+    "END SOLUTION",
+    "BEGIN HIDDEN TESTS",
+    "END HIDDEN TESTS",
+    "BEGIN MARK SCHEME",
+    "END MARK SCHEME",
+)
 
 
 def _cells(path: Path) -> list[dict]:
@@ -74,21 +80,31 @@ def _stub_problems(code: str, item: str) -> list[str]:
         return [f"the cell does not define {item}"]
     problems = []
     for node in defined:
-        functions = [node] if isinstance(node, ast.FunctionDef) else \
-            [f for f in node.body if isinstance(f, ast.FunctionDef)]
+        functions = (
+            [node]
+            if isinstance(node, ast.FunctionDef)
+            else [f for f in node.body if isinstance(f, ast.FunctionDef)]
+        )
         if isinstance(node, ast.FunctionDef) and ast.get_docstring(node) is None:
             problems.append(f"{node.name} lost its docstring")
         for function in functions:
             if not conventions.is_stub_body(function.body):
-                problems.append(f"{node.name}.{function.name} is not a NotImplementedError stub"
-                                if function is not node else f"{node.name} is not a NotImplementedError stub")
+                problems.append(
+                    f"{node.name}.{function.name} is not a NotImplementedError stub"
+                    if function is not node
+                    else f"{node.name} is not a NotImplementedError stub"
+                )
     return problems
 
 
 def verify_release_folder(folder: Path, notebook_name: str) -> list[str]:
     """Only the notebook (and generated public checks) may be released."""
     allowed = {notebook_name, "checks"}
-    return [f"{folder.name}: unexpected released file {p.name}" for p in folder.iterdir() if p.name not in allowed]
+    return [
+        f"{folder.name}: unexpected released file {p.name}"
+        for p in folder.iterdir()
+        if p.name not in allowed
+    ]
 
 
 def verify_solution(path: Path) -> list[str]:

@@ -50,19 +50,32 @@ def build_report(out: Path, *, assignment: str | None = None) -> Path:
     images: dict[str, str] = {}
     rows = cohort.submissions
     if rows:
-        plots.score_histogram([r.score for r in rows], summary.max_score, image_dir / CHARTS["scores"])
+        plots.score_histogram(
+            [r.score for r in rows], summary.max_score, image_dir / CHARTS["scores"]
+        )
         plots.time_histogram([r.execution_time for r in rows], image_dir / CHARTS["times"])
-        images.update(scores=f"{IMAGE_DIR}/{CHARTS['scores']}", times=f"{IMAGE_DIR}/{CHARTS['times']}")
+        images.update(
+            scores=f"{IMAGE_DIR}/{CHARTS['scores']}", times=f"{IMAGE_DIR}/{CHARTS['times']}"
+        )
     if lines:
         plots.pass_rate_chart(lines, image_dir / CHARTS["passrate"])
         images["passrate"] = f"{IMAGE_DIR}/{CHARTS['passrate']}"
 
     generated = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    page = render_page(PageData(cohort=cohort, summary=summary, lines=lines, failures=common_failures(cohort),
-                                incidents=found, images=images, generated=generated,
-                                has_grades_csv=(out / "grades.csv").is_file(),
-                                regrade=regrade_changes(out, cohort.assignment),
-                                similarity=load_review(out, cohort.assignment)))
+    page = render_page(
+        PageData(
+            cohort=cohort,
+            summary=summary,
+            lines=lines,
+            failures=common_failures(cohort),
+            incidents=found,
+            images=images,
+            generated=generated,
+            has_grades_csv=(out / "grades.csv").is_file(),
+            regrade=regrade_changes(out, cohort.assignment),
+            similarity=load_review(out, cohort.assignment),
+        )
+    )
     target = out / "report.html"
     tmp = target.with_name(".report.html.tmp")  # "." : never the name of a student's folder
     tmp.write_text(page, encoding="utf-8")

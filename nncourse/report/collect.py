@@ -65,7 +65,9 @@ def number_key(number: str) -> tuple:
 
 
 def _text(value: object) -> str:
-    return "" if value is None else visible(str(value))  # results.json of older runs may hold raw ESC
+    return (
+        "" if value is None else visible(str(value))
+    )  # results.json of older runs may hold raw ESC
 
 
 def _number(value: object) -> float:
@@ -82,20 +84,34 @@ def _optional(value: object) -> float | None:
 
 def _row(data: dict, feedback: str) -> SubmissionRow:
     tests = tuple(
-        TestRow(name=_text(t.get("name")), number=_text(t.get("number")), score=_number(t.get("score")),
-                max_score=_number(t.get("max_score")), passed=t.get("status") == "passed",
-                output=_text(t.get("output")))
-        for t in data.get("tests") or () if isinstance(t, dict))
+        TestRow(
+            name=_text(t.get("name")),
+            number=_text(t.get("number")),
+            score=_number(t.get("score")),
+            max_score=_number(t.get("max_score")),
+            passed=t.get("status") == "passed",
+            output=_text(t.get("output")),
+        )
+        for t in data.get("tests") or ()
+        if isinstance(t, dict)
+    )
     return SubmissionRow(
-        student=_text(data["student"]), assignment=_text(data["assignment"]), score=_number(data.get("score")),
-        max_score=_number(data.get("max_score")), execution_time=_number(data.get("execution_time")),
-        status="error" if data.get("status") == "error" else "graded", error=_text(data.get("error")),
-        tests=tests, cell_errors=tuple(_text(c) for c in data.get("cell_errors") or ()),
+        student=_text(data["student"]),
+        assignment=_text(data["assignment"]),
+        score=_number(data.get("score")),
+        max_score=_number(data.get("max_score")),
+        execution_time=_number(data.get("execution_time")),
+        status="error" if data.get("status") == "error" else "graded",
+        error=_text(data.get("error")),
+        tests=tests,
+        cell_errors=tuple(_text(c) for c in data.get("cell_errors") or ()),
         feedback=feedback,
         submitted_at=_text(data["submitted_at"]) if data.get("submitted_at") else None,
         due_at=_text(data["due_at"]) if data.get("due_at") else None,
-        seconds_late=_optional(data.get("seconds_late")), raw_score=_optional(data.get("raw_score")),
-        penalty=_optional(data.get("penalty")))
+        seconds_late=_optional(data.get("seconds_late")),
+        raw_score=_optional(data.get("raw_score")),
+        penalty=_optional(data.get("penalty")),
+    )
 
 
 def collect(out: Path, *, assignment: str | None = None) -> Cohort:
@@ -127,10 +143,16 @@ def collect(out: Path, *, assignment: str | None = None) -> Cohort:
         found.setdefault(row.assignment, []).append(row)
     if assignment is None:
         if len(found) > 1:
-            raise ValueError(f"{out} holds results of several assignments ({', '.join(sorted(found))}); "
-                             "choose one with assignment=...")
+            raise ValueError(
+                f"{out} holds results of several assignments ({', '.join(sorted(found))}); "
+                "choose one with assignment=..."
+            )
         assignment = next(iter(found), "")
     rows = sorted(found.get(assignment, ()), key=lambda r: r.student)
     others = tuple(sorted(a for a in found if a != assignment))
-    return Cohort(assignment=assignment, submissions=tuple(rows), unreadable=tuple(unreadable),
-                  other_assignments=others)
+    return Cohort(
+        assignment=assignment,
+        submissions=tuple(rows),
+        unreadable=tuple(unreadable),
+        other_assignments=others,
+    )

@@ -19,10 +19,12 @@ from nncourse.templating import render
 MESSAGE_CHARS = 600
 STUDENTS_SHOWN = 6
 # why a notebook was left out of the similarity review: (one, several)
-LEFT_OUT_NAMES = {"stub": ("untouched stub", "untouched stubs"),
-                  "empty": ("empty notebook", "empty notebooks"),
-                  "unreadable": ("unreadable notebook", "unreadable notebooks"),
-                  "no notebook": ("folder without a notebook", "folders without a notebook")}
+LEFT_OUT_NAMES = {
+    "stub": ("untouched stub", "untouched stubs"),
+    "empty": ("empty notebook", "empty notebooks"),
+    "unreadable": ("unreadable notebook", "unreadable notebooks"),
+    "no notebook": ("folder without a notebook", "folders without a notebook"),
+}
 
 
 @dataclass(frozen=True)
@@ -47,13 +49,16 @@ def _num(value: float | None, digits: int = 2) -> str:
 
 def _cards(s: Summary) -> list[tuple[object, str, bool]]:
     """(value, label, shown as bad) of each headline card."""
-    return [(s.students, "students", False), (s.graded, "graded", False),
-            (s.errors, "could not be graded", s.errors > 0),
-            (f"{_num(s.mean)} / {s.max_score:g}", "mean score", False),
-            (_num(s.median), "median", False),
-            (f"{_num(s.low)} – {_num(s.high)}", "min – max", False),
-            (s.full_marks, "full marks", False),
-            (s.incidents, "timeouts, crashes, errors", s.incidents > 0)]
+    return [
+        (s.students, "students", False),
+        (s.graded, "graded", False),
+        (s.errors, "could not be graded", s.errors > 0),
+        (f"{_num(s.mean)} / {s.max_score:g}", "mean score", False),
+        (_num(s.median), "median", False),
+        (f"{_num(s.low)} – {_num(s.high)}", "min – max", False),
+        (s.full_marks, "full marks", False),
+        (s.incidents, "timeouts, crashes, errors", s.incidents > 0),
+    ]
 
 
 def _times(data: PageData) -> dict[str, float] | None:
@@ -74,8 +79,15 @@ def render_page(data: PageData) -> str:
     """
     rows = data.cohort.submissions
     title = f"Grading report: {data.cohort.assignment or 'no results'}"
-    return render("report.html", data=data, title=title, cards=_cards(data.summary),
-                  times=_times(data), message_chars=MESSAGE_CHARS, students_shown=STUDENTS_SHOWN,
-                  left_out_names=LEFT_OUT_NAMES,
-                  with_lateness=any(r.seconds_late is not None for r in rows),
-                  late_count=sum(1 for r in rows if r.seconds_late))
+    return render(
+        "report.html",
+        data=data,
+        title=title,
+        cards=_cards(data.summary),
+        times=_times(data),
+        message_chars=MESSAGE_CHARS,
+        students_shown=STUDENTS_SHOWN,
+        left_out_names=LEFT_OUT_NAMES,
+        with_lateness=any(r.seconds_late is not None for r in rows),
+        late_count=sum(1 for r in rows if r.seconds_late),
+    )

@@ -13,7 +13,16 @@ from nncourse.report.stats import RubricLine
 INK = "#222222"
 BAR = "#4c78a8"
 MARK = "#c0392b"
-GROUP_COLOURS = ("#4c78a8", "#f58518", "#54a24b", "#b279a2", "#9d755d", "#e45756", "#72b7b2", "#bab0ac")
+GROUP_COLOURS = (
+    "#4c78a8",
+    "#f58518",
+    "#54a24b",
+    "#b279a2",
+    "#9d755d",
+    "#e45756",
+    "#72b7b2",
+    "#bab0ac",
+)
 DPI = 100
 
 
@@ -57,8 +66,17 @@ def score_histogram(scores: list[float], max_score: float, path: Path) -> Path:
         edges = [top * i / 20 for i in range(21)]
     axes.hist(scores, bins=edges, color=BAR, edgecolor="white")
     axes.axvline(max_score, color=MARK, linestyle="--", linewidth=1.5)
-    axes.annotate(f"max {max_score:g}", xy=(max_score, 1), xycoords=("data", "axes fraction"), color=MARK,
-                  ha="right", va="top", fontsize=9, xytext=(-4, -2), textcoords="offset points")
+    axes.annotate(
+        f"max {max_score:g}",
+        xy=(max_score, 1),
+        xycoords=("data", "axes fraction"),
+        color=MARK,
+        ha="right",
+        va="top",
+        fontsize=9,
+        xytext=(-4, -2),
+        textcoords="offset points",
+    )
     axes.set_xlim(edges[0], max(edges[-1], max_score + 0.5))
     axes.set_xlabel("score (points)", color=INK)
     axes.set_ylabel("submissions", color=INK)
@@ -85,10 +103,18 @@ def pass_rate_chart(lines: list[RubricLine], path: Path) -> Path:
     labels = [_short(f"{line.number} {line.name}", 48) for line in lines]
     rates = [100 * line.rate for line in lines]
     positions = list(range(len(lines)))
-    axes.barh(positions, rates, color=[colour[line.number.split(".")[0]] for line in lines], height=0.7)
+    axes.barh(
+        positions, rates, color=[colour[line.number.split(".")[0]] for line in lines], height=0.7
+    )
     for y, line, rate in zip(positions, lines, rates):
-        axes.text(min(rate, 100) + 1, y, f"{rate:.0f}% ({line.passed}/{line.total})", va="center",
-                  fontsize=8, color=INK)
+        axes.text(
+            min(rate, 100) + 1,
+            y,
+            f"{rate:.0f}% ({line.passed}/{line.total})",
+            va="center",
+            fontsize=8,
+            color=INK,
+        )
     axes.set_yticks(positions, labels)
     axes.invert_yaxis()
     axes.set_xlim(0, 118)
@@ -113,8 +139,13 @@ def time_histogram(seconds: list[float], path: Path) -> Path:
     axes = figure.add_subplot()
     top = max(seconds, default=1.0)
     bins = max(5, min(30, int(math.sqrt(len(seconds)) * 2) or 5))
-    axes.hist(seconds, bins=bins, range=(0, top * 1.02 if top > 0 else 1.0), color="#72b7b2",
-              edgecolor="white")
+    axes.hist(
+        seconds,
+        bins=bins,
+        range=(0, top * 1.02 if top > 0 else 1.0),
+        color="#72b7b2",
+        edgecolor="white",
+    )
     axes.set_xlabel("grading time per submission (s)", color=INK)
     axes.set_ylabel("submissions", color=INK)
     axes.yaxis.get_major_locator().set_params(integer=True)

@@ -70,11 +70,17 @@ def summarise(cohort: Cohort, incidents: int = 0) -> Summary:
     scores = [r.score for r in rows]
     top = max((r.max_score for r in rows), default=0.0)
     return Summary(
-        students=len(rows), graded=sum(r.status == "graded" for r in rows),
-        errors=sum(r.status == "error" for r in rows), max_score=top,
-        mean=statistics.fmean(scores) if scores else None, median=statistics.median(scores) if scores else None,
-        low=min(scores, default=None), high=max(scores, default=None),
-        full_marks=sum(r.max_score > 0 and r.score >= r.max_score for r in rows), incidents=incidents)
+        students=len(rows),
+        graded=sum(r.status == "graded" for r in rows),
+        errors=sum(r.status == "error" for r in rows),
+        max_score=top,
+        mean=statistics.fmean(scores) if scores else None,
+        median=statistics.median(scores) if scores else None,
+        low=min(scores, default=None),
+        high=max(scores, default=None),
+        full_marks=sum(r.max_score > 0 and r.score >= r.max_score for r in rows),
+        incidents=incidents,
+    )
 
 
 def rubric_lines(cohort: Cohort) -> list[RubricLine]:
@@ -87,7 +93,10 @@ def rubric_lines(cohort: Cohort) -> list[RubricLine]:
             entry[1] += 1
             entry[2] = max(entry[2], test.max_score)
     ordered = sorted(lines.items(), key=lambda item: (number_key(item[0][0]), item[0][1]))
-    return [RubricLine(number=n, name=name, passed=p, total=t, points=pts) for (n, name), (p, t, pts) in ordered]
+    return [
+        RubricLine(number=n, name=name, passed=p, total=t, points=pts)
+        for (n, name), (p, t, pts) in ordered
+    ]
 
 
 def common_failures(cohort: Cohort, *, limit: int = 25) -> list[Failure]:
@@ -96,11 +105,17 @@ def common_failures(cohort: Cohort, *, limit: int = 25) -> list[Failure]:
     for row in cohort.submissions:
         for test in row.tests:
             if not test.passed:
-                groups.setdefault((test.number, test.name, test.output.strip()), []).append(row.student)
-    ordered = sorted(groups.items(), key=lambda item: (-len(item[1]), number_key(item[0][0]), item[0][1],
-                                                        item[0][2]))
-    return [Failure(number=n, name=name, message=msg, count=len(who), students=tuple(who))
-            for (n, name, msg), who in ordered[:limit]]
+                groups.setdefault((test.number, test.name, test.output.strip()), []).append(
+                    row.student
+                )
+    ordered = sorted(
+        groups.items(),
+        key=lambda item: (-len(item[1]), number_key(item[0][0]), item[0][1], item[0][2]),
+    )
+    return [
+        Failure(number=n, name=name, message=msg, count=len(who), students=tuple(who))
+        for (n, name, msg), who in ordered[:limit]
+    ]
 
 
 def _kind(text: str) -> str | None:
@@ -131,7 +146,9 @@ def incident(row: SubmissionRow) -> Incident | None:
     if not kinds:
         return None
     kind = next(k for k in ("error", "timeout", "crash") if k in kinds)
-    return Incident(student=row.student, kind=kind, reasons=tuple(dict.fromkeys(reasons)), feedback=row.feedback)
+    return Incident(
+        student=row.student, kind=kind, reasons=tuple(dict.fromkeys(reasons)), feedback=row.feedback
+    )
 
 
 def incidents(cohort: Cohort) -> list[Incident]:

@@ -22,12 +22,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nncourse.sandbox import cgroups
-from nncourse.sandbox.launcher import SandboxSpec, processes_of, reap_uid, slot_folder_prefix, worker_command
+from nncourse.sandbox.launcher import (
+    SandboxSpec,
+    processes_of,
+    reap_uid,
+    slot_folder_prefix,
+    worker_command,
+)
 from nncourse.sandbox.worker import wire
 
-SIGNAL_NAMES = {signal.SIGSEGV: "a segmentation fault", signal.SIGKILL: "SIGKILL (killed)",
-                signal.SIGXCPU: "the CPU time limit", signal.SIGABRT: "an abort",
-                signal.SIGBUS: "a bus error", signal.SIGFPE: "a floating-point exception"}
+SIGNAL_NAMES = {
+    signal.SIGSEGV: "a segmentation fault",
+    signal.SIGKILL: "SIGKILL (killed)",
+    signal.SIGXCPU: "the CPU time limit",
+    signal.SIGABRT: "an abort",
+    signal.SIGBUS: "a bus error",
+    signal.SIGFPE: "a floating-point exception",
+}
 
 
 class WorkerDied(RuntimeError):
@@ -69,7 +80,9 @@ class CellRun:
     cells: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     replaced_builtins: list[str] = field(default_factory=list)
-    replaced_grader: list[str] = field(default_factory=list)  # the grader's own code, put back (integrity.py)
+    replaced_grader: list[str] = field(
+        default_factory=list
+    )  # the grader's own code, put back (integrity.py)
     timed_out_cell: int | None = None
     died: str | None = None
     died_in_cell: int | None = None
@@ -104,12 +117,18 @@ class SlotServer:
         # the slot's budget: every process of this sandbox, from bubblewrap on, in one cgroup
         self.cgroup = None
         if spec.limits.slot_cgroup:
-            self.cgroup = cgroups.create(spec.slot, memory_bytes=spec.limits.slot_memory_bytes,
-                                         pids=spec.limits.slot_tasks)
-        self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                         stderr=subprocess.STDOUT, pass_fds=[child_end.fileno()],
-                                         start_new_session=True,
-                                         preexec_fn=self.cgroup.join if self.cgroup else None)
+            self.cgroup = cgroups.create(
+                spec.slot, memory_bytes=spec.limits.slot_memory_bytes, pids=spec.limits.slot_tasks
+            )
+        self._process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            pass_fds=[child_end.fileno()],
+            start_new_session=True,
+            preexec_fn=self.cgroup.join if self.cgroup else None,
+        )
         child_end.close()
         self._drain = threading.Thread(target=self._drain_output, daemon=True)
         self._drain.start()
@@ -129,7 +148,9 @@ class SlotServer:
             self.server_pid = hello.get("pid")
         except (OSError, wire.WireError):
             self.close()
-            raise WorkerDied(f"the sandbox did not start: {bytes(self.output[-2000:]).decode(errors='replace')}") from None
+            raise WorkerDied(
+                f"the sandbox did not start: {bytes(self.output[-2000:]).decode(errors='replace')}"
+            ) from None
         self._ready = True
 
     def _drain_output(self) -> None:
@@ -154,8 +175,10 @@ class SlotServer:
         os.chmod(path, 0o644)
         try:
             self._control.settimeout(10)
-            wire.send_message(self._control, {"type": "job", "cells": f"/sub/{name}"
-                                              if not self.spec.insecure else str(path)})
+            wire.send_message(
+                self._control,
+                {"type": "job", "cells": f"/sub/{name}" if not self.spec.insecure else str(path)},
+            )
             _, fds, _, _ = socket.recv_fds(self._control, 1, 1)
         except (OSError, wire.WireError):
             raise WorkerDied("the sandbox stopped answering") from None
@@ -188,7 +211,9 @@ class SlotServer:
                     status = handle.read()
             except OSError:
                 continue
-            if f"NSpid:\t{pid}\t{self.server_pid}\n" in status or (self.spec.insecure and pid == self.server_pid):
+            if f"NSpid:\t{pid}\t{self.server_pid}\n" in status or (
+                self.spec.insecure and pid == self.server_pid
+            ):
                 pids.add(pid)
         return pids
 
@@ -313,7 +338,9 @@ class Session:
         self._job = job
         self.ended: str | None = None
 
-    def request(self, header: dict, blobs: list[bytes], *, timeout: float) -> tuple[dict, list[bytes]]:
+    def request(
+        self, header: dict, blobs: list[bytes], *, timeout: float
+    ) -> tuple[dict, list[bytes]]:
         """Send a request; its reply, read within ``timeout`` seconds. The worker's report of
         where a call is stuck (``{"hang": {"name"}}``, sent ahead of the reply) goes into a
         CallTimeout."""
@@ -338,7 +365,11 @@ class Session:
         except (OSError, wire.WireError) as exc:
             status = self._job.end_session(kill=True)
             unreadable = isinstance(exc, wire.WireError) and str(exc) != "connection closed"
-            self.ended = f"your code's reply could not be read ({exc})" if unreadable else describe_exit(status)
+            self.ended = (
+                f"your code's reply could not be read ({exc})"
+                if unreadable
+                else describe_exit(status)
+            )
             # no word from the job about its test's process: the job itself is gone
             lost = not unreadable and "signal" not in status and status.get("exit_code", 0) is None
             raise (WorkerLost if lost else WorkerDied)(self.ended) from None

@@ -45,25 +45,50 @@ class SandboxSpec:
 def check_sandbox(venv: Path) -> None:
     """Raise SandboxUnavailable unless bubblewrap, setpriv and a system-interpreter venv are usable."""
     if os.geteuid() != 0:
-        raise SandboxUnavailable("the sandbox needs root (bubblewrap builds namespaces, setpriv drops to a "
-                                 "dedicated uid); run as root or pass --insecure to grade without isolation")
+        raise SandboxUnavailable(
+            "the sandbox needs root (bubblewrap builds namespaces, setpriv drops to a "
+            "dedicated uid); run as root or pass --insecure to grade without isolation"
+        )
     for tool in ("bwrap", "setpriv"):
         if shutil.which(tool) is None:
-            raise SandboxUnavailable(f"'{tool}' is missing: run 'make setup' as root (installs Debian's "
-                                     "bubblewrap) or pass --insecure to grade without isolation")
-    probe = subprocess.run(["bwrap", "--unshare-pid", "--unshare-net", "--ro-bind", "/usr", "/usr",
-                            *_root_links(), "--proc", "/proc", "--dev", "/dev", "true"],
-                           capture_output=True, text=True, timeout=30, check=False)
+            raise SandboxUnavailable(
+                f"'{tool}' is missing: run 'make setup' as root (installs Debian's "
+                "bubblewrap) or pass --insecure to grade without isolation"
+            )
+    probe = subprocess.run(
+        [
+            "bwrap",
+            "--unshare-pid",
+            "--unshare-net",
+            "--ro-bind",
+            "/usr",
+            "/usr",
+            *_root_links(),
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            "true",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
     if probe.returncode != 0:
-        raise SandboxUnavailable(f"bubblewrap cannot create namespaces here ({probe.stderr.strip()[:200]}); "
-                                 "pass --insecure to grade without isolation")
+        raise SandboxUnavailable(
+            f"bubblewrap cannot create namespaces here ({probe.stderr.strip()[:200]}); "
+            "pass --insecure to grade without isolation"
+        )
     python = venv / "bin" / "python"
     if not python.exists():
         raise SandboxUnavailable(f"no interpreter at {python}: run 'make setup'")
     real = python.resolve()
     if not str(real).startswith("/usr/"):
-        raise SandboxUnavailable(f"{python} resolves to {real}, outside /usr: the sandbox uid cannot read it; "
-                                 "rebuild .venv from /usr/bin/python3 ('rm -rf .venv && make setup')")
+        raise SandboxUnavailable(
+            f"{python} resolves to {real}, outside /usr: the sandbox uid cannot read it; "
+            "rebuild .venv from /usr/bin/python3 ('rm -rf .venv && make setup')"
+        )
 
 
 def _root_links() -> list[str]:
@@ -84,42 +109,111 @@ def worker_command(spec: SandboxSpec, *, job_in: Path, fd: int) -> list[str]:
         job_in: the slot's folder for submissions' cells; mounted read-only at /sub.
         fd: number of the control socket inherited by the worker.
     """
-    worker_args = json.dumps({"fd": fd, "limits": spec.limits.worker_rlimits(), "seccomp": not spec.insecure,
-                              "slot_uid": spec.uid, "private_tmp": True})
+    worker_args = json.dumps(
+        {
+            "fd": fd,
+            "limits": spec.limits.worker_rlimits(),
+            "seccomp": not spec.insecure,
+            "slot_uid": spec.uid,
+            "private_tmp": True,
+        }
+    )
     if spec.insecure:
         return _insecure_command(spec, job_in=job_in, fd=fd)
-    env = {"HOME": "/tmp", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "MPLBACKEND": "Agg",
-           "MPLCONFIGDIR": "/tmp/.matplotlib", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-           "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"}
-    command = ["bwrap", "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
-               "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--clearenv",
-               "--hostname", "sandbox", "--ro-bind", "/usr", "/usr", *_root_links()]
+    env = {
+        "HOME": "/tmp",
+        "PATH": "/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "MPLBACKEND": "Agg",
+        "MPLCONFIGDIR": "/tmp/.matplotlib",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": "0",
+    }
+    command = [
+        "bwrap",
+        "--unshare-net",
+        "--unshare-pid",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        "--die-with-parent",
+        "--new-session",
+        "--clearenv",
+        "--hostname",
+        "sandbox",
+        "--ro-bind",
+        "/usr",
+        "/usr",
+        *_root_links(),
+    ]
     for etc in ("/etc/ld.so.cache", "/etc/fonts", "/etc/alternatives", "/etc/localtime"):
         if os.path.exists(etc):
             command += ["--ro-bind", etc, etc]
-    command += ["--perms", "0755", "--dir", "/opt",
-                "--ro-bind", str(spec.venv), "/opt/venv",
-                "--ro-bind", str(WORKER_DIR), "/opt/worker",
-                "--ro-bind", str(job_in), "/sub",
-                "--proc", "/proc", "--dev", "/dev",
-                "--perms", "1777", "--size", str(spec.limits.tmp_bytes), "--tmpfs", "/tmp",
-                "--chdir", "/tmp"]
+    command += [
+        "--perms",
+        "0755",
+        "--dir",
+        "/opt",
+        "--ro-bind",
+        str(spec.venv),
+        "/opt/venv",
+        "--ro-bind",
+        str(WORKER_DIR),
+        "/opt/worker",
+        "--ro-bind",
+        str(job_in),
+        "/sub",
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--perms",
+        "1777",
+        "--size",
+        str(spec.limits.tmp_bytes),
+        "--tmpfs",
+        "/tmp",
+        "--chdir",
+        "/tmp",
+    ]
     for key, value in env.items():
         command += ["--setenv", key, value]
-    command += ["--", "setpriv", f"--reuid={spec.uid}", f"--regid={spec.uid}", "--clear-groups",
-                "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs",
-                "/opt/venv/bin/python", "-I", "/opt/worker/worker.py", worker_args]
+    command += [
+        "--",
+        "setpriv",
+        f"--reuid={spec.uid}",
+        f"--regid={spec.uid}",
+        "--clear-groups",
+        "--inh-caps=-all",
+        "--bounding-set=-all",
+        "--no-new-privs",
+        "/opt/venv/bin/python",
+        "-I",
+        "/opt/worker/worker.py",
+        worker_args,
+    ]
     return command
 
 
 def _insecure_command(spec: SandboxSpec, *, job_in: Path, fd: int) -> list[str]:
     """No namespaces (bubblewrap missing); still drops to the slot uid when running as root."""
-    worker_args = json.dumps({"fd": fd, "limits": spec.limits.worker_rlimits(), "seccomp": False,
-                              "slot_uid": spec.uid})
+    worker_args = json.dumps(
+        {"fd": fd, "limits": spec.limits.worker_rlimits(), "seccomp": False, "slot_uid": spec.uid}
+    )
     command = [str(spec.venv / "bin" / "python"), "-I", str(WORKER_DIR / "worker.py"), worker_args]
     if os.geteuid() == 0:
-        command = ["setpriv", f"--reuid={spec.uid}", f"--regid={spec.uid}", "--clear-groups",
-                   "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", *command]
+        command = [
+            "setpriv",
+            f"--reuid={spec.uid}",
+            f"--regid={spec.uid}",
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--bounding-set=-all",
+            "--no-new-privs",
+            *command,
+        ]
     return command
 
 
@@ -148,8 +242,12 @@ def reap_uid(uid: int, *, timeout: float = 5.0) -> int:
         return 0
     deadline = time.monotonic() + timeout
     while processes_of(uid) and time.monotonic() < deadline:
-        subprocess.run(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "kill", "-9", "-1"],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        subprocess.run(
+            ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "kill", "-9", "-1"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
         time.sleep(0.05)
     return len(processes_of(uid))
 
@@ -184,15 +282,19 @@ def slot_lock_dir() -> Path:
     (``/tmp/nncourse-slots-<uid>``) that no other user can read, replace or fill with symlinks.
     """
     uid = os.geteuid()
-    folder = Path(tempfile.gettempdir()) / ("nncourse-slots" if uid == 0 else f"nncourse-slots-{uid}")
+    folder = Path(tempfile.gettempdir()) / (
+        "nncourse-slots" if uid == 0 else f"nncourse-slots-{uid}"
+    )
     try:
         folder.mkdir(mode=0o700)
     except FileExistsError:
         pass
     info = os.lstat(folder)
     if not stat.S_ISDIR(info.st_mode) or info.st_uid != uid or info.st_mode & 0o077:
-        raise SandboxUnavailable(f"{folder} is not a private folder of this user (uid {uid}): "
-                                 "remove it and run the command again")
+        raise SandboxUnavailable(
+            f"{folder} is not a private folder of this user (uid {uid}): "
+            "remove it and run the command again"
+        )
     return folder
 
 
@@ -230,7 +332,9 @@ def _remove_stale_slot_folders(lock_dir: Path, *, own: int) -> None:
             continue
         with open(lock_dir / f"slot-{number}.lock", "w") as probe:
             try:
-                fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)  # fails while a grader (even this one) holds it
+                fcntl.flock(
+                    probe, fcntl.LOCK_EX | fcntl.LOCK_NB
+                )  # fails while a grader (even this one) holds it
             except OSError:
                 continue
             _remove_folders(folders)
@@ -242,7 +346,9 @@ def _remove_folders(folders: list[Path]) -> None:
     for folder in folders:
         if str(folder).startswith("/sys/fs/cgroup/"):
             if not SlotCgroup((folder,)).remove(timeout=0.5):
-                print(f"WARNING: the cgroup {folder} of a killed grader still holds processes",
-                      file=sys.stderr)
+                print(
+                    f"WARNING: the cgroup {folder} of a killed grader still holds processes",
+                    file=sys.stderr,
+                )
         else:
             shutil.rmtree(folder, ignore_errors=True)

@@ -149,8 +149,15 @@ def similarities(cohort: Cohort) -> list[Match]:
     matches = []
     for i, j in zip(*np.nonzero(np.triu(overlap, 1)), strict=True):
         found = items(i, int(involved[i, j])) + items(j, int(involved[j, i]))
-        matches.append(Match(cohort.documents[i], cohort.documents[j],
-                             float(overlap[i, j] / coverage[i]), float(overlap[j, i] / coverage[j]),
-                             int(overlap[i, j]), tuple(dict.fromkeys(found))))
+        matches.append(
+            Match(
+                cohort.documents[i],
+                cohort.documents[j],
+                float(overlap[i, j] / coverage[i]),
+                float(overlap[j, i] / coverage[j]),
+                int(overlap[i, j]),
+                tuple(dict.fromkeys(found)),
+            )
+        )
     matches.sort(key=lambda m: (-m.similarity, -m.overlap, m.a.student, m.b.student))
     return matches

@@ -127,8 +127,11 @@ def given_code(release_notebook: Path, *, max_bytes: int) -> Given:
     """The release notebook's given code, stubs and cell ids."""
     cells = read_notebook(release_notebook, max_bytes=max_bytes).cells
     stubs = {c.grade_id: normalise(c.source) for c in cells if c.kind == "solution" and c.grade_id}
-    return Given(code="\n\n".join(normalise(c.source) for c in cells), stubs=stubs,
-                 grade_ids=frozenset(c.grade_id for c in cells if c.grade_id))
+    return Given(
+        code="\n\n".join(normalise(c.source) for c in cells),
+        stubs=stubs,
+        grade_ids=frozenset(c.grade_id for c in cells if c.grade_id),
+    )
 
 
 def _part(cell: Cell, given: Given) -> str | None:

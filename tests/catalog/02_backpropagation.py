@@ -14,7 +14,10 @@ order of the backward pass.
 
 CORRECT = [
     # ------------------------------------------------------------------------------------ Linear
-    dict(name="Linear_lecture_dot_keepdims", item="Linear", source='''
+    dict(
+        name="Linear_lecture_dot_keepdims",
+        item="Linear",
+        source="""
 class Linear:
     def __init__(self, n_in, n_out, rng=None):
         if rng is None:
@@ -32,8 +35,12 @@ class Linear:
         self.grad_weights = np.dot(self.x.T, grad_out)
         self.grad_bias = np.sum(grad_out, axis=0, keepdims=True)
         return np.dot(grad_out, self.weights.T)
-'''),
-    dict(name="Linear_sample_loops_float32", item="Linear", source='''
+""",
+    ),
+    dict(
+        name="Linear_sample_loops_float32",
+        item="Linear",
+        source="""
 class Linear:
     def __init__(self, n_in, n_out, rng=None):
         rng = rng or np.random.default_rng()
@@ -58,8 +65,12 @@ class Linear:
         self.grad_weights = gw
         self.grad_bias = gb
         return g @ self.weights.T.astype(np.float32)
-'''),
-    dict(name="Linear_einsum_tuple_cache_row_bias", item="Linear", source='''
+""",
+    ),
+    dict(
+        name="Linear_einsum_tuple_cache_row_bias",
+        item="Linear",
+        source="""
 class Linear:
     def __init__(self, n_in, n_out, rng=None):
         rng = np.random.default_rng() if rng is None else rng
@@ -77,8 +88,12 @@ class Linear:
         self.grad_weights = np.einsum("ni,nj->ij", x, grad_out)
         self.grad_bias = np.einsum("nj->j", grad_out)
         return np.einsum("nj,ij->ni", grad_out, self.weights)
-'''),
-    dict(name="Linear_atleast_2d_reshape_rows", item="Linear", source='''
+""",
+    ),
+    dict(
+        name="Linear_atleast_2d_reshape_rows",
+        item="Linear",
+        source="""
 class Linear:
     def __init__(self, n_in, n_out, rng=None):
         rng = np.random.default_rng() if rng is None else rng
@@ -94,9 +109,13 @@ class Linear:
         self.grad_weights = self.x.T @ g
         self.grad_bias = g.sum(axis=0).reshape(1, -1)
         return (g @ self.weights.T).reshape(self.x.shape)
-'''),
+""",
+    ),
     # -------------------------------------------------------------------------------------- ReLU
-    dict(name="ReLU_where_gt_float32", item="ReLU", source='''
+    dict(
+        name="ReLU_where_gt_float32",
+        item="ReLU",
+        source="""
 class ReLU:
     def forward(self, x):
         self.x = np.array(x, dtype=np.float32)
@@ -104,8 +123,12 @@ class ReLU:
 
     def backward(self, grad_out):
         return np.where(self.x > 0, grad_out, 0)
-'''),
-    dict(name="ReLU_times_gt_mask_of_the_output", item="ReLU", source='''
+""",
+    ),
+    dict(
+        name="ReLU_times_gt_mask_of_the_output",
+        item="ReLU",
+        source="""
 class ReLU:
     def forward(self, x):
         self.out = np.maximum(x, 0)
@@ -113,8 +136,12 @@ class ReLU:
 
     def backward(self, grad_out):
         return grad_out * (self.out > 0)
-'''),
-    dict(name="ReLU_heaviside_zero_at_zero", item="ReLU", source='''
+""",
+    ),
+    dict(
+        name="ReLU_heaviside_zero_at_zero",
+        item="ReLU",
+        source="""
 class ReLU:
     def forward(self, x):
         self._x = x
@@ -122,8 +149,12 @@ class ReLU:
 
     def backward(self, grad_out):
         return grad_out * np.heaviside(self._x, 0.0)
-'''),
-    dict(name="ReLU_copy_then_inplace_cs231n", item="ReLU", source='''
+""",
+    ),
+    dict(
+        name="ReLU_copy_then_inplace_cs231n",
+        item="ReLU",
+        source="""
 class ReLU:
     def __init__(self):
         self.cache = None
@@ -138,9 +169,13 @@ class ReLU:
         dx = np.array(grad_out, dtype=float, copy=True)
         dx[self.cache <= 0] = 0
         return dx
-'''),
+""",
+    ),
     # ----------------------------------------------------------------------------------- Sigmoid
-    dict(name="Sigmoid_scipy_expit_input_cache", item="Sigmoid", source='''
+    dict(
+        name="Sigmoid_scipy_expit_input_cache",
+        item="Sigmoid",
+        source="""
 from scipy.special import expit
 
 
@@ -152,8 +187,12 @@ class Sigmoid:
     def backward(self, grad_out):
         s = expit(self.x)
         return grad_out * s * (1 - s)
-'''),
-    dict(name="Sigmoid_tanh_form", item="Sigmoid", source='''
+""",
+    ),
+    dict(
+        name="Sigmoid_tanh_form",
+        item="Sigmoid",
+        source="""
 class Sigmoid:
     def forward(self, x):
         self.out = 0.5 * (1.0 + np.tanh(0.5 * np.asarray(x, dtype=float)))
@@ -161,8 +200,12 @@ class Sigmoid:
 
     def backward(self, grad_out):
         return grad_out * self.out * (1.0 - self.out)
-'''),
-    dict(name="Sigmoid_boolean_masks", item="Sigmoid", source='''
+""",
+    ),
+    dict(
+        name="Sigmoid_boolean_masks",
+        item="Sigmoid",
+        source="""
 class Sigmoid:
     def forward(self, x):
         x = np.asarray(x, dtype=float)
@@ -176,8 +219,12 @@ class Sigmoid:
 
     def backward(self, grad_out):
         return grad_out * self.s * (1.0 - self.s)
-'''),
-    dict(name="Sigmoid_derivative_from_abs_input", item="Sigmoid", source='''
+""",
+    ),
+    dict(
+        name="Sigmoid_derivative_from_abs_input",
+        item="Sigmoid",
+        source="""
 class Sigmoid:
     def forward(self, x):
         self.x = np.asarray(x, dtype=float)
@@ -187,8 +234,12 @@ class Sigmoid:
     def backward(self, grad_out):
         z = np.exp(-np.abs(self.x))  # s (1 - s) = z / (1 + z)^2 for both signs of x
         return grad_out * z / (1 + z) ** 2
-'''),
-    dict(name="Sigmoid_clipped_textbook", item="Sigmoid", source='''
+""",
+    ),
+    dict(
+        name="Sigmoid_clipped_textbook",
+        item="Sigmoid",
+        source="""
 class Sigmoid:
     def forward(self, x):
         self.s = 1.0 / (1.0 + np.exp(-np.clip(x, -500.0, 500.0)))
@@ -196,8 +247,12 @@ class Sigmoid:
 
     def backward(self, grad_out):
         return grad_out * self.s * (1.0 - self.s)
-'''),
-    dict(name="Sigmoid_textbook_with_errstate", item="Sigmoid", source='''
+""",
+    ),
+    dict(
+        name="Sigmoid_textbook_with_errstate",
+        item="Sigmoid",
+        source="""
 class Sigmoid:
     def forward(self, x):
         with np.errstate(over="ignore"):
@@ -206,16 +261,24 @@ class Sigmoid:
 
     def backward(self, grad_out):
         return grad_out * self.s * (1.0 - self.s)
-'''),
+""",
+    ),
     # ---------------------------------------------------------------------------------------- BCE
-    dict(name="bce_loss_ravel_where_machine_eps", item="bce_loss", source='''
+    dict(
+        name="bce_loss_ravel_where_machine_eps",
+        item="bce_loss",
+        source="""
 def bce_loss(probs, y):
     eps = np.finfo(float).eps
     p = np.clip(np.ravel(probs), eps, 1 - eps)
     y = np.ravel(y)
     return np.mean(np.where(y == 1, -np.log(p), -np.log1p(-p)))
-'''),
-    dict(name="bce_loss_torch_style_log_clamp", item="bce_loss", source='''
+""",
+    ),
+    dict(
+        name="bce_loss_torch_style_log_clamp",
+        item="bce_loss",
+        source="""
 def bce_loss(probs, y):
     p = np.asarray(probs, dtype=float)
     y = np.asarray(y, dtype=float).reshape(p.shape)
@@ -223,21 +286,33 @@ def bce_loss(probs, y):
         log_p = np.maximum(np.log(p), -100.0)
         log_q = np.maximum(np.log(1.0 - p), -100.0)
     return float(-np.mean(y * log_p + (1.0 - y) * log_q))
-'''),
-    dict(name="bce_grad_torch_formula", item="bce_grad", source='''
+""",
+    ),
+    dict(
+        name="bce_grad_torch_formula",
+        item="bce_grad",
+        source="""
 def bce_grad(probs, y):
     p = np.asarray(probs, dtype=float)
     y = np.reshape(y, p.shape)
     return (p - y) / np.maximum(p * (1.0 - p), 1e-12) / p.size
-'''),
-    dict(name="bce_grad_where_eps7", item="bce_grad", source='''
+""",
+    ),
+    dict(
+        name="bce_grad_where_eps7",
+        item="bce_grad",
+        source="""
 def bce_grad(probs, y):
     p = np.clip(np.asarray(probs, dtype=float), 1e-7, 1 - 1e-7)
     y = np.asarray(y).reshape(p.shape)
     return np.where(y == 1, -1.0 / p, 1.0 / (1.0 - p)) / p.size
-'''),
+""",
+    ),
     # ------------------------------------------------------------------------------------ Network
-    dict(name="Network_reduce_and_slicing", item="Network", source='''
+    dict(
+        name="Network_reduce_and_slicing",
+        item="Network",
+        source="""
 from functools import reduce
 
 
@@ -250,8 +325,12 @@ class Network:
 
     def backward(self, grad):
         return reduce(lambda g, layer: layer.backward(g), self.layers[::-1], grad)
-'''),
-    dict(name="Network_index_loop", item="Network", source='''
+""",
+    ),
+    dict(
+        name="Network_index_loop",
+        item="Network",
+        source="""
 class Network:
     def __init__(self, layers):
         self.layers = layers
@@ -267,12 +346,17 @@ class Network:
         for i in range(len(self.layers) - 1, -1, -1):
             grad = self.layers[i].backward(grad)
         return grad
-'''),
+""",
+    ),
 ]
 
 MISTAKES = [
     # ------------------------------------------------------------------------------------ Linear
-    dict(name="Linear_forward_squeezes_a_batch_of_one", item="Linear", caught_by="test_forward", source='''
+    dict(
+        name="Linear_forward_squeezes_a_batch_of_one",
+        item="Linear",
+        caught_by="test_forward",
+        source="""
 class Linear:
     def __init__(self, n_in, n_out, rng=None):
         rng = np.random.default_rng() if rng is None else rng
@@ -287,8 +371,13 @@ class Linear:
         self.grad_weights = self.x.T @ grad_out
         self.grad_bias = grad_out.sum(axis=0)
         return grad_out @ self.weights.T
-'''),
-    dict(name="Linear_bias_grad_mean", item="Linear", caught_by="test_backward_grad_bias", source='''
+""",
+    ),
+    dict(
+        name="Linear_bias_grad_mean",
+        item="Linear",
+        caught_by="test_backward_grad_bias",
+        source="""
 class Linear:
     def __init__(self, n_in, n_out, rng=None):
         rng = np.random.default_rng() if rng is None else rng
@@ -303,8 +392,13 @@ class Linear:
         self.grad_weights = self.x.T @ grad_out
         self.grad_bias = grad_out.mean(axis=0)
         return grad_out @ self.weights.T
-'''),
-    dict(name="Linear_bias_grad_first_row", item="Linear", caught_by="test_backward_grad_bias", source='''
+""",
+    ),
+    dict(
+        name="Linear_bias_grad_first_row",
+        item="Linear",
+        caught_by="test_backward_grad_bias",
+        source="""
 class Linear:
     def __init__(self, n_in, n_out, rng=None):
         rng = np.random.default_rng() if rng is None else rng
@@ -319,9 +413,13 @@ class Linear:
         self.grad_weights = self.x.T @ grad_out
         self.grad_bias = grad_out[0]
         return grad_out @ self.weights.T
-'''),
-    dict(name="Linear_input_grad_missing_transpose", item="Linear", caught_by="test_backward_input_gradient",
-         source='''
+""",
+    ),
+    dict(
+        name="Linear_input_grad_missing_transpose",
+        item="Linear",
+        caught_by="test_backward_input_gradient",
+        source="""
 class Linear:
     def __init__(self, n_in, n_out, rng=None):
         rng = np.random.default_rng() if rng is None else rng
@@ -336,8 +434,13 @@ class Linear:
         self.grad_weights = self.x.T @ grad_out
         self.grad_bias = grad_out.sum(axis=0)
         return grad_out @ self.weights
-'''),
-    dict(name="Linear_grad_weights_transposed", item="Linear", caught_by="test_backward_grad_weights", source='''
+""",
+    ),
+    dict(
+        name="Linear_grad_weights_transposed",
+        item="Linear",
+        caught_by="test_backward_grad_weights",
+        source="""
 class Linear:
     def __init__(self, n_in, n_out, rng=None):
         rng = np.random.default_rng() if rng is None else rng
@@ -352,8 +455,13 @@ class Linear:
         self.grad_weights = grad_out.T @ self.x
         self.grad_bias = grad_out.sum(axis=0)
         return grad_out @ self.weights.T
-'''),
-    dict(name="Linear_sgd_step_inside_backward", item="Linear", caught_by="test_backward_keeps_weights", source='''
+""",
+    ),
+    dict(
+        name="Linear_sgd_step_inside_backward",
+        item="Linear",
+        caught_by="test_backward_keeps_weights",
+        source="""
 class Linear:
     def __init__(self, n_in, n_out, rng=None, lr=0.1):
         rng = np.random.default_rng() if rng is None else rng
@@ -371,9 +479,14 @@ class Linear:
         self.weights -= self.lr * self.grad_weights
         self.bias -= self.lr * self.grad_bias
         return grad_out @ self.weights.T
-'''),
-    dict(name="Linear_keeps_first_input", item="Linear", caught_by="test_backward_uses_latest_forward_input",
-         only=True, source='''
+""",
+    ),
+    dict(
+        name="Linear_keeps_first_input",
+        item="Linear",
+        caught_by="test_backward_uses_latest_forward_input",
+        only=True,
+        source="""
 class Linear:
     def __init__(self, n_in, n_out, rng=None):
         rng = np.random.default_rng() if rng is None else rng
@@ -390,9 +503,14 @@ class Linear:
         self.grad_weights = self.x.T @ grad_out
         self.grad_bias = grad_out.sum(axis=0)
         return grad_out @ self.weights.T
-'''),
-    dict(name="Linear_accumulates_gradients", item="Linear", caught_by="test_backward_uses_latest_forward_input",
-         only=True, source='''
+""",
+    ),
+    dict(
+        name="Linear_accumulates_gradients",
+        item="Linear",
+        caught_by="test_backward_uses_latest_forward_input",
+        only=True,
+        source="""
 class Linear:
     def __init__(self, n_in, n_out, rng=None):
         rng = np.random.default_rng() if rng is None else rng
@@ -409,8 +527,13 @@ class Linear:
         self.grad_weights = self.grad_weights + self.x.T @ grad_out
         self.grad_bias = self.grad_bias + grad_out.sum(axis=0)
         return grad_out @ self.weights.T
-'''),
-    dict(name="Linear_reads_private_weight_copy", item="Linear", caught_by="test_forward", source='''
+""",
+    ),
+    dict(
+        name="Linear_reads_private_weight_copy",
+        item="Linear",
+        caught_by="test_forward",
+        source="""
 class Linear:
     def __init__(self, n_in, n_out, rng=None):
         rng = np.random.default_rng() if rng is None else rng
@@ -426,9 +549,13 @@ class Linear:
         self.grad_weights = self.x.T @ grad_out
         self.grad_bias = grad_out.sum(axis=0)
         return grad_out @ self.W.T
-'''),
-    dict(name="Linear_backward_with_torch_autograd", item="Linear", caught_by="test_backward_grad_weights",
-         source='''
+""",
+    ),
+    dict(
+        name="Linear_backward_with_torch_autograd",
+        item="Linear",
+        caught_by="test_backward_grad_weights",
+        source="""
 class Linear:
     def __init__(self, n_in, n_out, rng=None):
         rng = np.random.default_rng() if rng is None else rng
@@ -447,8 +574,14 @@ class Linear:
         self.grad_weights = w.grad.numpy()
         self.grad_bias = b.grad.numpy()
         return x.grad.numpy()
-'''),
-    dict(name="Linear_ignores_rng", item="Linear", caught_by="test_init", only=True, source='''
+""",
+    ),
+    dict(
+        name="Linear_ignores_rng",
+        item="Linear",
+        caught_by="test_init",
+        only=True,
+        source="""
 class Linear:
     def __init__(self, n_in, n_out, rng=None):
         self.weights = np.random.randn(n_in, n_out) * np.sqrt(2 / n_in)
@@ -462,8 +595,13 @@ class Linear:
         self.grad_weights = self.x.T @ grad_out
         self.grad_bias = grad_out.sum(axis=0)
         return grad_out @ self.weights.T
-'''),
-    dict(name="Linear_torch_weight_layout", item="Linear", caught_by="test_init", source='''
+""",
+    ),
+    dict(
+        name="Linear_torch_weight_layout",
+        item="Linear",
+        caught_by="test_init",
+        source="""
 class Linear:
     def __init__(self, n_in, n_out, rng=None):
         rng = np.random.default_rng() if rng is None else rng
@@ -478,10 +616,16 @@ class Linear:
         self.grad_weights = grad_out.T @ self.x
         self.grad_bias = grad_out.sum(axis=0)
         return grad_out @ self.weights
-'''),
+""",
+    ),
     # -------------------------------------------------------------------------------------- ReLU
     # the notebook states the derivative 1[x > 0], 0 at x = 0 as in torch (issue 21)
-    dict(name="ReLU_ge_mask_passes_gradient_at_zero", item="ReLU", caught_by="test_backward", only=True, source='''
+    dict(
+        name="ReLU_ge_mask_passes_gradient_at_zero",
+        item="ReLU",
+        caught_by="test_backward",
+        only=True,
+        source="""
 class ReLU:
     def __init__(self):
         self.mask = None
@@ -492,8 +636,14 @@ class ReLU:
 
     def backward(self, grad_out):
         return grad_out * self.mask
-'''),
-    dict(name="ReLU_heaviside_half_at_zero", item="ReLU", caught_by="test_backward", only=True, source='''
+""",
+    ),
+    dict(
+        name="ReLU_heaviside_half_at_zero",
+        item="ReLU",
+        caught_by="test_backward",
+        only=True,
+        source="""
 class ReLU:
     def forward(self, x):
         self._x = x
@@ -501,8 +651,13 @@ class ReLU:
 
     def backward(self, grad_out):
         return grad_out * np.heaviside(self._x, 0.5)
-'''),
-    dict(name="ReLU_backward_returns_mask_only", item="ReLU", caught_by="test_backward", source='''
+""",
+    ),
+    dict(
+        name="ReLU_backward_returns_mask_only",
+        item="ReLU",
+        caught_by="test_backward",
+        source="""
 class ReLU:
     def forward(self, x):
         self.x = x
@@ -510,8 +665,13 @@ class ReLU:
 
     def backward(self, grad_out):
         return (self.x > 0).astype(float)
-'''),
-    dict(name="ReLU_inplace_with_ge_mask", item="ReLU", caught_by="test_backward", source='''
+""",
+    ),
+    dict(
+        name="ReLU_inplace_with_ge_mask",
+        item="ReLU",
+        caught_by="test_backward",
+        source="""
 class ReLU:
     def forward(self, x):
         x[x < 0] = 0
@@ -520,8 +680,14 @@ class ReLU:
 
     def backward(self, grad_out):
         return grad_out * (self.x >= 0)
-'''),
-    dict(name="ReLU_inplace_with_gt_mask", item="ReLU", caught_by="test_input_unchanged", only=True, source='''
+""",
+    ),
+    dict(
+        name="ReLU_inplace_with_gt_mask",
+        item="ReLU",
+        caught_by="test_input_unchanged",
+        only=True,
+        source="""
 class ReLU:
     def forward(self, x):
         x[x < 0] = 0
@@ -530,17 +696,28 @@ class ReLU:
 
     def backward(self, grad_out):
         return grad_out * (self.x > 0)
-'''),
-    dict(name="ReLU_mask_from_upstream_gradient", item="ReLU", caught_by="test_backward", source='''
+""",
+    ),
+    dict(
+        name="ReLU_mask_from_upstream_gradient",
+        item="ReLU",
+        caught_by="test_backward",
+        source="""
 class ReLU:
     def forward(self, x):
         return np.maximum(x, 0)
 
     def backward(self, grad_out):
         return grad_out * (grad_out > 0)
-'''),
+""",
+    ),
     # ----------------------------------------------------------------------------------- Sigmoid
-    dict(name="Sigmoid_textbook_overflows", item="Sigmoid", caught_by="test_extreme_inputs", only=True, source='''
+    dict(
+        name="Sigmoid_textbook_overflows",
+        item="Sigmoid",
+        caught_by="test_extreme_inputs",
+        only=True,
+        source="""
 class Sigmoid:
     def forward(self, x):
         self.s = 1 / (1 + np.exp(-x))
@@ -548,8 +725,14 @@ class Sigmoid:
 
     def backward(self, grad_out):
         return grad_out * self.s * (1 - self.s)
-'''),
-    dict(name="Sigmoid_exp_ratio_nan", item="Sigmoid", caught_by="test_extreme_inputs", only=True, source='''
+""",
+    ),
+    dict(
+        name="Sigmoid_exp_ratio_nan",
+        item="Sigmoid",
+        caught_by="test_extreme_inputs",
+        only=True,
+        source="""
 class Sigmoid:
     def forward(self, x):
         self.s = np.exp(x) / (1 + np.exp(x))
@@ -557,9 +740,14 @@ class Sigmoid:
 
     def backward(self, grad_out):
         return grad_out * self.s * (1 - self.s)
-'''),
-    dict(name="Sigmoid_where_evaluates_both_branches", item="Sigmoid", caught_by="test_extreme_inputs", only=True,
-         source='''
+""",
+    ),
+    dict(
+        name="Sigmoid_where_evaluates_both_branches",
+        item="Sigmoid",
+        caught_by="test_extreme_inputs",
+        only=True,
+        source="""
 class Sigmoid:
     def forward(self, x):
         self.s = np.where(x >= 0, 1 / (1 + np.exp(-x)), np.exp(x) / (1 + np.exp(x)))
@@ -567,9 +755,14 @@ class Sigmoid:
 
     def backward(self, grad_out):
         return grad_out * self.s * (1 - self.s)
-'''),
-    dict(name="Sigmoid_backward_exp_formula_nan_when_saturated", item="Sigmoid", caught_by="test_backward",
-         only=True, source='''
+""",
+    ),
+    dict(
+        name="Sigmoid_backward_exp_formula_nan_when_saturated",
+        item="Sigmoid",
+        caught_by="test_backward",
+        only=True,
+        source="""
 class Sigmoid:
     def forward(self, x):
         self.x = np.asarray(x, dtype=float)
@@ -579,8 +772,13 @@ class Sigmoid:
     def backward(self, grad_out):
         e = np.exp(-self.x)  # inf for x < -709: inf / inf = nan
         return grad_out * e / (1 + e) ** 2
-'''),
-    dict(name="Sigmoid_applied_twice_in_backward", item="Sigmoid", caught_by="test_backward", source='''
+""",
+    ),
+    dict(
+        name="Sigmoid_applied_twice_in_backward",
+        item="Sigmoid",
+        caught_by="test_backward",
+        source="""
 class Sigmoid:
     @staticmethod
     def _sigma(x):
@@ -594,8 +792,13 @@ class Sigmoid:
     def backward(self, grad_out):
         s = self._sigma(self.out)
         return grad_out * s * (1 - s)
-'''),
-    dict(name="Sigmoid_backward_derivative_only", item="Sigmoid", caught_by="test_backward", source='''
+""",
+    ),
+    dict(
+        name="Sigmoid_backward_derivative_only",
+        item="Sigmoid",
+        caught_by="test_backward",
+        source="""
 class Sigmoid:
     def forward(self, x):
         z = np.exp(-np.abs(x))
@@ -604,70 +807,128 @@ class Sigmoid:
 
     def backward(self, grad_out):
         return self.s * (1 - self.s)
-'''),
+""",
+    ),
     # ---------------------------------------------------------------------------------------- BCE
-    dict(name="bce_loss_sum_not_mean", item="bce_loss", caught_by="test_value", source='''
+    dict(
+        name="bce_loss_sum_not_mean",
+        item="bce_loss",
+        caught_by="test_value",
+        source="""
 def bce_loss(probs, y):
     p = np.clip(probs, 1e-12, 1 - 1e-12)
     y = np.reshape(y, np.shape(p))
     return float(-np.sum(y * np.log(p) + (1 - y) * np.log(1 - p)))
-'''),
-    dict(name="bce_loss_without_clipping", item="bce_loss", caught_by="test_extreme_probabilities", only=True,
-         source='''
+""",
+    ),
+    dict(
+        name="bce_loss_without_clipping",
+        item="bce_loss",
+        caught_by="test_extreme_probabilities",
+        only=True,
+        source="""
 def bce_loss(probs, y):
     p = np.asarray(probs, dtype=float)
     y = np.reshape(y, p.shape)
     return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
-'''),
-    dict(name="bce_loss_labels_broadcast", item="bce_loss", caught_by="test_value", only=True, source='''
+""",
+    ),
+    dict(
+        name="bce_loss_labels_broadcast",
+        item="bce_loss",
+        caught_by="test_value",
+        only=True,
+        source="""
 def bce_loss(probs, y):
     p = np.clip(probs, 1e-12, 1 - 1e-12)
     return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
-'''),
-    dict(name="bce_loss_missing_minus", item="bce_loss", caught_by="test_value", source='''
+""",
+    ),
+    dict(
+        name="bce_loss_missing_minus",
+        item="bce_loss",
+        caught_by="test_value",
+        source="""
 def bce_loss(probs, y):
     p = np.clip(probs, 1e-12, 1 - 1e-12)
     y = np.reshape(y, np.shape(p))
     return float(np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
-'''),
-    dict(name="bce_loss_divides_by_len", item="bce_loss", caught_by="test_value", only=True, source='''
+""",
+    ),
+    dict(
+        name="bce_loss_divides_by_len",
+        item="bce_loss",
+        caught_by="test_value",
+        only=True,
+        source="""
 def bce_loss(probs, y):
     p = np.clip(np.asarray(probs, dtype=float), 1e-12, 1 - 1e-12)
     y = np.reshape(y, p.shape)
     return float(-np.sum(y * np.log(p) + (1 - y) * np.log(1 - p)) / len(p))   # rows, not entries
-'''),
-    dict(name="bce_grad_divides_by_len", item="bce_grad", caught_by="test_value", only=True, source='''
+""",
+    ),
+    dict(
+        name="bce_grad_divides_by_len",
+        item="bce_grad",
+        caught_by="test_value",
+        only=True,
+        source="""
 def bce_grad(probs, y):
     p = np.clip(np.asarray(probs, dtype=float), 1e-12, 1 - 1e-12)
     y = np.reshape(y, p.shape)
     return (-y / p + (1 - y) / (1 - p)) / len(p)
-'''),
-    dict(name="bce_grad_without_1_over_N", item="bce_grad", caught_by="test_value", source='''
+""",
+    ),
+    dict(
+        name="bce_grad_without_1_over_N",
+        item="bce_grad",
+        caught_by="test_value",
+        source="""
 def bce_grad(probs, y):
     p = np.clip(probs, 1e-12, 1 - 1e-12)
     y = np.reshape(y, np.shape(p))
     return -y / p + (1 - y) / (1 - p)
-'''),
-    dict(name="bce_grad_sign_flipped", item="bce_grad", caught_by="test_value", source='''
+""",
+    ),
+    dict(
+        name="bce_grad_sign_flipped",
+        item="bce_grad",
+        caught_by="test_value",
+        source="""
 def bce_grad(probs, y):
     p = np.clip(probs, 1e-12, 1 - 1e-12)
     y = np.reshape(y, np.shape(p))
     return (y / p - (1 - y) / (1 - p)) / p.size
-'''),
-    dict(name="bce_grad_logit_shortcut", item="bce_grad", caught_by="test_value", source='''
+""",
+    ),
+    dict(
+        name="bce_grad_logit_shortcut",
+        item="bce_grad",
+        caught_by="test_value",
+        source="""
 def bce_grad(probs, y):
     p = np.asarray(probs, dtype=float)
     return (p - np.reshape(y, p.shape)) / p.size
-'''),
-    dict(name="bce_grad_without_clipping", item="bce_grad", caught_by="test_extreme_probabilities", only=True,
-         source='''
+""",
+    ),
+    dict(
+        name="bce_grad_without_clipping",
+        item="bce_grad",
+        caught_by="test_extreme_probabilities",
+        only=True,
+        source="""
 def bce_grad(probs, y):
     p = np.asarray(probs, dtype=float)
     y = np.reshape(y, p.shape)
     return (-y / p + (1 - y) / (1 - p)) / p.size
-'''),
+""",
+    ),
     # ------------------------------------------------------------------------------------ Network
-    dict(name="Network_backward_in_forward_order", item="Network", caught_by="test_chains_layers", source='''
+    dict(
+        name="Network_backward_in_forward_order",
+        item="Network",
+        caught_by="test_chains_layers",
+        source="""
 class Network:
     def __init__(self, layers):
         self.layers = list(layers)
@@ -681,8 +942,13 @@ class Network:
         for layer in self.layers:
             grad = layer.backward(grad)
         return grad
-'''),
-    dict(name="Network_backward_not_chained", item="Network", caught_by="test_chains_layers", source='''
+""",
+    ),
+    dict(
+        name="Network_backward_not_chained",
+        item="Network",
+        caught_by="test_chains_layers",
+        source="""
 class Network:
     def __init__(self, layers):
         self.layers = list(layers)
@@ -696,8 +962,13 @@ class Network:
         for layer in reversed(self.layers):
             layer.backward(grad)
         return grad
-'''),
-    dict(name="Network_reverses_layers_in_place", item="Network", caught_by="test_chains_layers", source='''
+""",
+    ),
+    dict(
+        name="Network_reverses_layers_in_place",
+        item="Network",
+        caught_by="test_chains_layers",
+        source="""
 class Network:
     def __init__(self, layers):
         self.layers = list(layers)
@@ -712,8 +983,13 @@ class Network:
         for layer in self.layers:
             grad = layer.backward(grad)
         return grad
-'''),
-    dict(name="Network_skips_first_layer_backward", item="Network", caught_by="test_chains_layers", source='''
+""",
+    ),
+    dict(
+        name="Network_skips_first_layer_backward",
+        item="Network",
+        caught_by="test_chains_layers",
+        source="""
 class Network:
     def __init__(self, layers):
         self.layers = list(layers)
@@ -727,8 +1003,13 @@ class Network:
         for layer in reversed(self.layers[1:]):
             grad = layer.backward(grad)
         return grad
-'''),
-    dict(name="Network_backward_returns_nothing", item="Network", caught_by="test_chains_layers", source='''
+""",
+    ),
+    dict(
+        name="Network_backward_returns_nothing",
+        item="Network",
+        caught_by="test_chains_layers",
+        source="""
 class Network:
     def __init__(self, layers):
         self.layers = list(layers)
@@ -741,8 +1022,13 @@ class Network:
     def backward(self, grad):
         for layer in reversed(self.layers):
             grad = layer.backward(grad)
-'''),
-    dict(name="Network_forward_skips_last_layer", item="Network", caught_by="test_chains_layers", source='''
+""",
+    ),
+    dict(
+        name="Network_forward_skips_last_layer",
+        item="Network",
+        caught_by="test_chains_layers",
+        source="""
 class Network:
     def __init__(self, layers):
         self.layers = list(layers)
@@ -756,7 +1042,10 @@ class Network:
         for layer in reversed(self.layers):
             grad = layer.backward(grad)
         return grad
-'''),
+""",
+    ),
 ]
 
-ENTRIES = [dict(entry, kind="correct") for entry in CORRECT] + [dict(entry, kind="mistake") for entry in MISTAKES]
+ENTRIES = [dict(entry, kind="correct") for entry in CORRECT] + [
+    dict(entry, kind="mistake") for entry in MISTAKES
+]

@@ -7,7 +7,10 @@ must get full marks; every mistake strictly less, with the test named in ``caugh
 
 CORRECT = [
     # ------------------------------------------------------------------------------------------ MLP
-    dict(name="mlp_sequential_with_flatten", item="MLP", source='''
+    dict(
+        name="mlp_sequential_with_flatten",
+        item="MLP",
+        source="""
 class MLP(torch.nn.Module):
     def __init__(self, n_features=2, hidden=(20, 15, 10, 5)):
         super().__init__()
@@ -21,8 +24,12 @@ class MLP(torch.nn.Module):
 
     def forward(self, x):
         return self.net(x)
-'''),
-    dict(name="mlp_output_registered_first_add_module", item="MLP", source='''
+""",
+    ),
+    dict(
+        name="mlp_output_registered_first_add_module",
+        item="MLP",
+        source="""
 import torch.nn.functional as F
 
 class MLP(torch.nn.Module):
@@ -38,8 +45,12 @@ class MLP(torch.nn.Module):
         for i in range(self.n_hidden):
             x = F.relu(getattr(self, f"fc{i}")(x))
         return self.head(x)[:, 0]
-'''),
-    dict(name="mlp_modulelist_with_output_reshape", item="MLP", source='''
+""",
+    ),
+    dict(
+        name="mlp_modulelist_with_output_reshape",
+        item="MLP",
+        source="""
 class MLP(torch.nn.Module):
     def __init__(self, n_features=2, hidden=(20, 15, 10, 5)):
         super().__init__()
@@ -52,9 +63,13 @@ class MLP(torch.nn.Module):
         for layer in body:
             x = self.act(layer(x))
         return last(x).reshape(-1)
-'''),
+""",
+    ),
     # -------------------------------------------------------------------------------------- Trainer
-    dict(name="mlp_setattr_layers_equal_widths_welcome", item="MLP", source='''
+    dict(
+        name="mlp_setattr_layers_equal_widths_welcome",
+        item="MLP",
+        source="""
 class MLP(torch.nn.Module):
     def __init__(self, n_features=2, hidden=(20, 15, 10, 5)):
         super().__init__()
@@ -67,8 +82,12 @@ class MLP(torch.nn.Module):
         for i in range(self.n_hidden):
             x = getattr(self, f"fc{i}")(x).clamp(min=0)
         return self.head(x).view(-1)
-'''),
-    dict(name="trainer_dataloader_bceloss_on_sigmoid", item="Trainer", source='''
+""",
+    ),
+    dict(
+        name="trainer_dataloader_bceloss_on_sigmoid",
+        item="Trainer",
+        source="""
 from torch.utils.data import DataLoader, TensorDataset
 
 class Trainer:
@@ -110,8 +129,12 @@ class Trainer:
             p = torch.sigmoid(self.model(torch.as_tensor(x, dtype=torch.float32)))
         self.model.train(mode)
         return p.numpy()
-'''),
-    dict(name="trainer_numpy_shuffle_lazy_optimizer", item="Trainer", source='''
+""",
+    ),
+    dict(
+        name="trainer_numpy_shuffle_lazy_optimizer",
+        item="Trainer",
+        source="""
 import torch.nn.functional as F
 
 class Trainer:
@@ -153,8 +176,12 @@ class Trainer:
     def predict_proba(self, x):
         with torch.no_grad():
             return torch.special.expit(self.model(torch.as_tensor(np.asarray(x), dtype=torch.float32)))
-'''),
-    dict(name="trainer_logsigmoid_loss_split_batches", item="Trainer", source='''
+""",
+    ),
+    dict(
+        name="trainer_logsigmoid_loss_split_batches",
+        item="Trainer",
+        source="""
 def _bce_logits(z, y):
     return -(y * torch.nn.functional.logsigmoid(z) + (1 - y) * torch.nn.functional.logsigmoid(-z)).mean()
 
@@ -199,15 +226,23 @@ class Trainer:
     @torch.no_grad()
     def predict_proba(self, x):
         return torch.sigmoid(self.model(self._tensor(x)))
-'''),
+""",
+    ),
     # ------------------------------------------------------------------------------------- accuracy
-    dict(name="accuracy_in_torch", item="accuracy", source='''
+    dict(
+        name="accuracy_in_torch",
+        item="accuracy",
+        source="""
 def accuracy(probs, y, threshold=0.5):
     p = torch.as_tensor(probs.detach() if torch.is_tensor(probs) else np.asarray(probs)).reshape(-1)
     t = torch.as_tensor(y.detach() if torch.is_tensor(y) else np.asarray(y)).reshape(-1)
     return ((p > threshold).float() == t.float()).float().mean().item()
-'''),
-    dict(name="accuracy_python_loop", item="accuracy", source='''
+""",
+    ),
+    dict(
+        name="accuracy_python_loop",
+        item="accuracy",
+        source="""
 def accuracy(probs, y, threshold=0.5):
     probs = probs.tolist() if hasattr(probs, "tolist") else list(probs)
     y = y.tolist() if hasattr(y, "tolist") else list(y)
@@ -215,8 +250,12 @@ def accuracy(probs, y, threshold=0.5):
     for p, label in zip(probs, y):
         correct += int((1 if p > threshold else 0) == int(round(label)))
     return correct / len(y)
-'''),
-    dict(name="accuracy_not_at_or_below_threshold", item="accuracy", source='''
+""",
+    ),
+    dict(
+        name="accuracy_not_at_or_below_threshold",
+        item="accuracy",
+        source="""
 def accuracy(probs, y, threshold=0.5):
     if torch.is_tensor(probs):
         probs = probs.detach().cpu().numpy()
@@ -224,31 +263,44 @@ def accuracy(probs, y, threshold=0.5):
         y = y.detach().cpu().numpy()
     predicted = ~(np.ravel(probs) <= threshold)
     return np.count_nonzero(predicted == (np.ravel(y) == 1)) / np.size(y)
-'''),
+""",
+    ),
     # ------------------------------------------------------------------------------- polar_features
-    dict(name="polar_features_unit_scale", item="polar_features", source='''
+    dict(
+        name="polar_features_unit_scale",
+        item="polar_features",
+        source="""
 def polar_features(X):
     X = np.asarray(X, dtype=np.float64)
     psi = np.arctan2(X[:, 1], X[:, 0]) + np.hypot(X[:, 0], X[:, 1])
     return np.stack([np.cos(psi), np.sin(psi)], axis=1).astype(np.float32)
-'''),
-    dict(name="polar_features_in_torch_returning_tensor", item="polar_features", source='''
+""",
+    ),
+    dict(
+        name="polar_features_in_torch_returning_tensor",
+        item="polar_features",
+        source="""
 def polar_features(X):
     X = torch.as_tensor(np.asarray(X), dtype=torch.float64)
     r = torch.linalg.norm(X, dim=1)
     phase = torch.atan2(X[:, 1], X[:, 0]) + r
     return (8.0 * torch.stack([torch.cos(phase), torch.sin(phase)], dim=1)).float()
-'''),
-    dict(name="polar_features_complex_phase_four_features", item="polar_features", source='''
+""",
+    ),
+    dict(
+        name="polar_features_complex_phase_four_features",
+        item="polar_features",
+        source="""
 def polar_features(X):
     X = np.asarray(X, dtype=np.float64)
     z = X[:, 0] + 1j * X[:, 1]
     w = np.exp(1j * (np.angle(z) + np.abs(z)))    # e^{i (phi + r)}: one value per spiral arm
     return 10 * np.column_stack([w.real, w.imag, (w ** 2).real, (w ** 2).imag]).astype(np.float32)
-'''),
+""",
+    ),
 ]
 
-_TRAINER_NO_SHUFFLE = '''
+_TRAINER_NO_SHUFFLE = """
 class Trainer:
     def __init__(self, model, lr=1e-2, batch_size=512):
         self.model = model
@@ -291,11 +343,15 @@ class Trainer:
             p = torch.sigmoid(self.model(torch.as_tensor(x, dtype=torch.float32)))
         self.model.train(was_training)
         return p
-'''
+"""
 
 MISTAKES = [
     # ------------------------------------------------------------------------------------------ MLP
-    dict(name="mlp_without_nonlinearity", item="MLP", caught_by="test_forward_matches_reference", source='''
+    dict(
+        name="mlp_without_nonlinearity",
+        item="MLP",
+        caught_by="test_forward_matches_reference",
+        source="""
 class MLP(torch.nn.Module):
     def __init__(self, n_features=2, hidden=(20, 15, 10, 5)):
         super().__init__()
@@ -306,8 +362,13 @@ class MLP(torch.nn.Module):
         for layer in self.layers:
             x = layer(x)
         return x.squeeze(-1)
-'''),
-    dict(name="mlp_relu_after_output", item="MLP", caught_by="test_forward_matches_reference", source='''
+""",
+    ),
+    dict(
+        name="mlp_relu_after_output",
+        item="MLP",
+        caught_by="test_forward_matches_reference",
+        source="""
 class MLP(torch.nn.Module):
     def __init__(self, n_features=2, hidden=(20, 15, 10, 5)):
         super().__init__()
@@ -318,8 +379,13 @@ class MLP(torch.nn.Module):
         for layer in self.layers:
             x = torch.relu(layer(x))
         return x.squeeze(-1)
-'''),
-    dict(name="mlp_sigmoid_in_forward", item="MLP", caught_by="test_forward_matches_reference", source='''
+""",
+    ),
+    dict(
+        name="mlp_sigmoid_in_forward",
+        item="MLP",
+        caught_by="test_forward_matches_reference",
+        source="""
 class MLP(torch.nn.Module):
     def __init__(self, n_features=2, hidden=(20, 15, 10, 5)):
         super().__init__()
@@ -331,8 +397,13 @@ class MLP(torch.nn.Module):
 
     def forward(self, x):
         return self.net(x).squeeze(-1)
-'''),
-    dict(name="mlp_no_relu_before_output", item="MLP", caught_by="test_forward_matches_reference", source='''
+""",
+    ),
+    dict(
+        name="mlp_no_relu_before_output",
+        item="MLP",
+        caught_by="test_forward_matches_reference",
+        source="""
 class MLP(torch.nn.Module):
     def __init__(self, n_features=2, hidden=(20, 15, 10, 5)):
         super().__init__()
@@ -346,8 +417,13 @@ class MLP(torch.nn.Module):
             if i < len(self.hidden) - 1:   # ReLU only between hidden layers
                 x = torch.relu(x)
         return self.out(x).squeeze(-1)
-'''),
-    dict(name="mlp_ignores_hidden_argument", item="MLP", caught_by="test_layers_follow_hidden", source='''
+""",
+    ),
+    dict(
+        name="mlp_ignores_hidden_argument",
+        item="MLP",
+        caught_by="test_layers_follow_hidden",
+        source="""
 class MLP(torch.nn.Module):
     def __init__(self, n_features=2, hidden=(20, 15, 10, 5)):
         super().__init__()
@@ -360,9 +436,14 @@ class MLP(torch.nn.Module):
 
     def forward(self, x):
         return self.net(x).squeeze(-1)
-'''),
+""",
+    ),
     # equal widths (issue 21): layers keyed by their width collapse into one
-    dict(name="mlp_layers_keyed_by_width", item="MLP", caught_by="test_layers_follow_hidden", source='''
+    dict(
+        name="mlp_layers_keyed_by_width",
+        item="MLP",
+        caught_by="test_layers_follow_hidden",
+        source="""
 class MLP(torch.nn.Module):
     def __init__(self, n_features=2, hidden=(20, 15, 10, 5)):
         super().__init__()
@@ -377,8 +458,13 @@ class MLP(torch.nn.Module):
         for layer in self.layers.values():
             x = torch.relu(layer(x))
         return self.out(x).squeeze(-1)
-'''),
-    dict(name="mlp_layers_in_python_list", item="MLP", caught_by="test_layers_follow_hidden", source='''
+""",
+    ),
+    dict(
+        name="mlp_layers_in_python_list",
+        item="MLP",
+        caught_by="test_layers_follow_hidden",
+        source="""
 class MLP(torch.nn.Module):
     def __init__(self, n_features=2, hidden=(20, 15, 10, 5)):
         super().__init__()
@@ -390,8 +476,13 @@ class MLP(torch.nn.Module):
         for layer in self.hidden_layers:
             x = torch.relu(layer(x))
         return self.output(x).squeeze(-1)
-'''),
-    dict(name="mlp_logits_batch_by_one", item="MLP", caught_by="test_logits_have_shape_batch", source='''
+""",
+    ),
+    dict(
+        name="mlp_logits_batch_by_one",
+        item="MLP",
+        caught_by="test_logits_have_shape_batch",
+        source="""
 class MLP(torch.nn.Module):
     def __init__(self, n_features=2, hidden=(20, 15, 10, 5)):
         super().__init__()
@@ -403,8 +494,13 @@ class MLP(torch.nn.Module):
 
     def forward(self, x):
         return self.net(x)
-'''),
-    dict(name="mlp_squeeze_all_axes", item="MLP", caught_by="test_logits_have_shape_batch", source='''
+""",
+    ),
+    dict(
+        name="mlp_squeeze_all_axes",
+        item="MLP",
+        caught_by="test_logits_have_shape_batch",
+        source="""
 class MLP(torch.nn.Module):
     def __init__(self, n_features=2, hidden=(20, 15, 10, 5)):
         super().__init__()
@@ -416,9 +512,14 @@ class MLP(torch.nn.Module):
 
     def forward(self, x):
         return self.net(x).squeeze()
-'''),
+""",
+    ),
     # -------------------------------------------------------------------------------------- Trainer
-    dict(name="trainer_without_zero_grad", item="Trainer", caught_by="test_follows_adam_and_bce", source='''
+    dict(
+        name="trainer_without_zero_grad",
+        item="Trainer",
+        caught_by="test_follows_adam_and_bce",
+        source="""
 class Trainer:
     def __init__(self, model, lr=1e-2, batch_size=512):
         self.model, self.batch_size = model, batch_size
@@ -452,10 +553,15 @@ class Trainer:
     def predict_proba(self, x):
         with torch.no_grad():
             return torch.sigmoid(self.model(torch.as_tensor(x, dtype=torch.float32)))
-'''),
+""",
+    ),
     # n_epochs = 0 (issue 21): the first epoch run before the loop ("do, then while")
-    dict(name="trainer_first_epoch_before_the_loop", item="Trainer", caught_by="test_fit_again_continues",
-         only=True, source='''
+    dict(
+        name="trainer_first_epoch_before_the_loop",
+        item="Trainer",
+        caught_by="test_fit_again_continues",
+        only=True,
+        source="""
 class Trainer:
     def __init__(self, model, lr=1e-2, batch_size=512):
         self.model, self.batch_size = model, batch_size
@@ -499,8 +605,13 @@ class Trainer:
             p = torch.sigmoid(self.model(torch.as_tensor(x, dtype=torch.float32)))
         self.model.train(was_training)
         return p
-'''),
-    dict(name="trainer_adam_created_in_fit", item="Trainer", caught_by="test_fit_again_continues", source='''
+""",
+    ),
+    dict(
+        name="trainer_adam_created_in_fit",
+        item="Trainer",
+        caught_by="test_fit_again_continues",
+        source="""
 class Trainer:
     def __init__(self, model, lr=1e-2, batch_size=512):
         self.model, self.lr, self.batch_size = model, lr, batch_size
@@ -535,9 +646,13 @@ class Trainer:
     def predict_proba(self, x):
         with torch.no_grad():
             return torch.sigmoid(self.model(torch.as_tensor(x, dtype=torch.float32)))
-'''),
-    dict(name="trainer_validation_in_train_mode_with_grad", item="Trainer",
-         caught_by="test_validation_in_eval_mode_without_grad", source='''
+""",
+    ),
+    dict(
+        name="trainer_validation_in_train_mode_with_grad",
+        item="Trainer",
+        caught_by="test_validation_in_eval_mode_without_grad",
+        source="""
 class Trainer:
     def __init__(self, model, lr=1e-2, batch_size=512):
         self.model, self.batch_size = model, batch_size
@@ -568,9 +683,13 @@ class Trainer:
     def predict_proba(self, x):
         with torch.no_grad():
             return torch.sigmoid(self.model(torch.as_tensor(x, dtype=torch.float32)))
-'''),
-    dict(name="trainer_eval_never_switched_back", item="Trainer",
-         caught_by="test_validation_in_eval_mode_without_grad", source='''
+""",
+    ),
+    dict(
+        name="trainer_eval_never_switched_back",
+        item="Trainer",
+        caught_by="test_validation_in_eval_mode_without_grad",
+        source="""
 class Trainer:
     def __init__(self, model, lr=1e-2, batch_size=512):
         self.model, self.batch_size = model, batch_size
@@ -604,9 +723,13 @@ class Trainer:
     def predict_proba(self, x):
         with torch.no_grad():
             return torch.sigmoid(self.model(torch.as_tensor(x, dtype=torch.float32)))
-'''),
-    dict(name="trainer_logs_last_batch_loss", item="Trainer", caught_by="test_train_loss_is_mean_of_batch_losses",
-         source='''
+""",
+    ),
+    dict(
+        name="trainer_logs_last_batch_loss",
+        item="Trainer",
+        caught_by="test_train_loss_is_mean_of_batch_losses",
+        source="""
 class Trainer:
     def __init__(self, model, lr=1e-2, batch_size=512):
         self.model, self.batch_size = model, batch_size
@@ -639,8 +762,13 @@ class Trainer:
     def predict_proba(self, x):
         with torch.no_grad():
             return torch.sigmoid(self.model(torch.as_tensor(x, dtype=torch.float32)))
-'''),
-    dict(name="trainer_sum_reduction", item="Trainer", caught_by="test_follows_adam_and_bce", source='''
+""",
+    ),
+    dict(
+        name="trainer_sum_reduction",
+        item="Trainer",
+        caught_by="test_follows_adam_and_bce",
+        source="""
 class Trainer:
     def __init__(self, model, lr=1e-2, batch_size=512):
         self.model, self.batch_size = model, batch_size
@@ -675,8 +803,13 @@ class Trainer:
     def predict_proba(self, x):
         with torch.no_grad():
             return torch.sigmoid(self.model(torch.as_tensor(x, dtype=torch.float32)))
-'''),
-    dict(name="trainer_double_sigmoid", item="Trainer", caught_by="test_follows_adam_and_bce", source='''
+""",
+    ),
+    dict(
+        name="trainer_double_sigmoid",
+        item="Trainer",
+        caught_by="test_follows_adam_and_bce",
+        source="""
 class Trainer:
     def __init__(self, model, lr=1e-2, batch_size=512):
         self.model, self.batch_size = model, batch_size
@@ -713,8 +846,13 @@ class Trainer:
     def predict_proba(self, x):
         with torch.no_grad():
             return torch.sigmoid(self.model(torch.as_tensor(x, dtype=torch.float32)))
-'''),
-    dict(name="trainer_ignores_lr", item="Trainer", caught_by="test_follows_adam_and_bce", source='''
+""",
+    ),
+    dict(
+        name="trainer_ignores_lr",
+        item="Trainer",
+        caught_by="test_follows_adam_and_bce",
+        source="""
 class Trainer:
     def __init__(self, model, lr=1e-2, batch_size=512):
         self.model, self.batch_size = model, batch_size
@@ -749,8 +887,13 @@ class Trainer:
     def predict_proba(self, x):
         with torch.no_grad():
             return torch.sigmoid(self.model(torch.as_tensor(x, dtype=torch.float32)))
-'''),
-    dict(name="trainer_sgd_instead_of_adam", item="Trainer", caught_by="test_follows_adam_and_bce", source='''
+""",
+    ),
+    dict(
+        name="trainer_sgd_instead_of_adam",
+        item="Trainer",
+        caught_by="test_follows_adam_and_bce",
+        source="""
 class Trainer:
     def __init__(self, model, lr=1e-2, batch_size=512):
         self.model, self.batch_size = model, batch_size
@@ -785,8 +928,13 @@ class Trainer:
     def predict_proba(self, x):
         with torch.no_grad():
             return torch.sigmoid(self.model(torch.as_tensor(x, dtype=torch.float32)))
-'''),
-    dict(name="trainer_trains_on_validation_data", item="Trainer", caught_by="test_valid_loss", source='''
+""",
+    ),
+    dict(
+        name="trainer_trains_on_validation_data",
+        item="Trainer",
+        caught_by="test_valid_loss",
+        source="""
 class Trainer:
     def __init__(self, model, lr=1e-2, batch_size=512):
         self.model, self.batch_size = model, batch_size
@@ -821,8 +969,13 @@ class Trainer:
     def predict_proba(self, x):
         with torch.no_grad():
             return torch.sigmoid(self.model(torch.as_tensor(x, dtype=torch.float32)))
-'''),
-    dict(name="trainer_valid_loss_before_the_epoch", item="Trainer", caught_by="test_valid_loss", source='''
+""",
+    ),
+    dict(
+        name="trainer_valid_loss_before_the_epoch",
+        item="Trainer",
+        caught_by="test_valid_loss",
+        source="""
 class Trainer:
     def __init__(self, model, lr=1e-2, batch_size=512):
         self.model, self.batch_size = model, batch_size
@@ -856,13 +1009,31 @@ class Trainer:
     def predict_proba(self, x):
         with torch.no_grad():
             return torch.sigmoid(self.model(torch.as_tensor(x, dtype=torch.float32)))
-'''),
-    dict(name="trainer_no_shuffle", item="Trainer", caught_by="test_one_step_per_minibatch", only=True, source=_TRAINER_NO_SHUFFLE),
-    dict(name="trainer_same_order_every_epoch", item="Trainer", caught_by="test_one_step_per_minibatch",
-         only=True, source=_TRAINER_NO_SHUFFLE.replace(
-        "perm = torch.arange(n)", "perm = torch.randperm(n, generator=torch.Generator().manual_seed(0))")),
-    dict(name="trainer_predict_proba_leaves_eval_mode", item="Trainer", caught_by="test_predict_proba",
-         only=True, source='''
+""",
+    ),
+    dict(
+        name="trainer_no_shuffle",
+        item="Trainer",
+        caught_by="test_one_step_per_minibatch",
+        only=True,
+        source=_TRAINER_NO_SHUFFLE,
+    ),
+    dict(
+        name="trainer_same_order_every_epoch",
+        item="Trainer",
+        caught_by="test_one_step_per_minibatch",
+        only=True,
+        source=_TRAINER_NO_SHUFFLE.replace(
+            "perm = torch.arange(n)",
+            "perm = torch.randperm(n, generator=torch.Generator().manual_seed(0))",
+        ),
+    ),
+    dict(
+        name="trainer_predict_proba_leaves_eval_mode",
+        item="Trainer",
+        caught_by="test_predict_proba",
+        only=True,
+        source="""
 class Trainer:
     def __init__(self, model, lr=1e-2, batch_size=512):
         self.model = model
@@ -904,9 +1075,14 @@ class Trainer:
         with torch.no_grad():
             p = torch.sigmoid(self.model(torch.as_tensor(x, dtype=torch.float32)))
         return p
-'''),
-    dict(name="trainer_predict_proba_always_back_to_train", item="Trainer", caught_by="test_predict_proba",
-         only=True, source='''
+""",
+    ),
+    dict(
+        name="trainer_predict_proba_always_back_to_train",
+        item="Trainer",
+        caught_by="test_predict_proba",
+        only=True,
+        source="""
 class Trainer:
     def __init__(self, model, lr=1e-2, batch_size=512):
         self.model = model
@@ -949,8 +1125,13 @@ class Trainer:
             p = torch.sigmoid(self.model(torch.as_tensor(x, dtype=torch.float32)))
         self.model.train()
         return p
-'''),
-    dict(name="trainer_drops_last_batch", item="Trainer", caught_by="test_one_step_per_minibatch", source='''
+""",
+    ),
+    dict(
+        name="trainer_drops_last_batch",
+        item="Trainer",
+        caught_by="test_one_step_per_minibatch",
+        source="""
 class Trainer:
     def __init__(self, model, lr=1e-2, batch_size=512):
         self.model, self.batch_size = model, batch_size
@@ -986,8 +1167,13 @@ class Trainer:
     def predict_proba(self, x):
         with torch.no_grad():
             return torch.sigmoid(self.model(torch.as_tensor(x, dtype=torch.float32)))
-'''),
-    dict(name="trainer_one_step_per_epoch", item="Trainer", caught_by="test_one_step_per_minibatch", source='''
+""",
+    ),
+    dict(
+        name="trainer_one_step_per_epoch",
+        item="Trainer",
+        caught_by="test_one_step_per_minibatch",
+        source="""
 class Trainer:
     def __init__(self, model, lr=1e-2, batch_size=512):
         self.model, self.batch_size = model, batch_size
@@ -1022,8 +1208,13 @@ class Trainer:
     def predict_proba(self, x):
         with torch.no_grad():
             return torch.sigmoid(self.model(torch.as_tensor(x, dtype=torch.float32)))
-'''),
-    dict(name="trainer_fit_needs_tensors", item="Trainer", caught_by="test_fit_again_continues", source='''
+""",
+    ),
+    dict(
+        name="trainer_fit_needs_tensors",
+        item="Trainer",
+        caught_by="test_fit_again_continues",
+        source="""
 class Trainer:
     def __init__(self, model, lr=1e-2, batch_size=512):
         self.model, self.batch_size = model, batch_size
@@ -1055,8 +1246,13 @@ class Trainer:
     def predict_proba(self, x):
         with torch.no_grad():
             return torch.sigmoid(self.model(torch.as_tensor(x, dtype=torch.float32)))
-'''),
-    dict(name="trainer_predict_proba_returns_logits", item="Trainer", caught_by="test_predict_proba", source='''
+""",
+    ),
+    dict(
+        name="trainer_predict_proba_returns_logits",
+        item="Trainer",
+        caught_by="test_predict_proba",
+        source="""
 class Trainer:
     def __init__(self, model, lr=1e-2, batch_size=512):
         self.model, self.batch_size = model, batch_size
@@ -1091,8 +1287,13 @@ class Trainer:
     def predict_proba(self, x):
         with torch.no_grad():
             return self.model(torch.as_tensor(x, dtype=torch.float32))
-'''),
-    dict(name="trainer_predict_proba_builds_graph", item="Trainer", caught_by="test_predict_proba", source='''
+""",
+    ),
+    dict(
+        name="trainer_predict_proba_builds_graph",
+        item="Trainer",
+        caught_by="test_predict_proba",
+        source="""
 class Trainer:
     def __init__(self, model, lr=1e-2, batch_size=512):
         self.model, self.batch_size = model, batch_size
@@ -1126,68 +1327,113 @@ class Trainer:
 
     def predict_proba(self, x):
         return torch.sigmoid(self.model(torch.as_tensor(x, dtype=torch.float32))).detach()
-'''),
+""",
+    ),
     # ------------------------------------------------------------------------------------- accuracy
-    dict(name="accuracy_returns_0d_tensor", item="accuracy", caught_by="test_torch_tensors", only=True, source='''
+    dict(
+        name="accuracy_returns_0d_tensor",
+        item="accuracy",
+        caught_by="test_torch_tensors",
+        only=True,
+        source="""
 def accuracy(probs, y, threshold=0.5):
     probs = torch.as_tensor(probs).detach().float().reshape(-1)
     y = torch.as_tensor(y).detach().float().reshape(-1)
     return ((probs > threshold).float() == y).float().mean()
-'''),
-    dict(name="accuracy_ignores_threshold", item="accuracy", caught_by="test_numpy_arrays_and_lists", source='''
+""",
+    ),
+    dict(
+        name="accuracy_ignores_threshold",
+        item="accuracy",
+        caught_by="test_numpy_arrays_and_lists",
+        source="""
 def accuracy(probs, y, threshold=0.5):
     probs = probs.detach().numpy() if torch.is_tensor(probs) else np.asarray(probs)
     y = y.detach().numpy() if torch.is_tensor(y) else np.asarray(y)
     return float(np.mean(np.round(probs) == y))
-'''),
+""",
+    ),
     # the notebook states probs > threshold: a probability equal to it predicts class 0 (issue 21)
-    dict(name="accuracy_ge_threshold", item="accuracy", caught_by="test_numpy_arrays_and_lists", only=True,
-         source='''
+    dict(
+        name="accuracy_ge_threshold",
+        item="accuracy",
+        caught_by="test_numpy_arrays_and_lists",
+        only=True,
+        source="""
 def accuracy(probs, y, threshold=0.5):
     probs = probs.detach().cpu().numpy() if torch.is_tensor(probs) else np.asarray(probs)
     y = y.detach().cpu().numpy() if torch.is_tensor(y) else np.asarray(y)
     return float(np.mean((probs.reshape(-1) >= threshold) == y.reshape(-1)))
-'''),
-    dict(name="accuracy_returns_count", item="accuracy", caught_by="test_numpy_arrays_and_lists", source='''
+""",
+    ),
+    dict(
+        name="accuracy_returns_count",
+        item="accuracy",
+        caught_by="test_numpy_arrays_and_lists",
+        source="""
 def accuracy(probs, y, threshold=0.5):
     probs = probs.detach().numpy() if torch.is_tensor(probs) else np.asarray(probs)
     y = y.detach().numpy() if torch.is_tensor(y) else np.asarray(y)
     return float(np.sum((probs > threshold) == y))
-'''),
-    dict(name="accuracy_numpy_on_tensor_requiring_grad", item="accuracy", caught_by="test_torch_tensors", source='''
+""",
+    ),
+    dict(
+        name="accuracy_numpy_on_tensor_requiring_grad",
+        item="accuracy",
+        caught_by="test_torch_tensors",
+        source="""
 def accuracy(probs, y, threshold=0.5):
     probs, y = np.asarray(probs), np.asarray(y)
     return float(np.mean((probs > threshold) == y))
-'''),
+""",
+    ),
     # ------------------------------------------------------------------------------- polar_features
-    dict(name="polar_features_radius_and_angle", item="polar_features",
-         caught_by="test_mlp_extrapolates_beyond_training_radius", source='''
+    dict(
+        name="polar_features_radius_and_angle",
+        item="polar_features",
+        caught_by="test_mlp_extrapolates_beyond_training_radius",
+        source="""
 def polar_features(X):
     X = np.asarray(X, dtype=np.float64)
     return np.column_stack([np.hypot(X[:, 0], X[:, 1]), np.arctan2(X[:, 1], X[:, 0])]).astype(np.float32)
-'''),
-    dict(name="polar_features_phase_with_wrong_sign", item="polar_features",
-         caught_by="test_mlp_extrapolates_beyond_training_radius", source='''
+""",
+    ),
+    dict(
+        name="polar_features_phase_with_wrong_sign",
+        item="polar_features",
+        caught_by="test_mlp_extrapolates_beyond_training_radius",
+        source="""
 def polar_features(X):
     X = np.asarray(X, dtype=np.float64)
     psi = np.arctan2(X[:, 1], X[:, 0]) - np.hypot(X[:, 0], X[:, 1])
     return (10 * np.column_stack([np.cos(psi), np.sin(psi)])).astype(np.float32)
-'''),
-    dict(name="polar_features_unwrapped_phase", item="polar_features",
-         caught_by="test_mlp_extrapolates_beyond_training_radius", source='''
+""",
+    ),
+    dict(
+        name="polar_features_unwrapped_phase",
+        item="polar_features",
+        caught_by="test_mlp_extrapolates_beyond_training_radius",
+        source="""
 def polar_features(X):
     X = np.asarray(X, dtype=np.float64)
     psi = np.arctan2(X[:, 1], X[:, 0]) + np.hypot(X[:, 0], X[:, 1])
     return psi.reshape(-1, 1).astype(np.float32)
-'''),
-    dict(name="polar_features_standardised_per_call", item="polar_features", caught_by="test_features_per_point",
-         source='''
+""",
+    ),
+    dict(
+        name="polar_features_standardised_per_call",
+        item="polar_features",
+        caught_by="test_features_per_point",
+        source="""
 def polar_features(X):
     X = np.asarray(X, dtype=np.float64)
     psi = np.arctan2(X[:, 1], X[:, 0]) + np.hypot(X[:, 0], X[:, 1])
     F = np.column_stack([np.cos(psi), np.sin(psi)])
     return ((F - F.mean(axis=0)) / (F.std(axis=0) + 1e-8)).astype(np.float32)
-'''),
+""",
+    ),
 ]
 
-ENTRIES = [dict(entry, kind="correct") for entry in CORRECT] + [dict(entry, kind="mistake") for entry in MISTAKES]
+ENTRIES = [dict(entry, kind="correct") for entry in CORRECT] + [
+    dict(entry, kind="mistake") for entry in MISTAKES
+]

@@ -80,8 +80,10 @@ def disguise(source: str, rng: random.Random | None = None) -> str:
 def solution_sources(source_notebook: Path) -> dict[str, str]:
     """grade_id -> source of every solution cell of an instructor's notebook (markers kept)."""
     data = json.loads(source_notebook.read_text(encoding="utf-8"))
-    return {conventions.grade_id(c): conventions.source_text(c)
-            for c in conventions.solution_cells(data)}
+    return {
+        conventions.grade_id(c): conventions.source_text(c)
+        for c in conventions.solution_cells(data)
+    }
 
 
 def paste(

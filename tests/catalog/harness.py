@@ -41,8 +41,10 @@ def load_module(path: Path, name: str):
 
 def describe(result) -> str:
     """A graded result as the lines a failing catalog test prints."""
-    lines = [f"status={result.status} score={result.score}/{result.max_score} "
-             f"execution_time={result.execution_time} error={result.error}"]
+    lines = [
+        f"status={result.status} score={result.score}/{result.max_score} "
+        f"execution_time={result.execution_time} error={result.error}"
+    ]
     lines += [f"  FAILED {t.name}: {t.output}" for t in result.tests if t.status != "passed"]
     lines += [f"  cell error: {e}" for e in result.cell_errors]
     return "\n".join(lines)
@@ -57,7 +59,9 @@ class Catalog:
         regrade_mistake: the catalog mistake in the regrade subject (so its score is partial).
     """
 
-    def __init__(self, assignment: str, *, regrade_mistake: str, regrade_stubs: tuple[str, ...] = ()):
+    def __init__(
+        self, assignment: str, *, regrade_mistake: str, regrade_stubs: tuple[str, ...] = ()
+    ):
         self.assignment = assignment
         self.layout = CourseLayout(REPO)
         self.source = self.layout.source_notebook(assignment)
@@ -66,19 +70,25 @@ class Catalog:
         self.rubric = rubric_points(self.source)
         self.regrade_mistake, self.regrade_stubs = regrade_mistake, regrade_stubs
         number, name = assignment.split("-", 1)
-        self.module = load_module(REPO / "tests" / "catalog" / f"{number}_{name.replace('-', '_')}.py",
-                                  f"catalog_{number}")
+        self.module = load_module(
+            REPO / "tests" / "catalog" / f"{number}_{name.replace('-', '_')}.py",
+            f"catalog_{number}",
+        )
         self.correct = [e for e in self.module.ENTRIES if e["kind"] == "correct"]
         self.mistakes = [e for e in self.module.ENTRIES if e["kind"] == "mistake"]
 
     # ----------------------------------------------------------------------------------- rubric
     def test_functions(self, item: str) -> dict[str, tuple[list, str | None]]:
         """test name -> (points markers, rubric title) of the tests ``test_<item>.py`` defines."""
-        module = load_module(self.autograders / f"test_{item}.py", f"catalog_autograder_{self.assignment}_{item}")
+        module = load_module(
+            self.autograders / f"test_{item}.py", f"catalog_autograder_{self.assignment}_{item}"
+        )
         found = {}
         for name, function in vars(module).items():
             if name.startswith("test_") and callable(function):
-                points = [m.args[0] for m in getattr(function, "pytestmark", []) if m.name == "points"]
+                points = [
+                    m.args[0] for m in getattr(function, "pytestmark", []) if m.name == "points"
+                ]
                 doc = (function.__doc__ or "").strip().splitlines()
                 found[name] = (points, f"{item}: {doc[0].strip()}" if doc else None)
         return found
@@ -87,7 +97,9 @@ class Catalog:
         """The rubric line (as results report it) of the test that must catch ``entry``."""
         item = entry.get("caught_in", entry["item"])
         functions = self.test_functions(item)
-        assert entry["caught_by"] in functions, f"catalog error: no {entry['caught_by']} in test_{item}.py"
+        assert entry["caught_by"] in functions, (
+            f"catalog error: no {entry['caught_by']} in test_{item}.py"
+        )
         return functions[entry["caught_by"]][1]
 
     # -------------------------------------------------------------------------------- notebooks
@@ -106,8 +118,10 @@ class Catalog:
 
     def regrade_subject(self) -> dict:
         cells = conventions.by_grade_id(json.loads(self.source.read_text(encoding="utf-8")))
-        replacements = {item: conventions.stubbed(conventions.source_text(cells[item]))
-                        for item in self.regrade_stubs}
+        replacements = {
+            item: conventions.stubbed(conventions.source_text(cells[item]))
+            for item in self.regrade_stubs
+        }
         mistake = next(e for e in self.mistakes if e["name"] == self.regrade_mistake)
         replacements[mistake["item"]] = mistake["source"]
         return self.notebook_with(replacements)
@@ -115,7 +129,9 @@ class Catalog:
     def grade_all(self, folder: Path) -> dict:
         """name -> result for every entry, ``@solution``, ``@stub``; ``@regrades`` -> list of results."""
         check_sandbox(self.layout.venv)
-        notebooks = {e["name"]: self.notebook_with({e["item"]: e["source"]}) for e in self.module.ENTRIES}
+        notebooks = {
+            e["name"]: self.notebook_with({e["item"]: e["source"]}) for e in self.module.ENTRIES
+        }
         notebooks["@stub"] = json.loads(self.release.read_text(encoding="utf-8"))
         notebooks["@regrade"] = self.regrade_subject()
         paths = {"@solution": self.source}
@@ -125,7 +141,9 @@ class Catalog:
         with open_grader(self.layout, self.assignment, secret=b"catalog") as grader:
             results = {name: grader.grade(path, student=name) for name, path in paths.items()}
             results["@regrades"] = [results.pop("@regrade")]
-            results["@regrades"] += [grader.grade(paths["@regrade"], student="again") for _ in range(REGRADES - 1)]
+            results["@regrades"] += [
+                grader.grade(paths["@regrade"], student="again") for _ in range(REGRADES - 1)
+            ]
         return results
 
 
@@ -144,12 +162,15 @@ class CatalogSuite:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        cls.catalog = Catalog(cls.ASSIGNMENT, regrade_mistake=cls.REGRADE_MISTAKE,
-                              regrade_stubs=cls.REGRADE_STUBS)
+        cls.catalog = Catalog(
+            cls.ASSIGNMENT, regrade_mistake=cls.REGRADE_MISTAKE, regrade_stubs=cls.REGRADE_STUBS
+        )
 
     def pytest_generate_tests(self, metafunc):
-        entries = {"test_correct_variant_gets_full_marks": self.catalog.correct,
-                   "test_mistake_loses_points_on_its_rubric_line": self.catalog.mistakes}
+        entries = {
+            "test_correct_variant_gets_full_marks": self.catalog.correct,
+            "test_mistake_loses_points_on_its_rubric_line": self.catalog.mistakes,
+        }
         if metafunc.function.__name__ in entries:
             chosen = entries[metafunc.function.__name__]
             metafunc.parametrize("entry", chosen, ids=[e["name"] for e in chosen])
@@ -171,19 +192,25 @@ class CatalogSuite:
         assert files == set(catalog.rubric), "one hidden test file per graded item"
         for item, points in catalog.rubric.items():
             functions = catalog.test_functions(item)
-            assert all(len(p) == 1 for p, _ in functions.values()), \
+            assert all(len(p) == 1 for p, _ in functions.values()), (
                 f"test_{item}.py: one points marker per test"
-            assert all(title for _, title in functions.values()), \
+            )
+            assert all(title for _, title in functions.values()), (
                 f"test_{item}.py: every test needs a docstring"
-            assert sum(p[0] for p, _ in functions.values()) == points, \
+            )
+            assert sum(p[0] for p, _ in functions.values()) == points, (
                 f"test_{item}.py must add up to {points}"
+            )
 
     def test_solution_gets_full_marks_within_the_time_budget(self, graded):
         result = graded["@solution"]
-        assert result.status == "graded" and result.score == result.max_score == 20, describe(result)
+        assert result.status == "graded" and result.score == result.max_score == 20, describe(
+            result
+        )
         # the grader and the single-threaded worker take turns, so this wall time bounds the suite's CPU
-        assert result.execution_time <= 10, \
+        assert result.execution_time <= 10, (
             f"the hidden suite took {result.execution_time:.1f} s (budget 10 s)"
+        )
 
     def test_correct_variant_gets_full_marks(self, graded, entry):
         result = graded[entry["name"]]
@@ -213,5 +240,6 @@ class CatalogSuite:
         assert first.status == "graded" and 0 < first.score < first.max_score, describe(first)
         for run in others:
             assert run.score == first.score, describe(run)
-            assert [(t.name, t.status, t.output) for t in run.tests] == \
-                   [(t.name, t.status, t.output) for t in first.tests], describe(run)
+            assert [(t.name, t.status, t.output) for t in run.tests] == [
+                (t.name, t.status, t.output) for t in first.tests
+            ], describe(run)

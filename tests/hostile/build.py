@@ -19,13 +19,22 @@ def fill(text: str, context: dict) -> str:
     return text
 
 
-def toy_cells(*, body: str | None = None, cells: tuple[str, ...] = (), raw_cells: tuple[dict, ...] = (),
-              comment: str = "") -> dict:
+def toy_cells(
+    *,
+    body: str | None = None,
+    cells: tuple[str, ...] = (),
+    raw_cells: tuple[dict, ...] = (),
+    comment: str = "",
+) -> dict:
     """The toy source notebook with double's body replaced and cells inserted after the imports."""
     data = copy.deepcopy(json.loads(TOY_NOTEBOOK.read_text(encoding="utf-8")))
-    data["cells"][1]["source"] = "def double(x):\n" + (body if body is not None else CORRECT) + comment
-    new = [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": src}
-           for src in cells] + [copy.deepcopy(c) for c in raw_cells]
+    data["cells"][1]["source"] = (
+        "def double(x):\n" + (body if body is not None else CORRECT) + comment
+    )
+    new = [
+        {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": src}
+        for src in cells
+    ] + [copy.deepcopy(c) for c in raw_cells]
     data["cells"] = data["cells"][:1] + new + data["cells"][1:]
     for index, cell in enumerate(data["cells"]):
         cell["id"] = f"c{index}"
@@ -43,8 +52,11 @@ def write_case(case: Case, submitted: Path, context: dict) -> Path:
     elif case.raw is not None:
         target.write_bytes(case.raw)
     else:
-        data = toy_cells(body=None if case.body is None else fill(case.body, context),
-                         cells=tuple(fill(c, context) for c in case.cells), raw_cells=case.raw_cells)
+        data = toy_cells(
+            body=None if case.body is None else fill(case.body, context),
+            cells=tuple(fill(c, context) for c in case.cells),
+            raw_cells=case.raw_cells,
+        )
         target.write_text(json.dumps(data), encoding="utf-8")
     for name, content in case.extra_files.items():
         path = folder / name
@@ -64,7 +76,9 @@ def write_control(student: str, submitted: Path, marker: str) -> Path:
     return folder
 
 
-def write_submissions(cases: tuple[Case, ...], submitted: Path, context: dict, token: str) -> dict[str, str]:
+def write_submissions(
+    cases: tuple[Case, ...], submitted: Path, context: dict, token: str
+) -> dict[str, str]:
     """The whole set plus the controls; returns each control's private marker."""
     for case in cases:
         write_case(case, submitted, context)

@@ -89,8 +89,15 @@ def _journal_lines(out: Path) -> int:
         return 0
 
 
-def run_cli(cohort: Cohort, out: Path, db_url: str, *, kill_after: float | None = None,
-            kill_after_record: float | None = None, timeout: float = 300) -> Run:
+def run_cli(
+    cohort: Cohort,
+    out: Path,
+    db_url: str,
+    *,
+    kill_after: float | None = None,
+    kill_after_record: float | None = None,
+    timeout: float = 300,
+) -> Run:
     """`nncourse grade` in its own process group.
 
     Args:
@@ -99,8 +106,19 @@ def run_cli(cohort: Cohort, out: Path, db_url: str, *, kill_after: float | None 
     """
     env = {k: v for k, v in os.environ.items() if k != "NNCOURSE_SECRET"}
     env["PATH"] = f"{REPO / '.venv' / 'bin'}:{env.get('PATH', '/usr/bin:/bin')}"
-    command = [str(NNCOURSE), "grade", str(cohort.submitted), "-a", "01-toy", "-o", str(out), "-j", "2",
-               "--db", db_url]
+    command = [
+        str(NNCOURSE),
+        "grade",
+        str(cohort.submitted),
+        "-a",
+        "01-toy",
+        "-o",
+        str(out),
+        "-j",
+        "2",
+        "--db",
+        db_url,
+    ]
     started = time.monotonic()
     lines, trigger = _journal_lines(out), None
     if kill_after is not None:
@@ -109,16 +127,32 @@ def run_cli(cohort: Cohort, out: Path, db_url: str, *, kill_after: float | None 
     logs = out.parent / f"{out.name}-logs"
     logs.mkdir(exist_ok=True)
     number = len(list(logs.glob("*.stderr"))) + 1
-    with open(logs / f"{number}.stdout", "w+") as stdout, open(logs / f"{number}.stderr", "w+") as stderr:
-        process = subprocess.Popen(command, cwd=cohort.root, env=env, stdout=stdout, stderr=stderr,
-                                   stdin=subprocess.DEVNULL, start_new_session=True)
+    with (
+        open(logs / f"{number}.stdout", "w+") as stdout,
+        open(logs / f"{number}.stderr", "w+") as stderr,
+    ):
+        process = subprocess.Popen(
+            command,
+            cwd=cohort.root,
+            env=env,
+            stdout=stdout,
+            stderr=stderr,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         with ProcessWatch(root_pid=process.pid) as watch:
             while process.poll() is None:
                 now = time.monotonic()
-                if trigger is None and kill_after_record is not None and _journal_lines(out) > lines:
+                if (
+                    trigger is None
+                    and kill_after_record is not None
+                    and _journal_lines(out) > lines
+                ):
                     trigger = now + kill_after_record
                 if (trigger is not None and now >= trigger) or now > started + timeout:
-                    os.killpg(process.pid, signal.SIGKILL)  # the CLI's own group: it and its pool workers
+                    os.killpg(
+                        process.pid, signal.SIGKILL
+                    )  # the CLI's own group: it and its pool workers
                     process.wait(timeout=30)
                     killed = True
                     break
@@ -127,8 +161,14 @@ def run_cli(cohort: Cohort, out: Path, db_url: str, *, kill_after: float | None 
             raise TimeoutError(f"nncourse grade did not finish within {timeout:g} s")
         stdout.seek(0)
         stderr.seek(0)
-        return Run(returncode=None if killed else process.returncode, seconds=time.monotonic() - started,
-                   stdout=stdout.read(), stderr=stderr.read(), uids=set(watch.uids), watch=watch)
+        return Run(
+            returncode=None if killed else process.returncode,
+            seconds=time.monotonic() - started,
+            stdout=stdout.read(),
+            stderr=stderr.read(),
+            uids=set(watch.uids),
+            watch=watch,
+        )
 
 
 # ----------------------------------------------------------------------------------- recorded state
@@ -155,7 +195,10 @@ def recorded_scores(out: Path, db_url: str) -> dict[str, dict]:
     from nncourse.grading.gradebook import open_gradebook
 
     records, _ = journal_records(out)
-    journal = {s: (r[-1]["score"], tuple(t["status"] for t in r[-1]["result"]["tests"])) for s, r in records.items()}
+    journal = {
+        s: (r[-1]["score"], tuple(t["status"] for t in r[-1]["result"]["tests"]))
+        for s, r in records.items()
+    }
     rows: dict[str, list[float]] = {}
     if (out / "grades.csv").is_file():
         for row in csv.DictReader((out / "grades.csv").read_text().splitlines()):
@@ -167,17 +210,23 @@ def recorded_scores(out: Path, db_url: str) -> dict[str, dict]:
     return {"journal": journal, "csv": rows, "gradebook": book}
 
 
-def check_recorded(out: Path, db_url: str, students: list[str], reference: dict[str, tuple]) -> list[str]:
+def check_recorded(
+    out: Path, db_url: str, students: list[str], reference: dict[str, tuple]
+) -> list[str]:
     """Every student exactly once in journal, grades.csv and gradebook, with the reference scores."""
     problems = []
     records, _ = journal_records(out)
     for student in students:
         final = [r for r in records.get(student, []) if not _grader_error(r)]
         if len(final) != 1:
-            problems.append(f"journal: {student} has {len(final)} complete records that are not grader errors "
-                            "(expected exactly 1)")
+            problems.append(
+                f"journal: {student} has {len(final)} complete records that are not grader errors "
+                "(expected exactly 1)"
+            )
         elif records[student][-1] is not final[0]:
-            problems.append(f"journal: {student}'s latest record is a grader error after a real result")
+            problems.append(
+                f"journal: {student}'s latest record is a grader error after a real result"
+            )
     extra = set(records) - set(students)
     if extra:
         problems.append(f"journal: unknown students {sorted(extra)}")
@@ -186,13 +235,17 @@ def check_recorded(out: Path, db_url: str, students: list[str], reference: dict[
         expected_score, expected_tests = reference[student]
         got = state["journal"].get(student)
         if got != (expected_score, expected_tests):
-            problems.append(f"journal: {student} is {got}, the run without faults gave {reference[student]}")
+            problems.append(
+                f"journal: {student} is {got}, the run without faults gave {reference[student]}"
+            )
         rows = state["csv"].get(student, [])
         if rows != [expected_score]:
             problems.append(f"grades.csv: {student} rows {rows}, expected [{expected_score:g}]")
         book = state["gradebook"].get(student, [])
         if book != [expected_score]:
-            problems.append(f"gradebook: {student} submissions scored {book}, expected one with {expected_score:g}")
+            problems.append(
+                f"gradebook: {student} submissions scored {book}, expected one with {expected_score:g}"
+            )
     if set(state["csv"]) - set(students):
         problems.append(f"grades.csv: unknown students {sorted(set(state['csv']) - set(students))}")
     return problems
@@ -204,7 +257,10 @@ def _grader_error(record: dict) -> bool:
 
 def reference_scores(out: Path) -> dict[str, tuple]:
     records, _ = journal_records(out)
-    return {s: (r[-1]["score"], tuple(t["status"] for t in r[-1]["result"]["tests"])) for s, r in records.items()}
+    return {
+        s: (r[-1]["score"], tuple(t["status"] for t in r[-1]["result"]["tests"]))
+        for s, r in records.items()
+    }
 
 
 def _slot_dirs(slots: set[int] | None = None) -> set[str]:
@@ -212,7 +268,11 @@ def _slot_dirs(slots: set[int] | None = None) -> set[str]:
     found = set(glob.glob("/tmp/nncourse-slot*-*"))
     if slots is None:
         return found
-    return {d for d in found if d.split("nncourse-slot", 1)[1].split("-", 1)[0] in {str(s) for s in slots}}
+    return {
+        d
+        for d in found
+        if d.split("nncourse-slot", 1)[1].split("-", 1)[0] in {str(s) for s in slots}
+    }
 
 
 def _wait_no_processes(run: Run, timeout: float = 5.0) -> list[int]:
@@ -242,7 +302,9 @@ def reference_run(cohort: Cohort, workdir: Path) -> tuple[dict[str, tuple], Run]
     out, db = workdir / "reference", f"sqlite:///{workdir / 'reference.db'}"
     run = run_cli(cohort, out, db)
     if run.returncode != 0:
-        raise RuntimeError(f"the run without faults failed ({run.returncode}): {run.stderr[-2000:]}")
+        raise RuntimeError(
+            f"the run without faults failed ({run.returncode}): {run.stderr[-2000:]}"
+        )
     reference = reference_scores(out)
     problems = check_recorded(out, db, cohort.students, reference)
     if problems or sorted(reference) != cohort.students:
@@ -250,8 +312,9 @@ def reference_run(cohort: Cohort, workdir: Path) -> tuple[dict[str, tuple], Run]
     return reference, run
 
 
-def scenario_sigkill(cohort: Cohort, workdir: Path, reference: dict[str, tuple], *, kills: int = 5,
-                     seed: int = 5) -> FaultOutcome:
+def scenario_sigkill(
+    cohort: Cohort, workdir: Path, reference: dict[str, tuple], *, kills: int = 5, seed: int = 5
+) -> FaultOutcome:
     """SIGKILL the grader ``kills`` times at random points, a torn record after the second, then finish.
 
     Kills alternate between a random moment of start-up (slots importing torch, the gradebook being
@@ -268,10 +331,15 @@ def scenario_sigkill(cohort: Cohort, workdir: Path, reference: dict[str, tuple],
             run, when = run_cli(cohort, out, db, kill_after=delay), f"{delay:.1f} s after the start"
         else:
             delay = rng.uniform(0.0, 0.3)  # grading 10 toy submissions on 2 slots takes ~2 s
-            run, when = run_cli(cohort, out, db, kill_after_record=delay), f"{delay:.2f} s after a record"
+            run, when = (
+                run_cli(cohort, out, db, kill_after_record=delay),
+                f"{delay:.2f} s after a record",
+            )
         records, _ = journal_records(out)
         if run.returncode is not None:
-            outcome.violations.append(f"kill {number} never landed: the run ended first (exit {run.returncode})")
+            outcome.violations.append(
+                f"kill {number} never landed: the run ended first (exit {run.returncode})"
+            )
             break
         outcome.faults += 1
         recorded = sum(len(r) for r in records.values())
@@ -280,41 +348,56 @@ def scenario_sigkill(cohort: Cohort, workdir: Path, reference: dict[str, tuple],
         stale_dirs |= _slot_dirs({uid - FIRST_SLOT_UID for uid in run.uids}) - before_dirs
         left = _wait_no_processes(run)
         if left:
-            outcome.violations.append(f"after kill {number}: its sandbox processes still alive {left}")
+            outcome.violations.append(
+                f"after kill {number}: its sandbox processes still alive {left}"
+            )
         if number == 2:  # a torn last record: half a JSON line, no newline
             with open(out / JOURNAL, "a", encoding="utf-8") as handle:
                 handle.write('{"student": "s01-correct", "sha256": "0000", "sc')
             outcome.faults += 1
             outcome.details.append("torn half record appended to the journal")
     if interrupted < 2:
-        outcome.violations.append(f"only {interrupted} kill(s) landed before every student was graded (wanted 2+)")
+        outcome.violations.append(
+            f"only {interrupted} kill(s) landed before every student was graded (wanted 2+)"
+        )
     final = run_cli(cohort, out, db)
     if final.returncode != 0:
-        outcome.violations.append(f"the rerun after the kills failed ({final.returncode}): {final.stderr[-1000:]}")
+        outcome.violations.append(
+            f"the rerun after the kills failed ({final.returncode}): {final.stderr[-1000:]}"
+        )
     outcome.details.append(f"rerun to completion took {final.seconds:.1f} s")
     outcome.violations += check_recorded(out, db, cohort.students, reference)
     records, torn = journal_records(out)
     retried = sorted(s for s, r in records.items() if any(_grader_error(x) for x in r))
     if retried:
-        outcome.details.append(f"grader errors recorded by killed runs, regraded by the rerun: {retried}")
+        outcome.details.append(
+            f"grader errors recorded by killed runs, regraded by the rerun: {retried}"
+        )
     if torn > 1:
-        outcome.violations.append(f"journal has {torn} unparsable lines (only the injected torn one may remain)")
+        outcome.violations.append(
+            f"journal has {torn} unparsable lines (only the injected torn one may remain)"
+        )
     left = _wait_no_processes(final)
     if left:
         outcome.violations.append(f"after the rerun: its sandbox processes still alive {left}")
     remaining = sorted(d for d in stale_dirs if os.path.exists(d))
     if remaining:
-        outcome.violations.append(f"slot folders of killed runs (holding students' code) left in /tmp: {remaining}")
+        outcome.violations.append(
+            f"slot folders of killed runs (holding students' code) left in /tmp: {remaining}"
+        )
     return outcome
 
 
-def scenario_full_disk(cohort: Cohort, workdir: Path, reference: dict[str, tuple], *,
-                       size: str = "256k") -> FaultOutcome:
+def scenario_full_disk(
+    cohort: Cohort, workdir: Path, reference: dict[str, tuple], *, size: str = "256k"
+) -> FaultOutcome:
     """OUT on a tiny tmpfs filled to the brim: the grader must fail loudly; after freeing space a
     rerun completes with every student exactly once."""
     out, db = workdir / "full-out", f"sqlite:///{workdir / 'full.db'}"
     out.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(out)], check=True)
+    subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(out)], check=True
+    )
     outcome = FaultOutcome("full-disk", faults=1, violations=[])
     try:
         filler = out / "filler"
@@ -329,22 +412,32 @@ def scenario_full_disk(cohort: Cohort, workdir: Path, reference: dict[str, tuple
         if run.returncode == 0:
             outcome.violations.append("the grader exited 0 although OUT was full")
         if "No space left on device" not in run.stderr and "ENOSPC" not in run.stderr:
-            outcome.violations.append(f"the grader did not say the disk is full: {run.stderr[-800:]!r}")
+            outcome.violations.append(
+                f"the grader did not say the disk is full: {run.stderr[-800:]!r}"
+            )
         left = _wait_no_processes(run)
         if left:
-            outcome.violations.append(f"after the full-disk failure: its sandbox processes still alive {left}")
+            outcome.violations.append(
+                f"after the full-disk failure: its sandbox processes still alive {left}"
+            )
         filler.unlink()
         final = run_cli(cohort, out, db)
-        outcome.details.append(f"after freeing space: exit {final.returncode} after {final.seconds:.1f} s")
+        outcome.details.append(
+            f"after freeing space: exit {final.returncode} after {final.seconds:.1f} s"
+        )
         if final.returncode != 0:
-            outcome.violations.append(f"the rerun after freeing space failed ({final.returncode}): {final.stderr[-800:]}")
+            outcome.violations.append(
+                f"the rerun after freeing space failed ({final.returncode}): {final.stderr[-800:]}"
+            )
         outcome.violations += check_recorded(out, db, cohort.students, reference)
     finally:
         subprocess.run(["umount", "-l", str(out)], check=False)
     return outcome
 
 
-def scenario_grader_error(cohort: Cohort, workdir: Path, reference: dict[str, tuple]) -> FaultOutcome:
+def scenario_grader_error(
+    cohort: Cohort, workdir: Path, reference: dict[str, tuple]
+) -> FaultOutcome:
     """A transient failure of the grader itself (not the student's) is journaled as a grader error;
     the next run must grade that student again instead of keeping the 0."""
     import hashlib
@@ -354,19 +447,41 @@ def scenario_grader_error(cohort: Cohort, workdir: Path, reference: dict[str, tu
     shutil.copytree(workdir / "reference", out, ignore=shutil.ignore_patterns("*.tmp"))
     shutil.copy(workdir / "reference.db", workdir / "retry.db")
     student = "s01-correct"
-    sha = hashlib.sha256((cohort.submitted / student / "01-toy" / "toy.ipynb").read_bytes()).hexdigest()
-    failed = {"student": student, "assignment": "01-toy", "score": 0.0, "max_score": 3.0, "execution_time": 0.0,
-              "status": "error", "error": "grader error: the sandbox did not start the job", "tests": [],
-              "cell_errors": [], "notes": [], "sha256": sha}
-    lines = [line for line in (out / JOURNAL).read_text().splitlines() if f'"student": "{student}"' not in line]
+    sha = hashlib.sha256(
+        (cohort.submitted / student / "01-toy" / "toy.ipynb").read_bytes()
+    ).hexdigest()
+    failed = {
+        "student": student,
+        "assignment": "01-toy",
+        "score": 0.0,
+        "max_score": 3.0,
+        "execution_time": 0.0,
+        "status": "error",
+        "error": "grader error: the sandbox did not start the job",
+        "tests": [],
+        "cell_errors": [],
+        "notes": [],
+        "sha256": sha,
+    }
+    lines = [
+        line
+        for line in (out / JOURNAL).read_text().splitlines()
+        if f'"student": "{student}"' not in line
+    ]
     lines.append(json.dumps({"student": student, "sha256": sha, "score": 0.0, "result": failed}))
-    (out / JOURNAL).write_text("\n".join(lines) + "\n")  # as if the grader had failed on this student
+    (out / JOURNAL).write_text(
+        "\n".join(lines) + "\n"
+    )  # as if the grader had failed on this student
     outcome = FaultOutcome("grader-error", faults=1, violations=[])
     run = run_cli(cohort, out, db)
-    outcome.details.append(f"rerun after a journaled grader error: exit {run.returncode} in {run.seconds:.1f} s")
+    outcome.details.append(
+        f"rerun after a journaled grader error: exit {run.returncode} in {run.seconds:.1f} s"
+    )
     if run.returncode != 0:
         outcome.violations.append(f"the rerun failed ({run.returncode}): {run.stderr[-800:]}")
     if "1 to grade" not in run.stderr:
-        outcome.violations.append(f"the rerun did not regrade exactly the failed student: {run.stderr[:300]!r}")
+        outcome.violations.append(
+            f"the rerun did not regrade exactly the failed student: {run.stderr[:300]!r}"
+        )
     outcome.violations += check_recorded(out, db, cohort.students, reference)
     return outcome

@@ -40,8 +40,12 @@ from nncourse.config import GradingLimits
 from nncourse.layout import CourseLayout
 
 REPO = Path(__file__).resolve().parents[2]
-SITE_DIRS = (REPO / ".venv" / "lib" / "python3.11" / "site-packages", Path("/usr/lib/python3/dist-packages"),
-             Path("/usr/lib/python3.11"), Path("/usr/local/lib/python3.11/dist-packages"))
+SITE_DIRS = (
+    REPO / ".venv" / "lib" / "python3.11" / "site-packages",
+    Path("/usr/lib/python3/dist-packages"),
+    Path("/usr/lib/python3.11"),
+    Path("/usr/local/lib/python3.11/dist-packages"),
+)
 TOLERANCE = 2.0  # seconds a job may exceed its wall limit
 RESULT_BYTES = 256 << 10  # results.json, feedback.html, a journal line of a submission (capped)
 INVARIANTS = ("controls", "records", "leaks", "canaries", "processes", "network", "self-check")
@@ -58,7 +62,9 @@ def make_course(workdir: Path, token: str) -> CourseLayout:
     test.write_text(test.read_text() + f"\n# HIDDEN-TEST-MARKER-{token}\n")
     source = root / "source" / "01-toy" / "toy.ipynb"
     data = json.loads(source.read_text())
-    data["cells"][1]["source"] = "".join(data["cells"][1]["source"]) + f"\n    # SOURCE-MARKER-{token}"
+    data["cells"][1]["source"] = (
+        "".join(data["cells"][1]["source"]) + f"\n    # SOURCE-MARKER-{token}"
+    )
     source.write_text(json.dumps(data, indent=1))
     (root / "solutions" / "01-toy").mkdir(parents=True)
     (root / "solutions" / "01-toy" / "toy.ipynb").write_text(f"SOLUTION-MARKER-{token}")
@@ -83,7 +89,9 @@ def tree_digest(paths: list[Path]) -> dict[str, str]:
                 digest[str(path)] = f"dir:{st.st_mode:o}:" + "/".join(names)
                 stack += [path / n for n in names]
             else:
-                digest[str(path)] = f"file:{st.st_mode:o}:" + hashlib.sha256(path.read_bytes()).hexdigest()
+                digest[str(path)] = (
+                    f"file:{st.st_mode:o}:" + hashlib.sha256(path.read_bytes()).hexdigest()
+                )
     return digest
 
 
@@ -104,14 +112,19 @@ class HostileReport:
     cases: tuple[Case, ...]
     results: dict[str, dict]
     case_violations: dict[str, list[str]] = field(default_factory=dict)
-    violations: dict[str, list[str]] = field(default_factory=dict)  # by invariant, not tied to one case
+    violations: dict[str, list[str]] = field(
+        default_factory=dict
+    )  # by invariant, not tied to one case
     seconds: float = 0.0
     max_processes: int = 0
     connections: int = 0
     longest_job_process: float = 0.0  # seconds the longest-lived non-server sandbox process lived
 
     def walls(self) -> dict[str, float]:
-        return {c.name: float(self.results.get(c.student, {}).get("execution_time", math.nan)) for c in self.cases}
+        return {
+            c.name: float(self.results.get(c.student, {}).get("execution_time", math.nan))
+            for c in self.cases
+        }
 
     def p95(self) -> float:
         values = sorted(v for v in self.walls().values() if not math.isnan(v))
@@ -123,17 +136,20 @@ class HostileReport:
         return sum(1 for c in self.cases if not self.case_violations.get(c.name))
 
     def all_violations(self) -> list[str]:
-        return ([v for c in self.cases for v in self.case_violations.get(c.name, [])]
-                + [f"{kind}: {v}" for kind, found in self.violations.items() for v in found])
+        return [v for c in self.cases for v in self.case_violations.get(c.name, [])] + [
+            f"{kind}: {v}" for kind, found in self.violations.items() for v in found
+        ]
 
     def table(self) -> str:
         lines = [f"{'case':<26} {'score':>5} {'max':>4} {'wall s':>7} {'limit':>6}  outcome"]
         for case in self.cases:
             result = self.results.get(case.student, {})
             bad = self.case_violations.get(case.name)
-            lines.append(f"{case.name:<26} {result.get('score', float('nan')):>5g} {case.max_score:>4g} "
-                         f"{result.get('execution_time', float('nan')):>7.2f} {case.wall:>6g}  "
-                         + ("NOT CONTAINED: " + "; ".join(bad) if bad else "contained"))
+            lines.append(
+                f"{case.name:<26} {result.get('score', float('nan')):>5g} {case.max_score:>4g} "
+                f"{result.get('execution_time', float('nan')):>7.2f} {case.wall:>6g}  "
+                + ("NOT CONTAINED: " + "; ".join(bad) if bad else "contained")
+            )
         return "\n".join(lines)
 
 
@@ -154,17 +170,24 @@ def check_case(case: Case, result: dict | None, feedback: str) -> list[str]:
     if result["score"] > case.max_score:
         problems.append(f"{case.name}: scored {result['score']:g} > allowed {case.max_score:g}")
     if case.min_score is not None and result["score"] < case.min_score:
-        problems.append(f"{case.name}: scored {result['score']:g} < expected {case.min_score:g} "
-                        "(the rest of the notebook should still be graded)")
+        problems.append(
+            f"{case.name}: scored {result['score']:g} < expected {case.min_score:g} "
+            "(the rest of the notebook should still be graded)"
+        )
     if result["status"] != case.status:
-        problems.append(f"{case.name}: status {result['status']!r}, expected {case.status!r} "
-                        f"(error: {result.get('error')})")
+        problems.append(
+            f"{case.name}: status {result['status']!r}, expected {case.status!r} "
+            f"(error: {result.get('error')})"
+        )
     if case.pattern and not re.search(case.pattern, _haystack(result)):
-        problems.append(f"{case.name}: no message matches /{case.pattern}/; got: {_haystack(result)[:600]!r}")
+        problems.append(
+            f"{case.name}: no message matches /{case.pattern}/; got: {_haystack(result)[:600]!r}"
+        )
     for what, size in (("results.json", len(json.dumps(result))), ("feedback.html", len(feedback))):
         if size > RESULT_BYTES:
-            problems.append(f"{case.name}: {what} is {size} bytes, over {RESULT_BYTES} "
-                            "(uncapped student text)")
+            problems.append(
+                f"{case.name}: {what} is {size} bytes, over {RESULT_BYTES} (uncapped student text)"
+            )
     for text in case.forbid_in_feedback:
         if text in feedback:
             problems.append(f"{case.name}: feedback.html contains unescaped {text!r}")
@@ -183,21 +206,35 @@ def _number_keys(values: np.ndarray) -> list[str]:
     keys = []
     for value in np.asarray(values, dtype=float).ravel():
         text = repr(float(value))
-        keys.append(text[: text.index(".") + 8] if "." in text else text)  # 7 decimals: no chance collisions
+        keys.append(
+            text[: text.index(".") + 8] if "." in text else text
+        )  # 7 decimals: no chance collisions
     return keys
 
 
 def _out_files(out: Path) -> dict[Path, str]:
-    return {p: p.read_text(encoding="utf-8", errors="replace") for p in out.rglob("*") if p.is_file()}
+    return {
+        p: p.read_text(encoding="utf-8", errors="replace") for p in out.rglob("*") if p.is_file()
+    }
 
 
-def check_leaks(out: Path, layout: CourseLayout, token: str, markers: dict[str, str], secret: bytes,
-                results: dict[str, dict]) -> list[str]:
+def check_leaks(
+    out: Path,
+    layout: CourseLayout,
+    token: str,
+    markers: dict[str, str],
+    secret: bytes,
+    results: dict[str, dict],
+) -> list[str]:
     """No hidden-test text, secret, other student's marker, hidden input or reference value under OUT."""
     hidden_source = (layout.autograder_dir("01-toy") / "test_double.py").read_text()
-    forbidden = {f"HIDDEN-TEST-MARKER-{token}": "the hidden test file", f"SOURCE-MARKER-{token}": "the source notebook",
-                 f"SOLUTION-MARKER-{token}": "the solutions folder", f"toy-secret-{token}": "the course secret",
-                 f"CANARY-SECRET-{token}": "a canary secret in /tmp or /root"}
+    forbidden = {
+        f"HIDDEN-TEST-MARKER-{token}": "the hidden test file",
+        f"SOURCE-MARKER-{token}": "the source notebook",
+        f"SOLUTION-MARKER-{token}": "the solutions folder",
+        f"toy-secret-{token}": "the course secret",
+        f"CANARY-SECRET-{token}": "a canary secret in /tmp or /root",
+    }
     for line in ("reference_solution.double(x)", "rng.normal(size=5)", "def test_array(student"):
         assert line in hidden_source, f"hidden test changed: {line!r} not in it"
         forbidden[line] = "the hidden test source"
@@ -217,8 +254,12 @@ def check_leaks(out: Path, layout: CourseLayout, token: str, markers: dict[str, 
             for key in _number_keys(values):
                 for path, text in files.items():
                     own = path.name == "journal.jsonl" or path.parts[len(out.parts)] == student
-                    if key in text and not (label == "hidden input" and own and student == "h-echo-inputs"):
-                        problems.append(f"{path.relative_to(out)} contains {student}'s {label} {key}")
+                    if key in text and not (
+                        label == "hidden input" and own and student == "h-echo-inputs"
+                    ):
+                        problems.append(
+                            f"{path.relative_to(out)} contains {student}'s {label} {key}"
+                        )
     return problems
 
 
@@ -234,13 +275,21 @@ def check_gradebook(db_url: str, results: dict[str, dict], students: set[str]) -
     for student in sorted(students | set(scores)):
         expected = [results.get(student, {}).get("score")]
         if scores.get(student) != expected:
-            problems.append(f"gradebook: {student} has submissions scored {scores.get(student)}, expected {expected}")
+            problems.append(
+                f"gradebook: {student} has submissions scored {scores.get(student)}, expected {expected}"
+            )
     return problems
 
 
 # ------------------------------------------------------------------------------------------ run
-def run_hostile(workdir: Path, *, cases: tuple[Case, ...] = CASES, jobs: int = 2,
-                limits: GradingLimits = LIMITS, progress=None) -> HostileReport:
+def run_hostile(
+    workdir: Path,
+    *,
+    cases: tuple[Case, ...] = CASES,
+    jobs: int = 2,
+    limits: GradingLimits = LIMITS,
+    progress=None,
+) -> HostileReport:
     """Build the set in ``workdir``, grade it in one batch next to the controls, check everything."""
     from nncourse.api import grade
     from nncourse.grading.batch import JOURNAL
@@ -258,9 +307,19 @@ def run_hostile(workdir: Path, *, cases: tuple[Case, ...] = CASES, jobs: int = 2
     root_canary = Path(f"/root/nncourse-canary-{token}.txt")
     root_canary.write_text(f"CANARY-SECRET-{token} in /root")
     listener = Listener()
-    context = {"REPO": REPO, "ROOT": layout.root, "AUTOGRADERS": layout.autograders, "SUBMITTED": submitted,
-               "OUT": out, "DB": db, "PORT": listener.port, "PWN": f"/tmp/nncpwn-{token}",
-               "SITE": SITE_DIRS[0], "TMPCANARY": tmp_canary / "canary.txt", "ROOTCANARY": root_canary}
+    context = {
+        "REPO": REPO,
+        "ROOT": layout.root,
+        "AUTOGRADERS": layout.autograders,
+        "SUBMITTED": submitted,
+        "OUT": out,
+        "DB": db,
+        "PORT": listener.port,
+        "PWN": f"/tmp/nncpwn-{token}",
+        "SITE": SITE_DIRS[0],
+        "TMPCANARY": tmp_canary / "canary.txt",
+        "ROOTCANARY": root_canary,
+    }
     try:
         markers = write_submissions(cases, submitted, context, token)
         watched = [layout.root, submitted, tmp_canary, root_canary]
@@ -268,9 +327,17 @@ def run_hostile(workdir: Path, *, cases: tuple[Case, ...] = CASES, jobs: int = 2
         secret = load_secret(layout.secret_file)
         started = time.monotonic()
         with ProcessWatch() as watch:
-            grade(submitted, layout=layout, assignment="01-toy", out=out, jobs=jobs, db_url=f"sqlite:///{db}",
-                  limits=limits, progress=progress or (lambda line: None),
-                  feedback_dir=workdir / "feedback")  # the grader's own writes, outside the watched course
+            grade(
+                submitted,
+                layout=layout,
+                assignment="01-toy",
+                out=out,
+                jobs=jobs,
+                db_url=f"sqlite:///{db}",
+                limits=limits,
+                progress=progress or (lambda line: None),
+                feedback_dir=workdir / "feedback",
+            )  # the grader's own writes, outside the watched course
             seconds = time.monotonic() - started
             deadline = time.monotonic() + 3.0
             while watch.alive() and time.monotonic() < deadline:
@@ -279,47 +346,67 @@ def run_hostile(workdir: Path, *, cases: tuple[Case, ...] = CASES, jobs: int = 2
         for path in out.glob("*/01-toy/results.json"):
             data = json.loads(path.read_text())
             results[data["student"]] = data
-        report = HostileReport(cases=cases, results=results, seconds=seconds, max_processes=watch.max_count)
+        report = HostileReport(
+            cases=cases, results=results, seconds=seconds, max_processes=watch.max_count
+        )
         for case in cases:
             feedback_path = out / case.student / "01-toy" / "feedback.html"
             feedback = feedback_path.read_text() if feedback_path.is_file() else ""
-            report.case_violations[case.name] = check_case(case, results.get(case.student), feedback)
+            report.case_violations[case.name] = check_case(
+                case, results.get(case.student), feedback
+            )
         v = report.violations = {kind: [] for kind in INVARIANTS}
         for student in CONTROLS:
             got = results.get(student, {})
             if (got.get("status"), got.get("score")) != ("graded", 3.0):
-                v["controls"].append(f"control {student} scored {got.get('score')} ({got.get('status')}; "
-                         f"{_haystack(got)[:300]!r}), expected 3/3")
+                v["controls"].append(
+                    f"control {student} scored {got.get('score')} ({got.get('status')}; "
+                    f"{_haystack(got)[:300]!r}), expected 3/3"
+                )
         lines = (out / JOURNAL).read_text().splitlines()
         journal = [json.loads(line) for line in lines if line.strip()]
-        v["records"] += [f"journal: a record of {len(line)} characters, over {RESULT_BYTES} "
-                         f"({line[:60]}…)" for line in lines if len(line) > RESULT_BYTES]
+        v["records"] += [
+            f"journal: a record of {len(line)} characters, over {RESULT_BYTES} ({line[:60]}…)"
+            for line in lines
+            if len(line) > RESULT_BYTES
+        ]
         counts: dict[str, int] = {}
         for record in journal:
             counts[record["student"]] = counts.get(record["student"], 0) + 1
         expected = {c.student for c in cases} | set(CONTROLS)
         if counts != {s: 1 for s in expected}:
-            v["records"].append(f"journal: students not recorded exactly once: "
-                                f"{ {s: counts.get(s, 0) for s in expected | set(counts) if counts.get(s, 0) != 1} }")
+            v["records"].append(
+                f"journal: students not recorded exactly once: "
+                f"{ {s: counts.get(s, 0) for s in expected | set(counts) if counts.get(s, 0) != 1} }"
+            )
         v["records"] += check_gradebook(f"sqlite:///{db}", results, expected)
         rows = list(csv.DictReader((out / "grades.csv").read_text().splitlines()))
         if sorted(r["student"] for r in rows) != sorted(expected):
             v["records"].append(f"grades.csv lists {sorted(r['student'] for r in rows)}")
         for row in rows:
-            if row["student"] in results and float(row["score"]) != results[row["student"]]["score"]:
-                v["records"].append(f"grades.csv: {row['student']} {row['score']} != results.json "
-                                    f"{results[row['student']]['score']}")
+            if (
+                row["student"] in results
+                and float(row["score"]) != results[row["student"]]["score"]
+            ):
+                v["records"].append(
+                    f"grades.csv: {row['student']} {row['score']} != results.json "
+                    f"{results[row['student']]['score']}"
+                )
         v["leaks"] += check_leaks(out, layout, token, markers, secret, results)
         echo = results.get("h-echo-inputs")
         if echo and echo.get("tests"):
             keys = _number_keys(hidden_inputs(secret, echo["sha256"]))
             if not all(k in _haystack(echo) for k in keys):
-                v["self-check"].append("the hidden-input derivation does not match what h-echo-inputs saw, "
-                         "so the reference-value leak check would be blind")
+                v["self-check"].append(
+                    "the hidden-input derivation does not match what h-echo-inputs saw, "
+                    "so the reference-value leak check would be blind"
+                )
         after = tree_digest(watched)
         for path in sorted(set(before) | set(after)):
             if before.get(path) != after.get(path):
-                v["canaries"].append(f"changed: {path} ({before.get(path, 'absent')[:60]} -> {after.get(path, 'absent')[:60]})")
+                v["canaries"].append(
+                    f"changed: {path} ({before.get(path, 'absent')[:60]} -> {after.get(path, 'absent')[:60]})"
+                )
         sites_after = site_listing()
         for folder, names in sites_after.items():
             added = sorted(set(names) - set(sites_before.get(folder, [])))
@@ -334,12 +421,16 @@ def run_hostile(workdir: Path, *, cases: tuple[Case, ...] = CASES, jobs: int = 2
         report.longest_job_process = max((t for _, t in watch.lifetimes()), default=0.0)
         for pid, lifetime in watch.lifetimes():
             if lifetime > longest:
-                v["processes"].append(f"sandbox process {pid} lived {lifetime:.1f} s, longer than any job ({longest:g} s)")
+                v["processes"].append(
+                    f"sandbox process {pid} lived {lifetime:.1f} s, longer than any job ({longest:g} s)"
+                )
         if not watch.uids:
             v["self-check"].append("the process watch saw no sandbox process at all")
         report.connections = len(listener.connections)
         if listener.connections:
-            v["network"].append(f"{len(listener.connections)} connection(s) reached the host listener: {listener.connections}")
+            v["network"].append(
+                f"{len(listener.connections)} connection(s) reached the host listener: {listener.connections}"
+            )
         return report
     finally:
         listener.close()

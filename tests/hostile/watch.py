@@ -29,7 +29,9 @@ class Listener:
         except OSError:
             pass
         self._stop = threading.Event()
-        self._threads = [threading.Thread(target=self._serve, args=(s,), daemon=True) for s in self._sockets]
+        self._threads = [
+            threading.Thread(target=self._serve, args=(s,), daemon=True) for s in self._sockets
+        ]
         for thread in self._threads:
             thread.start()
 
@@ -61,7 +63,7 @@ def _stat(pid: int) -> tuple[int, int] | None:
             text = handle.read().decode(errors="replace")
     except OSError:
         return None
-    fields = text[text.rindex(")") + 2:].split()
+    fields = text[text.rindex(")") + 2 :].split()
     return int(fields[1]), int(fields[19])
 
 
@@ -136,8 +138,16 @@ class ProcessWatch:
 
     def alive(self) -> list[int]:
         """Pids of processes this watch saw (ours) that still exist: not others' that reuse a slot uid."""
-        return sorted(pid for (pid, start), _ in list(self.seen.items()) if (_stat(pid) or (0, None))[1] == start)
+        return sorted(
+            pid
+            for (pid, start), _ in list(self.seen.items())
+            if (_stat(pid) or (0, None))[1] == start
+        )
 
     def lifetimes(self) -> list[tuple[int, float]]:
         """(pid, seconds) of processes other than slot servers."""
-        return [(pid, r["last"] - r["first"]) for (pid, _), r in list(self.seen.items()) if not r["server"]]
+        return [
+            (pid, r["last"] - r["first"])
+            for (pid, _), r in list(self.seen.items())
+            if not r["server"]
+        ]

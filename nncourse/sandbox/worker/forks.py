@@ -19,7 +19,9 @@ _exit, _fork = os._exit, os.fork
 
 def wait_job(pid: int, control, wire) -> dict:
     """Wait until the job's main process ends or the grader ends the job; report how it ended."""
-    return _wait_child(pid, control, wire, stop="end", kill=lambda job: os.kill(job, signal.SIGKILL))
+    return _wait_child(
+        pid, control, wire, stop="end", kill=lambda job: os.kill(job, signal.SIGKILL)
+    )
 
 
 class Sessions(NamedTuple):
@@ -60,7 +62,9 @@ def serve_sessions(control, sessions: Sessions) -> None:
         if message.get("type") != "session":
             _exit(0)
         (pid, ours), waiting = waiting, None
-        if _reaped(pid):  # the child forked ahead was killed meanwhile (by an earlier test's code): fork anew
+        if _reaped(
+            pid
+        ):  # the child forked ahead was killed meanwhile (by an earlier test's code): fork anew
             ours.close()
             pid, ours = _fork_session(control, sessions)
         try:
@@ -84,14 +88,16 @@ def _reaped(pid: int) -> bool:
 
 def _fork_session(control, sessions: Sessions) -> tuple:
     """A child of the job that serves one session once it has read its seed; returns (pid, our end)."""
+
     def serve(sock) -> int:
         try:
             first, _ = sessions.wire.recv_message(sock)
             seed = int(first.get("seed", 0))
         except Exception:
             return 0  # the job ended before this session was asked for
-        return sessions.serve(sock, sessions.namespace, seed, tripwire=sessions.tripwire,
-                              retake=sessions.retake)
+        return sessions.serve(
+            sock, sessions.namespace, seed, tripwire=sessions.tripwire, retake=sessions.retake
+        )
 
     return fork_child(control, serve)
 

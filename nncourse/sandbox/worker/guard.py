@@ -32,7 +32,12 @@ registry.rely_on(
 
 # Bound before any student code runs: a cell may replace the ``sys`` functions, not these names.
 _current_frames, _getprofile, _setprofile = sys._current_frames, sys.getprofile, sys.setprofile
-_ESCAPES = (sys.setprofile, sys.settrace, os.fork, os.system)  # C functions: seen as "c_call" events
+_ESCAPES = (
+    sys.setprofile,
+    sys.settrace,
+    os.fork,
+    os.system,
+)  # C functions: seen as "c_call" events
 
 
 class ForbiddenOperation(RuntimeError):

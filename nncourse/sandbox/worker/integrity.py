@@ -23,8 +23,18 @@ import registry
 
 # The worker's own modules: every name in them, every class's attributes, every function's code (and
 # the modules that define instruments, read from the registry when a baseline is taken).
-OWN_MODULES = ("registry", "guard", "instruments", "session", "wire", "integrity", "slot", "forks",
-               "hangs", "__main__")
+OWN_MODULES = (
+    "registry",
+    "guard",
+    "instruments",
+    "session",
+    "wire",
+    "integrity",
+    "slot",
+    "forks",
+    "hangs",
+    "__main__",
+)
 # The registry's tables, watched by their contents: a cell cannot add, drop or swap an instrument.
 REGISTRY_TABLES = ("INSTRUMENTS", "RELIANCES")
 _MISSING = object()
@@ -70,8 +80,10 @@ class Baseline:
             for key, value in list(vars(module).items()):
                 if isinstance(value, type) and value.__module__ == module.__name__:
                     self._watch(f"{name}.{key}", value, dict(vars(value)), exact=True)
-        self.containers = [(f"registry.{name}", table, dict(table))
-                           for name, table in ((n, getattr(registry, n)) for n in REGISTRY_TABLES)]
+        self.containers = [
+            (f"registry.{name}", table, dict(table))
+            for name, table in ((n, getattr(registry, n)) for n in REGISTRY_TABLES)
+        ]
         for path, names in registry.torch_attributes():
             owner = _resolve(path)
             if owner is None:
@@ -79,8 +91,11 @@ class Baseline:
             saved = {n: vars(owner).get(n, _MISSING) for n in names}
             self._watch(path, owner, saved, exact=False)
             # a dict the instruments rely on (torch's global optimizer hooks) is watched by its contents
-            self.containers += [(f"{path}.{n}", value, dict(value)) for n, value in saved.items()
-                                if isinstance(value, dict)]
+            self.containers += [
+                (f"{path}.{n}", value, dict(value))
+                for n, value in saved.items()
+                if isinstance(value, dict)
+            ]
         self.containers.append(("integrity._OWNERS", _OWNERS, dict(_OWNERS)))
 
     def _watch(self, label, owner, saved, *, exact):
@@ -89,8 +104,16 @@ class Baseline:
             function = value.__func__ if isinstance(value, (classmethod, staticmethod)) else value
             if isinstance(function, types.FunctionType):
                 closure = tuple(_cell(c) for c in function.__closure__ or ())
-                self.functions.append((f"{label}.{key}", function, function.__code__, function.__defaults__,
-                                       function.__kwdefaults__, closure))
+                self.functions.append(
+                    (
+                        f"{label}.{key}",
+                        function,
+                        function.__code__,
+                        function.__defaults__,
+                        function.__kwdefaults__,
+                        closure,
+                    )
+                )
 
     def restore(self) -> list:
         """Put back everything that differs from the baseline; return what was changed (names)."""
@@ -110,16 +133,25 @@ class Baseline:
                     changed.append(f"{label}.{key}")
                     _put(owner, key, _MISSING)
         for label, function, code, defaults, kwdefaults, closure in self.functions:
-            if function.__code__ is not code or function.__defaults__ is not defaults \
-                    or function.__kwdefaults__ is not kwdefaults:
+            if (
+                function.__code__ is not code
+                or function.__defaults__ is not defaults
+                or function.__kwdefaults__ is not kwdefaults
+            ):
                 changed.append(f"{label} (its code)")
-                function.__code__, function.__defaults__, function.__kwdefaults__ = code, defaults, kwdefaults
+                function.__code__, function.__defaults__, function.__kwdefaults__ = (
+                    code,
+                    defaults,
+                    kwdefaults,
+                )
             for cell, value in zip(function.__closure__ or (), closure):
                 if _cell(cell) is not value:
                     changed.append(f"{label} (its closure)")
                     cell.cell_contents = value
         for label, container, saved in self.containers:
-            if container.keys() != saved.keys() or any(container[k] is not v for k, v in saved.items()):
+            if container.keys() != saved.keys() or any(
+                container[k] is not v for k, v in saved.items()
+            ):
                 changed.append(label)
                 container.clear()
                 container.update(saved)

@@ -21,9 +21,18 @@ from guard import guard
 
 # The tensor encoding and decoding of the replies and requests (wire.Encoder, decode below).
 registry.rely_on(
-    "session", "torch.from_numpy", "torch.Tensor", "torch.Tensor.detach", "torch.Tensor.numpy",
-    "torch.Tensor.cpu", "torch.Tensor.resolve_conj", "torch.Tensor.is_complex", "torch.Tensor.float",
-    "torch.Tensor.requires_grad", "torch._C.DisableTorchFunction", "torch._C._DisableTorchDispatch",
+    "session",
+    "torch.from_numpy",
+    "torch.Tensor",
+    "torch.Tensor.detach",
+    "torch.Tensor.numpy",
+    "torch.Tensor.cpu",
+    "torch.Tensor.resolve_conj",
+    "torch.Tensor.is_complex",
+    "torch.Tensor.float",
+    "torch.Tensor.requires_grad",
+    "torch._C.DisableTorchFunction",
+    "torch._C._DisableTorchDispatch",
 )
 _type_name = type.__dict__["__name__"].__get__  # a metaclass cannot answer with its own code
 
@@ -104,17 +113,23 @@ def serve(sock, namespace: dict, seed: int, *, tripwire=None, retake=None) -> in
             sticky = {"no_torch": True}
         watchdog.begin(request.get("limit"))
         try:
-            if installs and tripwire is not None:  # nothing changed since the last check becomes the baseline
+            if (
+                installs and tripwire is not None
+            ):  # nothing changed since the last check becomes the baseline
                 _refuse(tripwire())
             try:
-                value = _perform(op, request, blobs, namespace, objects, decode, spec=sticky or spec)
+                value = _perform(
+                    op, request, blobs, namespace, objects, decode, spec=sticky or spec
+                )
             finally:
                 watchdog.end()  # no report once the reply may be on its way
                 _restore_builtins()
                 tampered = tripwire() if tripwire is not None and not installs else []
             _refuse(tampered)
             if installs and retake is not None:
-                tripwire = retake()  # the instrument's hooks (no student code ran) are the new baseline
+                tripwire = (
+                    retake()
+                )  # the instrument's hooks (no student code ran) are the new baseline
             encoder = wire.Encoder(objects.put, torch)
             reply = {"ok": True, "value": encoder.encode(value)}
             blobs_out = encoder.blobs
@@ -123,14 +138,22 @@ def serve(sock, namespace: dict, seed: int, *, tripwire=None, retake=None) -> in
         try:
             wire.send_message(sock, reply, blobs_out)
         except (OSError, ValueError) as exc:
-            wire.send_message(sock, {"ok": False, "error": {"type": "ResultTooLarge",
-                                                            "message": str(exc)[:300], "where": None}})
+            wire.send_message(
+                sock,
+                {
+                    "ok": False,
+                    "error": {"type": "ResultTooLarge", "message": str(exc)[:300], "where": None},
+                },
+            )
 
 
 def _refuse(tampered: list) -> None:
     if tampered:
-        raise GraderTampering("your code changed the grader's own tools while it ran ("
-                              + ", ".join(tampered[:4]) + "); this test cannot trust its result")
+        raise GraderTampering(
+            "your code changed the grader's own tools while it ran ("
+            + ", ".join(tampered[:4])
+            + "); this test cannot trust its result"
+        )
 
 
 def _perform(op, request, blobs, namespace, objects, decode, *, spec=None):
@@ -175,5 +198,8 @@ def _describe(exc: BaseException) -> dict:
         message = str(exc)
     except BaseException:
         message = "<unprintable message>"
-    return {"type": type(exc).__name__[:1000], "message": message[:2000],
-            "where": where and where[:1000]}
+    return {
+        "type": type(exc).__name__[:1000],
+        "message": message[:2000],
+        "where": where and where[:1000],
+    }

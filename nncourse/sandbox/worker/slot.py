@@ -48,8 +48,11 @@ def clean_slot(job_pid: int, *, dedicated_uid: bool, baseline=None) -> dict:
                     break
             except ChildProcessError:
                 break
-        others = [p for p in os.listdir("/proc") if p.isdigit() and int(p) not in (1, os.getpid())
-                  and _owned_by_me(p)]
+        others = [
+            p
+            for p in os.listdir("/proc")
+            if p.isdigit() and int(p) not in (1, os.getpid()) and _owned_by_me(p)
+        ]
         if not others:
             break
         time.sleep(0.01)
@@ -104,8 +107,10 @@ def _leftover(folder: str, baseline) -> str | None:
     if entries:
         return f"{len(entries)} entries left in {folder}"
     if baseline is not None and tuple(now) != tuple(baseline):
-        return (f"{folder} still uses {now[0]} blocks and {now[1]} inodes "
-                f"(fresh: {baseline[0]}, {baseline[1]})")
+        return (
+            f"{folder} still uses {now[0]} blocks and {now[1]} inodes "
+            f"(fresh: {baseline[0]}, {baseline[1]})"
+        )
     return None
 
 
@@ -180,4 +185,6 @@ def _remove_sysv_ipc() -> None:
         for line in lines:
             fields = line.split()
             if len(fields) > 1:
-                remove(int(fields[1]), ipc_rmid, None) if kind != "sem" else remove(int(fields[1]), 0, ipc_rmid)
+                remove(int(fields[1]), ipc_rmid, None) if kind != "sem" else remove(
+                    int(fields[1]), 0, ipc_rmid
+                )

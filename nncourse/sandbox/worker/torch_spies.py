@@ -31,8 +31,23 @@ def instrument_count_backward():
 
 
 # torch's optimizers; each one's step() is made to pass through torch's step hooks.
-_OPTIMIZERS = ("Adafactor", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "ASGD", "LBFGS", "Muon",
-               "NAdam", "RAdam", "RMSprop", "Rprop", "SGD", "SparseAdam")
+_OPTIMIZERS = (
+    "Adafactor",
+    "Adadelta",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Adamax",
+    "ASGD",
+    "LBFGS",
+    "Muon",
+    "NAdam",
+    "RAdam",
+    "RMSprop",
+    "Rprop",
+    "SGD",
+    "SparseAdam",
+)
 
 
 @instrument(
@@ -76,7 +91,11 @@ def _hook_optimizer_steps(torch) -> None:
         seen.add(cls)
         classes += [c for c in cls.__subclasses__() if c not in seen]
         step = vars(cls).get("step")
-        if cls is not torch.optim.Optimizer and step is not None and not getattr(step, "hooked", False):
+        if (
+            cls is not torch.optim.Optimizer
+            and step is not None
+            and not getattr(step, "hooked", False)
+        ):
             cls.step = torch.optim.Optimizer.profile_hook_step(step)
             cls.step.hooked = True
 

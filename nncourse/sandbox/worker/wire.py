@@ -82,7 +82,9 @@ def recv_message(sock: socket.socket) -> tuple[dict, list[bytes]]:
 # --------------------------------------------------------------------------------------- encoding
 def array_to_npy(array: np.ndarray) -> bytes:
     buffer = io.BytesIO()
-    np.save(buffer, np.ascontiguousarray(array) if array.ndim else array, allow_pickle=False)  # keep 0-d as 0-d
+    np.save(
+        buffer, np.ascontiguousarray(array) if array.ndim else array, allow_pickle=False
+    )  # keep 0-d as 0-d
     return buffer.getvalue()
 
 
@@ -115,7 +117,7 @@ def decode(node, blobs: list[bytes], make_handle, make_tensor, depth: int = 0):
         return [decode(item, blobs, make_handle, make_tensor, depth + 1) for item in node]
     if not isinstance(node, dict) or len(node) != 1:
         raise WireError("malformed value")
-    (tag, body), = node.items()
+    ((tag, body),) = node.items()
     if tag in ("nd", "tensor", "scalar"):
         info = body if isinstance(body, dict) else {}
         index = info.get("blob")
@@ -166,12 +168,18 @@ class Encoder:
         if value is None or kind in (bool, int, str):
             return value
         if kind is float:
-            return value if value == value and abs(value) != float("inf") else {"float": repr(value)}
+            return (
+                value if value == value and abs(value) != float("inf") else {"float": repr(value)}
+            )
         if kind in (list, tuple):
             items = [self.encode(item, depth + 1) for item in value]
             return items if kind is list else {"tuple": items}
         if kind is dict:
-            return {"dict": [[self.encode(k, depth + 1), self.encode(v, depth + 1)] for k, v in value.items()]}
+            return {
+                "dict": [
+                    [self.encode(k, depth + 1), self.encode(v, depth + 1)] for k, v in value.items()
+                ]
+            }
         # Converting never runs code of the value's own class (a subclass's properties, __array__,
         # __torch_function__): such code could do work that the call's guard would have refused.
         if isinstance(value, np.ndarray):
@@ -194,7 +202,9 @@ class Encoder:
             if plain.is_complex():
                 return None
             requires_grad = bool(torch.Tensor.requires_grad.__get__(value))
-            array = plain.numpy(force=True) if plain.dtype != torch.bfloat16 else plain.float().numpy()
+            array = (
+                plain.numpy(force=True) if plain.dtype != torch.bfloat16 else plain.float().numpy()
+            )
         info = {"dtype": str(plain.dtype).removeprefix("torch."), "requires_grad": requires_grad}
         info["blob"] = self._blob(array)
         return {"tensor": info}

@@ -62,21 +62,48 @@ def apply_seccomp() -> str:
     find_library = ctypes.util.find_library
     # find_library shells out to ldconfig, which the sandbox's PATH and limits may not allow;
     # the soname resolves through /etc/ld.so.cache all the same.
-    ctypes.util.find_library = lambda name: "libseccomp.so.2" if name == "seccomp" else find_library(name)
+    ctypes.util.find_library = lambda name: (
+        "libseccomp.so.2" if name == "seccomp" else find_library(name)
+    )
     try:
         import pyseccomp as sc
     except Exception as exc:  # reported to the grader, which decides whether that is acceptable
         return f"seccomp unavailable: {type(exc).__name__}: {exc}"
     filt = sc.SyscallFilter(defaction=sc.ALLOW)
-    for name in ("unshare", "setns", "mount", "umount2", "pivot_root", "ptrace", "bpf", "keyctl",
-                 "add_key", "request_key", "userfaultfd", "perf_event_open", "inotify_add_watch",
-                 "fanotify_init", "process_vm_readv", "process_vm_writev", "kexec_load", "init_module",
-                 "finit_module", "chroot", "swapon", "reboot", "settimeofday",
-                 "mq_open"):  # a POSIX message queue would outlive the job in the slot's ipc namespace
+    for name in (
+        "unshare",
+        "setns",
+        "mount",
+        "umount2",
+        "pivot_root",
+        "ptrace",
+        "bpf",
+        "keyctl",
+        "add_key",
+        "request_key",
+        "userfaultfd",
+        "perf_event_open",
+        "inotify_add_watch",
+        "fanotify_init",
+        "process_vm_readv",
+        "process_vm_writev",
+        "kexec_load",
+        "init_module",
+        "finit_module",
+        "chroot",
+        "swapon",
+        "reboot",
+        "settimeofday",
+        "mq_open",
+    ):  # a POSIX message queue would outlive the job in the slot's ipc namespace
         filt.add_rule(sc.ERRNO(errno.EPERM), name)
     clone_newuser = 0x10000000
-    filt.add_rule(sc.ERRNO(errno.EPERM), "clone", sc.Arg(0, sc.MASKED_EQ, clone_newuser, clone_newuser))
-    filt.add_rule(sc.ERRNO(errno.ENOSYS), "clone3")  # glibc falls back to clone, which we can inspect
+    filt.add_rule(
+        sc.ERRNO(errno.EPERM), "clone", sc.Arg(0, sc.MASKED_EQ, clone_newuser, clone_newuser)
+    )
+    filt.add_rule(
+        sc.ERRNO(errno.ENOSYS), "clone3"
+    )  # glibc falls back to clone, which we can inspect
     for family in (socket.AF_INET, socket.AF_INET6, socket.AF_PACKET, socket.AF_NETLINK):
         filt.add_rule(sc.ERRNO(errno.EACCES), "socket", sc.Arg(0, sc.EQ, family))
     filt.load()
@@ -116,7 +143,9 @@ def run_cells(cells: list, namespace: dict, channel, send, tripwire=None) -> lis
         tampered = tripwire() if tripwire is not None else []
         if tampered:
             entry["replaced_grader"] = tampered[:20]
-        if _server_killed(server):  # e.g. kill(-1) or kill(getppid()): end the job in this very cell
+        if _server_killed(
+            server
+        ):  # e.g. kill(-1) or kill(getppid()): end the job in this very cell
             _exit(70)
         if error is not None:
             entry.update(status="error", error=_describe(error, index))
@@ -149,7 +178,11 @@ def _server_killed(server: int) -> bool:
         if line.startswith((b"SigPnd:", b"ShdPnd:")):
             pending |= int(line.split()[1], 16)
     pf_exiting = 0x4
-    return fields[0] in (b"Z", b"X") or bool(int(fields[6]) & pf_exiting) or bool(pending & (1 << (signal.SIGKILL - 1)))
+    return (
+        fields[0] in (b"Z", b"X")
+        or bool(int(fields[6]) & pf_exiting)
+        or bool(pending & (1 << (signal.SIGKILL - 1)))
+    )
 
 
 def _describe(exc: BaseException, cell_index=None) -> dict:
@@ -162,13 +195,20 @@ def _describe(exc: BaseException, cell_index=None) -> dict:
         message = str(exc)
     except BaseException:
         message = "<unprintable message>"
-    return {"type": type(exc).__name__[:1000], "message": message[:2000],
-            "where": f"{line[0][1:-1][:1000]}, line {line[1]}" if line else None}
+    return {
+        "type": type(exc).__name__[:1000],
+        "message": message[:2000],
+        "where": f"{line[0][1:-1][:1000]}, line {line[1]}" if line else None,
+    }
 
 
 def replaced_builtins() -> list:
-    current = builtins.__dict__  # no built-in function here: the notebook may have replaced any of them
-    return _sorted(name for name, value in _ORIGINAL_BUILTINS.items() if current.get(name) is not value)
+    current = (
+        builtins.__dict__
+    )  # no built-in function here: the notebook may have replaced any of them
+    return _sorted(
+        name for name, value in _ORIGINAL_BUILTINS.items() if current.get(name) is not value
+    )
 
 
 def main() -> None:
@@ -183,8 +223,10 @@ def main() -> None:
     os.environ.setdefault("MPLBACKEND", "Agg")
     import numpy  # noqa: F401  (paid once per slot, before any student code)
     import wire
+
     try:
         import torch
+
         torch.set_num_threads(1)
     except Exception as exc:
         notes.append(f"torch unavailable: {type(exc).__name__}")
@@ -197,7 +239,9 @@ def main() -> None:
             _exit(0)
         if message.get("type") != "job":
             continue
-        pid, ours = forks.fork_child(control, lambda sock, cells=message["cells"]: run_job(sock, cells, wire))
+        pid, ours = forks.fork_child(
+            control, lambda sock, cells=message["cells"]: run_job(sock, cells, wire)
+        )
         socket.send_fds(control, [b"J"], [ours.fileno()])  # exactly the one byte the grader reads
         ours.close()
         status = forks.wait_job(pid, control, wire)
@@ -258,8 +302,15 @@ def run_job(control, cells_path: str, wire) -> None:
             torch.set_num_threads(1)
         except Exception:
             pass
-    wire.send_message(control, {"type": "ready", "cells": results, "replaced_builtins": broken,
-                                "replaced_grader": replaced[:20]})
+    wire.send_message(
+        control,
+        {
+            "type": "ready",
+            "cells": results,
+            "replaced_builtins": broken,
+            "replaced_grader": replaced[:20],
+        },
+    )
     retake = lambda: make_tripwire(integrity.Baseline())  # noqa: E731
     serve(control, sessions(namespace, wire, serve_one, tripwire, retake))
 
