@@ -136,6 +136,7 @@ def grade(
             regrade=regrade,
             feedback=feedback,
             late=late_policy,
+            cohort=target.cohort,
         )
         gradebook.result()
     if late.untimed and progress:

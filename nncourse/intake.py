@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -58,13 +58,19 @@ class Notebook:
         ]
 
 
-def read_notebook(path: Path, *, max_bytes: int, given: GivenCells | None = None) -> Notebook:
+OTHER_COHORT = "this notebook was released to cohort"
+
+
+def read_notebook(
+    path: Path, *, max_bytes: int, given: GivenCells | None = None, cohort: str | None = None
+) -> Notebook:
     """Parse a submission; raises IntakeError with a specific reason for anything unusable.
 
     Args:
         path: the submitted notebook.
         max_bytes: largest accepted file.
         given: the assignment's given cells; without them, kinds come from the cells' grade_ids.
+        cohort: the cohort being graded; a notebook released to another one is graded with a note.
     """
     if path.is_symlink() or not path.is_file():
         raise IntakeError(f"{path.name} is not a regular file")
@@ -96,6 +102,14 @@ def read_notebook(path: Path, *, max_bytes: int, given: GivenCells | None = None
     notebook = _code_cells(data["cells"], given)
     if given is not None:
         _check_assignment(data, given)
+    claimed = conventions.course_metadata(data).get("cohort")
+    if cohort and isinstance(claimed, str) and claimed != cohort:
+        shown = "".join(c if c.isprintable() else "?" for c in claimed[:40])
+        note = (
+            f"{OTHER_COHORT} '{shown}' and graded as cohort '{cohort}': the hidden tests and "
+            "points are this cohort's (ask your TA if you took the course before)"
+        )
+        notebook = replace(notebook, notes=(note, *notebook.notes))
     return notebook
 
 

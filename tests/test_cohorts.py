@@ -1,45 +1,59 @@
-"""Cohorts are explicit: `grade --cohort ID` picks that cohort's gradebook, and grading says which."""
+"""A notebook released to another cohort (a student retaking the course, an old download) is graded
+as the cohort being graded, with a warning in the TA's progress line and a note on the page."""
 
-import os
-import subprocess
-from pathlib import Path
+from __future__ import annotations
 
-from nncourse.grading.gradebook import GradebookTarget
+import json
 
-REPO = Path(__file__).resolve().parent.parent
+from conftest import toy_notebook
 
+from nncourse.api import grade
+from nncourse.config import GradingLimits
+from nncourse.intake import OTHER_COHORT, read_notebook
 
-def test_a_cohort_names_its_course_id_and_gradebook_and_the_default_is_the_released_one(course):
-    before = os.environ.get("NNCOURSE_COHORT")
-    spring = GradebookTarget.from_config(course, cohort="2027-spring")
-    assert (spring.cohort, spring.course_id) == ("2027-spring", "nn-pytorch-2027-spring")
-    assert spring.db_url == f"sqlite:///{REPO / 'gradebook-2027-spring.db'}"
-    released = (REPO / "release" / "cohort.txt").read_text().strip()
-    assert GradebookTarget.from_config(course).cohort == released
-    assert os.environ.get("NNCOURSE_COHORT") == before, "the cohort is not left in the environment"
+FAST = GradingLimits(cells_seconds=8, call_seconds=3, test_seconds=10, job_seconds=40)
+A = "01-toy"
 
 
-def test_grade_prints_the_cohort_and_the_gradebook_it_writes(tmp_path):
-    (tmp_path / "submitted").mkdir()
-    db = f"sqlite:///{tmp_path / 'spring.db'}"
-    proc = subprocess.run(
-        [
-            str(REPO / ".venv" / "bin" / "nncourse"),
-            "grade",
-            str(tmp_path / "submitted"),
-            "-a",
-            "01-gradient-descent",
-            "-o",
-            str(tmp_path / "out"),
-            "--cohort",
-            "2027-spring",
-            "--db",
-            db,
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
+def _released_to(path, cohort: str | None):
+    data = json.loads(path.read_text())
+    data["metadata"]["nncourse"] = {"assignment": A, "cohort": cohort}
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_intake_notes_a_notebook_of_another_cohort_and_only_that(tmp_path):
+    old = _released_to(toy_notebook(tmp_path / "old" / "toy.ipynb"), "2025-fall")
+    notes = read_notebook(old, max_bytes=2**20, cohort="2026-spring").notes
+    assert notes[0].startswith(f"{OTHER_COHORT} '2025-fall' and graded as cohort '2026-spring'")
+    same = _released_to(toy_notebook(tmp_path / "same" / "toy.ipynb"), "2026-spring")
+    unknown = _released_to(toy_notebook(tmp_path / "unknown" / "toy.ipynb"), None)
+    for path in (same, unknown, old):
+        cohort = None if path is old else "2026-spring"  # no cohort given: nothing to compare
+        notes = read_notebook(path, max_bytes=2**20, cohort=cohort).notes
+        assert not any(n.startswith(OTHER_COHORT) for n in notes), (path, notes)
+
+
+def test_a_notebook_of_another_cohort_is_graded_with_a_warning_and_a_note(toy, tmp_path):
+    submitted, out = tmp_path / "submitted", tmp_path / "out"
+    toy_notebook(submitted / "alice" / A / "toy.ipynb")
+    _released_to(toy_notebook(submitted / "bob" / A / "toy.ipynb"), "last-year\x1b[2J")
+    lines: list[str] = []
+    summary = grade(
+        submitted,
+        layout=toy,
+        assignment=A,
+        out=out,
+        jobs=1,
+        limits=FAST,
+        db_url=f"sqlite:///{tmp_path / 'gradebook.db'}",
+        progress=lines.append,
     )
-    assert proc.returncode == 0, proc.stderr
-    assert f"cohort 2027-spring: scores go to the gradebook {db}" in proc.stderr.splitlines()
+    scores = {r.student: r.score for r in summary.results}
+    assert scores["alice"] == scores["bob"] > 0, "the other cohort's notebook is graded all the same"
+    bob = next(line for line in lines if "] bob: " in line)
+    assert "warning: this notebook was released to cohort 'last-year?[2J' and graded as" in bob
+    assert "warning" not in next(line for line in lines if "] alice: " in line)
+    page = (out / "bob" / A / "feedback.html").read_text()
+    assert "this notebook was released to cohort" in page
+    assert "\x1b" not in page

@@ -30,6 +30,7 @@ from nncourse.grading.names import character_problem, collisions, escaped
 from nncourse.grading.recorder import JOURNAL, Recorder, read_journal
 from nncourse.grading.regrade import MANIFEST, NEW, RegradeRound, why_grade
 from nncourse.grading.results import SubmissionResult, error_result, visible
+from nncourse.intake import OTHER_COHORT
 
 # OUT's own top-level entries; students can never be called like them (nor start with ".", which is
 # how every transient file of ours at OUT's top level is named: .grades.csv.tmp, .report.html.tmp).
@@ -138,7 +139,12 @@ _SLOT: dict = {}  # per slot process: its Grader and what releases it (set once)
 
 
 def _init_slot(
-    root: str, assignment: str, secret: bytes, limits: GradingLimits, insecure: bool
+    root: str,
+    assignment: str,
+    secret: bytes,
+    limits: GradingLimits,
+    insecure: bool,
+    cohort: str | None = None,
 ) -> None:
     import atexit
 
@@ -147,7 +153,12 @@ def _init_slot(
     _SLOT["stack"] = stack = ExitStack()  # the slot's lock and sandbox last as long as this process
     _SLOT["grader"] = stack.enter_context(
         open_grader(
-            CourseLayout(Path(root)), assignment, secret=secret, limits=limits, insecure=insecure
+            CourseLayout(Path(root)),
+            assignment,
+            secret=secret,
+            limits=limits,
+            insecure=insecure,
+            cohort=cohort,
         )
     )
     atexit.register(stack.close)
@@ -206,6 +217,7 @@ def grade_batch(
     regrade: bool = False,
     feedback: FeedbackTarget = FeedbackTarget(),
     late: Callable[[SubmissionResult], SubmissionResult] | None = None,
+    cohort: str | None = None,
 ) -> BatchSummary:
     """Grade every submission whose notebook or grading fingerprint changed since the journal's record.
 
@@ -215,6 +227,7 @@ def grade_batch(
     again. ``feedback``: nbgrader's feedback folder and the visibility mode of the pages.
     ``late``: applies the late policy to a graded result (nncourse/late.py); a result already graded
     whose lateness changed (a new due date or extension) is rewritten without grading it again.
+    ``cohort``: the cohort graded; a notebook released to another one is graded with a warning.
     """
     started = time.monotonic()
     out.mkdir(parents=True, exist_ok=True)
@@ -289,7 +302,7 @@ def grade_batch(
             max_workers=max(1, min(jobs, len(gradable))),
             mp_context=context,
             initializer=_init_slot,
-            initargs=(str(root), assignment, secret, limits, insecure),
+            initargs=(str(root), assignment, secret, limits, insecure, cohort),
         ) as pool:
             pending = {
                 pool.submit(_grade_in_slot, s.student, str(s.notebook), s.note): (s, r)
@@ -320,9 +333,11 @@ def grade_batch(
                         raise
                     count += 1
                     elapsed = time.monotonic() - started
+                    warning = next((n for n in result.notes if n.startswith(OTHER_COHORT)), "")
                     progress(
                         f"[{count}/{total}] {result.student}: {result.score:g}/{result.max_score:g}"
                         f" ({reason}; {result.execution_time:.1f} s; {elapsed:.0f} s elapsed)"
+                        + (f"; warning: {warning.split(':')[0]}" if warning else "")
                     )
     if recorder.regrades is not None:
         recorder.regrades.save(complete=True)

@@ -40,6 +40,7 @@ def open_grader(
     limits: GradingLimits = GradingLimits(),
     insecure: bool = False,
     venv: Path | None = None,
+    cohort: str | None = None,
 ) -> Iterator[Grader]:
     """A :class:`Grader` of ``assignment`` on a slot of its own; both are released on exit.
 
@@ -50,6 +51,7 @@ def open_grader(
         limits: time and resource limits.
         insecure: run without namespaces (only when the sandbox cannot be built).
         venv: the sandbox's interpreter environment (default: the course's ``.venv``).
+        cohort: the cohort being graded (a notebook released to another one gets a note).
     """
     from nncourse.grading.grader import Grader  # torch and pytest: only where something is graded
 
@@ -62,6 +64,7 @@ def open_grader(
             limits=limits,
             insecure=insecure,
             venv=venv,
+            cohort=cohort,
         )
         try:
             yield grader

@@ -67,8 +67,10 @@ class Grader:
         limits: GradingLimits = GradingLimits(),
         insecure: bool = False,
         venv: Path | None = None,
+        cohort: str | None = None,
     ):
         self.layout = layout
+        self.cohort = cohort
         self.assignment = layout.check_assignment(assignment)
         self.secret = secret
         self.limits = limits
@@ -120,7 +122,9 @@ class Grader:
             sha256=sha,
         )
         try:
-            parsed = read_notebook(notebook, max_bytes=self.limits.notebook_bytes, given=self.given)
+            parsed = read_notebook(
+                notebook, max_bytes=self.limits.notebook_bytes, given=self.given, cohort=self.cohort
+            )
         except (IntakeError, OSError) as exc:
             return failed(error=f"not graded: {exc}")
         kinds = {cell.index: cell.grade_id for cell in parsed.cells}
