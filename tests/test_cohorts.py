@@ -50,7 +50,9 @@ def test_a_notebook_of_another_cohort_is_graded_with_a_warning_and_a_note(toy, t
         progress=lines.append,
     )
     scores = {r.student: r.score for r in summary.results}
-    assert scores["alice"] == scores["bob"] > 0, "the other cohort's notebook is graded all the same"
+    assert scores["alice"] == scores["bob"] > 0, (
+        "the other cohort's notebook is graded all the same"
+    )
     bob = next(line for line in lines if "] bob: " in line)
     assert "warning: this notebook was released to cohort 'last-year?[2J' and graded as" in bob
     assert "warning" not in next(line for line in lines if "] alice: " in line)
