@@ -11,7 +11,8 @@ c = get_config()  # noqa: F821  (provided by traitlets when nbgrader loads this 
 _root = os.path.dirname(os.path.abspath(__file__))
 _cohort_file = os.path.join(_root, "release", "cohort.txt")
 _cohort = os.environ.get("NNCOURSE_COHORT") or (
-    open(_cohort_file, encoding="utf-8").read().strip() if os.path.isfile(_cohort_file) else "main")
+    open(_cohort_file, encoding="utf-8").read().strip() if os.path.isfile(_cohort_file) else "main"
+)
 
 # One course id and one gradebook per cohort (`nncourse release --cohort ID` records the cohort):
 # nbgrader assignment names are unique per database.

@@ -122,9 +122,8 @@ class InProcessSession:
         return json.loads(json.dumps(reply, allow_nan=True)), out
 
     def close(self) -> None:
-        for hooks, saved in zip(
-            self._hooks, self._hooks_saved
-        ):  # e.g. count_optimizer_steps' global hook
+        # e.g. count_optimizer_steps' global hook
+        for hooks, saved in zip(self._hooks, self._hooks_saved):
             hooks.clear()
             hooks.update(saved)
         for (

@@ -142,9 +142,8 @@ class StockCourse:
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
         bin_dir = str(self.layout.venv / "bin")
-        env["PATH"] = (
-            bin_dir + os.pathsep + env.get("PATH", "")
-        )  # alembic, and `python` for the kernel
+        # alembic, and `python` for the kernel
+        env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
         env["VIRTUAL_ENV"] = str(self.layout.venv)
         env.pop("MPLBACKEND", None)  # the kernel's inline backend, as in a normal nbgrader run
         env.setdefault("OMP_NUM_THREADS", "1")

@@ -71,10 +71,8 @@ def graded(tmp_path_factory):
         sub / "trudy" / "01-toy" / "toy.ipynb", body=f"    raise ValueError({FAKE_REPORT!r})\n"
     )
     toy_notebook(sub / "oscar" / "01-toy" / "toy.ipynb", extra_cells=[FORGE])
-    out, db = (
-        tmp / "out",
-        tmp / "out" / "gradebook.db",
-    )  # the gradebook inside OUT, next to a student of that name
+    # the gradebook inside OUT, next to a student of that name
+    out, db = (tmp / "out", tmp / "out" / "gradebook.db")
     lines: list[str] = []
     first = grade(
         sub,

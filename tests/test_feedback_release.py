@@ -30,9 +30,8 @@ ARRAY_LINE = "doubles an array elementwise"
 
 
 def _nbgrader(*args: str, cwd: Path, exchange: Path, cache: Path) -> None:
-    env = dict(
-        os.environ, PATH=f"{REPO / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
-    )  # alembic
+    # alembic
+    env = dict(os.environ, PATH=f"{REPO / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
     proc = subprocess.run(
         [NBGRADER, *args, f"--Exchange.root={exchange}", f"--Exchange.cache={cache}"],
         cwd=cwd,

@@ -42,9 +42,8 @@ def runs(tmp_path_factory):
     layout = CourseLayout(root)
     sub, out, db = tmp / "submitted", tmp / "out", f"sqlite:///{tmp / 'gradebook.db'}"
     toy_notebook(sub / "alice" / A / "toy.ipynb")
-    toy_notebook(
-        sub / "bob" / A / "toy.ipynb", body="    return x + 2"
-    )  # scalar line right, array wrong
+    # scalar line right, array wrong
+    toy_notebook(sub / "bob" / A / "toy.ipynb", body="    return x + 2")
     toy_notebook(sub / "carol" / A / "toy.ipynb", body="    raise NotImplementedError()")
     steps: dict = {"out": out, "db": db, "layout": layout}
 
@@ -69,9 +68,8 @@ def runs(tmp_path_factory):
         steps[name] = (summary, lines, results, rows, previous, (out / "report.html").read_text())
 
     run("first")
-    with open_gradebook(
-        db, course_id="toy"
-    ) as gradebook:  # a TA's override and comment in formgrader
+    # a TA's override and comment in formgrader
+    with open_gradebook(db, course_id="toy") as gradebook:
         notebook = gradebook.find_submission_notebook("toy", A, "bob")
         notebook.grades[0].manual_score = 2.5
         notebook.comments[0].manual_comment = "Close: see the broadcasting rule."

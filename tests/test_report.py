@@ -226,9 +226,8 @@ def test_control_characters_in_a_results_json_are_shown_as_visible_escapes_never
     raw = result(
         "mallet", {"1.3": "mse_gradient raised ValueError: \x1b[2J\x1b[HPASS\u202e 20/20"}
     ).to_json()
-    raw.update(
-        error="\x9b31m", cell_errors=["cell 3: \x07\x00"]
-    )  # as an older run (or a hand edit) left it
+    # as an older run (or a hand edit) left it
+    raw.update(error="\x9b31m", cell_errors=["cell 3: \x07\x00"])
     (out / "mallet" / A / "results.json").parent.mkdir(parents=True)
     (out / "mallet" / A / "results.json").write_text(json.dumps(raw), encoding="utf-8")
     page = build_report(out, assignment=A).read_text(encoding="utf-8")
@@ -239,9 +238,8 @@ def test_control_characters_in_a_results_json_are_shown_as_visible_escapes_never
 
 
 def test_charts_are_valid_pngs_referenced_relatively(out):
-    page = build_report(out).read_text(
-        encoding="utf-8"
-    )  # one assignment in OUT: no need to name it
+    # one assignment in OUT: no need to name it
+    page = build_report(out).read_text(encoding="utf-8")
     images = [attrs["src"] for tag, attrs in parse(page).tags if tag == "img"]
     assert images == ["report/scores.png", "report/passrate.png", "report/times.png"]
     for src in images:
@@ -332,9 +330,8 @@ def test_report_renders_offline_in_headless_chromium(out, tmp_path):
         "an <img> did not load"
     )
 
-    check.write_text(
-        _with_script(text, keep_csp=True), encoding="utf-8"
-    )  # the page's CSP stops scripts
+    # the page's CSP stops scripts
+    check.write_text(_with_script(text, keep_csp=True), encoding="utf-8")
     assert "data-loaded" not in dump_dom(browser, check, profile=tmp_path / "profile")
 
     shot = screenshot(

@@ -114,9 +114,8 @@ def test_two_users_each_check_and_grade_on_one_machine(two_users, shared_tmp):
             "--db",
             f"sqlite:///{home / 'gradebook.db'}",
         ]
-        refused = _as(
-            user, args, home
-        )  # root's secret (mode 0600, or not creatable here) is not theirs
+        # root's secret (mode 0600, or not creatable here) is not theirs
+        refused = _as(user, args, home)
         assert refused.returncode == 2 and refused.stderr.splitlines()[-1].startswith(
             "cannot read the course secret"
         ), refused.stderr

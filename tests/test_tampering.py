@@ -177,9 +177,8 @@ def test_an_instrument_swapped_in_the_registry_is_put_back_and_the_notebook_flag
 def test_the_stand_in_layers_are_no_answer_key(graded):
     result = graded["02-backpropagation/standin_as_answer_key"]
     linear = _line(result, "Linear:")
-    assert linear and sum(t.score for t in linear) <= 1, describe(
-        result
-    )  # at most the shape line of __init__
+    # at most the shape line of __init__
+    assert linear and sum(t.score for t in linear) <= 1, describe(result)
     assert any("flagged for a TA's review" in n for n in result.notes)
 
 

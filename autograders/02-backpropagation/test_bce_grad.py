@@ -108,9 +108,8 @@ def test_extreme_probabilities(student, rng):
     exact = np.zeros(n, dtype=bool)
     exact[rng.permutation(n)[:6]] = True
     flips = rng.random(n) < 0.5
-    probs[exact] = np.where(
-        flips[exact, None], 1.0 - y[exact], y[exact]
-    )  # right and wrong extremes
+    # right and wrong extremes
+    probs[exact] = np.where(flips[exact, None], 1.0 - y[exact], y[exact])
     nudged = probs.copy()
     nudged[exact] = np.clip(probs[exact], 1e-9, 1 - 1e-9)
     what = "bce_grad with some probabilities of exactly 0 or 1"

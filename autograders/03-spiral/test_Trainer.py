@@ -302,9 +302,8 @@ def test_train_loss_is_mean_of_batch_losses(student, rng):
     batch_size, n_epochs = 32, 3
     n = 3 * batch_size
     x, y = _data(rng, n)
-    y = rng.integers(0, 2, size=n).astype(
-        np.float32
-    )  # random labels: the batch losses differ a lot
+    # random labels: the batch losses differ a lot
+    y = rng.integers(0, 2, size=n).astype(np.float32)
     state = _state(rng, scale=3.0)
     # logits within +-8: a correct BCELoss on torch.sigmoid(logits) in float32 saturates beyond that
     largest = float(np.abs(_logits(state, x)).max())

@@ -41,9 +41,8 @@ def _case(rng, threshold):
             wrong.append(float(np.mean((probs > 0.5) == (y > 0.5))))
         if all(abs(expected - w) > 1e-3 for w in wrong) and expected * n > 1.5:
             return probs, y, expected
-    raise RuntimeError(
-        f"grader: no test case found for threshold {threshold}"
-    )  # a bug in this file, not the student's
+    # a bug in this file, not the student's
+    raise RuntimeError(f"grader: no test case found for threshold {threshold}")
 
 
 def _check(student, label, probs, y, expected, **kwargs):

@@ -109,9 +109,8 @@ def test_probabilities_on_the_grid(student, rng, reference_solution):
 @pytest.mark.points(1)
 def test_default_arguments(student, rng, reference_solution):
     """the defaults: xlim = ylim = (-20, 20) and resolution 100"""
-    coefficients = tuple(
-        v / 10 for v in _coefficients(rng)
-    )  # visible slopes over the default range
+    # visible slopes over the default range
+    coefficients = tuple(v / 10 for v in _coefficients(rng))
     grid = _grid(
         student.decision_boundary(_student_model(student, coefficients)),
         100,

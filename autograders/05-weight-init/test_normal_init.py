@@ -21,9 +21,8 @@ HINT = (
 @pytest.mark.points(1)
 def test_normal_samples(sampling, rng):
     """N(0, std²) of shape (fan_in, fan_out), drawn from rng (same seed, same weights), new draws on every call, rng=None works"""
-    std = (
-        float(rng.uniform(0.03, 0.5)) if rng.random() < 0.5 else float(rng.uniform(2.0, 5.0))
-    )  # std² ≠ std
+    # std² ≠ std
+    std = float(rng.uniform(0.03, 0.5)) if rng.random() < 0.5 else float(rng.uniform(2.0, 5.0))
     params = {"std": std}
     sampling.check(
         "normal_init",

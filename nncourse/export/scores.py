@@ -74,6 +74,5 @@ def assignment_scores(db_url: str, *, course_id: str, assignment: str) -> list[S
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return (
-        moment.replace(tzinfo=UTC).isoformat() if moment is not None else None
-    )  # nbgrader: naive UTC
+    # nbgrader: naive UTC
+    return moment.replace(tzinfo=UTC).isoformat() if moment is not None else None

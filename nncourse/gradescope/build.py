@@ -17,9 +17,8 @@ _PACKAGE_SKIP = ("__pycache__", ".pyc")
 
 
 def _add(archive: zipfile.ZipFile, name: str, data: bytes, *, executable: bool = False) -> None:
-    info = zipfile.ZipInfo(
-        name, date_time=(2020, 1, 1, 0, 0, 0)
-    )  # fixed: the same input, the same zip
+    # fixed: the same input, the same zip
+    info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
     info.external_attr = ((0o755 if executable else 0o644) | stat.S_IFREG) << 16
     info.compress_type = zipfile.ZIP_DEFLATED
     archive.writestr(info, data)

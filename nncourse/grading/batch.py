@@ -314,9 +314,8 @@ def grade_batch(
                     submission, reason = pending.pop(future)
                     try:
                         result = SubmissionResult.from_json(future.result())
-                    except (
-                        Exception
-                    ) as exc:  # a broken slot process: record it, never lose the batch
+                    # a broken slot process: record it, never lose the batch
+                    except Exception as exc:
                         result = error_result(
                             student=submission.student,
                             assignment=assignment,
@@ -326,9 +325,8 @@ def grade_batch(
                         )
                     try:
                         recorder.record(result, submission, reason)
-                    except (
-                        BaseException
-                    ):  # e.g. OUT is full: stop at once instead of grading the rest for nothing
+                    # e.g. OUT is full: stop at once instead of grading the rest for nothing
+                    except BaseException:
                         pool.shutdown(wait=False, cancel_futures=True)
                         raise
                     count += 1

@@ -134,9 +134,8 @@ class Grader:
         try:
             self._start(attempt, kinds)
             tests, errors = self._run_tests(attempt, kinds, sha, started)
-        except (
-            ChannelTampered
-        ):  # the submission's fault, not the grader's: recorded once, never retried
+        # the submission's fault, not the grader's: recorded once, never retried
+        except ChannelTampered:
             return failed(error=TAMPERED, execution_time=_since(started))
         except WorkerDied as exc:  # the sandbox itself failed: not the student's fault, say so
             return failed(error=f"grader error: {exc}")

@@ -82,9 +82,8 @@ class Recorder:
         result = replace(result, fingerprint=self.fingerprint or None)
         if self.late is not None:  # arithmetic on the score: never a rerun of student code
             result = self.late(result)
-        if (
-            submission.recordable
-        ):  # else not a student: only the journal (hence grades.csv) and the progress say why
+        # else not a student: only the journal (hence grades.csv) and the progress say why
+        if submission.recordable:
             if self.regrades is not None and submission.student in self.graded_before:
                 self.regrades.keep_previous(submission.student, reason)
             result.write(self.out / result.student / self.assignment / "results.json")

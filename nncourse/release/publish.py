@@ -32,9 +32,8 @@ class ReleaseReport:
     cohort: str
     seconds: dict[str, float] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
-    changes: dict[str, str] = field(
-        default_factory=dict
-    )  # assignment -> what changed in its notebook
+    # assignment -> what changed in its notebook
+    changes: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:

@@ -65,9 +65,8 @@ def number_key(number: str) -> tuple:
 
 
 def _text(value: object) -> str:
-    return (
-        "" if value is None else visible(str(value))
-    )  # results.json of older runs may hold raw ESC
+    # results.json of older runs may hold raw ESC
+    return "" if value is None else visible(str(value))
 
 
 def _number(value: object) -> float:

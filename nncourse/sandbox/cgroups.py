@@ -23,9 +23,8 @@ ROOT = Path("/sys/fs/cgroup")
 PREFIX = "nncourse-slot-"
 V1_CONTROLLERS = ("memory", "pids", "cpu")
 _warned: list[str] = []
-_serial = (
-    itertools.count()
-)  # with the pid: a fresh name per sandbox (nncourse-slot-<slot>-<pid>-<n>)
+# with the pid: a fresh name per sandbox (nncourse-slot-<slot>-<pid>-<n>)
+_serial = itertools.count()
 
 
 @dataclass(frozen=True)

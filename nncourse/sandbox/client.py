@@ -80,9 +80,8 @@ class CellRun:
     cells: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     replaced_builtins: list[str] = field(default_factory=list)
-    replaced_grader: list[str] = field(
-        default_factory=list
-    )  # the grader's own code, put back (integrity.py)
+    # the grader's own code, put back (integrity.py)
+    replaced_grader: list[str] = field(default_factory=list)
     timed_out_cell: int | None = None
     died: str | None = None
     died_in_cell: int | None = None

@@ -332,9 +332,8 @@ def _remove_stale_slot_folders(lock_dir: Path, *, own: int) -> None:
             continue
         with open(lock_dir / f"slot-{number}.lock", "w") as probe:
             try:
-                fcntl.flock(
-                    probe, fcntl.LOCK_EX | fcntl.LOCK_NB
-                )  # fails while a grader (even this one) holds it
+                # fails while a grader (even this one) holds it
+                fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
                 continue
             _remove_folders(folders)

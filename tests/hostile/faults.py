@@ -150,9 +150,8 @@ def run_cli(
                 ):
                     trigger = now + kill_after_record
                 if (trigger is not None and now >= trigger) or now > started + timeout:
-                    os.killpg(
-                        process.pid, signal.SIGKILL
-                    )  # the CLI's own group: it and its pool workers
+                    # the CLI's own group: it and its pool workers
+                    os.killpg(process.pid, signal.SIGKILL)
                     process.wait(timeout=30)
                     killed = True
                     break
@@ -469,9 +468,8 @@ def scenario_grader_error(
         if f'"student": "{student}"' not in line
     ]
     lines.append(json.dumps({"student": student, "sha256": sha, "score": 0.0, "result": failed}))
-    (out / JOURNAL).write_text(
-        "\n".join(lines) + "\n"
-    )  # as if the grader had failed on this student
+    # as if the grader had failed on this student
+    (out / JOURNAL).write_text("\n".join(lines) + "\n")
     outcome = FaultOutcome("grader-error", faults=1, violations=[])
     run = run_cli(cohort, out, db)
     outcome.details.append(

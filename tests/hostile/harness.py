@@ -112,9 +112,8 @@ class HostileReport:
     cases: tuple[Case, ...]
     results: dict[str, dict]
     case_violations: dict[str, list[str]] = field(default_factory=dict)
-    violations: dict[str, list[str]] = field(
-        default_factory=dict
-    )  # by invariant, not tied to one case
+    # by invariant, not tied to one case
+    violations: dict[str, list[str]] = field(default_factory=dict)
     seconds: float = 0.0
     max_processes: int = 0
     connections: int = 0
@@ -206,9 +205,8 @@ def _number_keys(values: np.ndarray) -> list[str]:
     keys = []
     for value in np.asarray(values, dtype=float).ravel():
         text = repr(float(value))
-        keys.append(
-            text[: text.index(".") + 8] if "." in text else text
-        )  # 7 decimals: no chance collisions
+        # 7 decimals: no chance collisions
+        keys.append(text[: text.index(".") + 8] if "." in text else text)
     return keys
 
 

@@ -62,9 +62,8 @@ def serve_sessions(control, sessions: Sessions) -> None:
         if message.get("type") != "session":
             _exit(0)
         (pid, ours), waiting = waiting, None
-        if _reaped(
-            pid
-        ):  # the child forked ahead was killed meanwhile (by an earlier test's code): fork anew
+        # the child forked ahead was killed meanwhile (by an earlier test's code): fork anew
+        if _reaped(pid):
             ours.close()
             pid, ours = _fork_session(control, sessions)
         try:

@@ -113,9 +113,8 @@ def serve(sock, namespace: dict, seed: int, *, tripwire=None, retake=None) -> in
             sticky = {"no_torch": True}
         watchdog.begin(request.get("limit"))
         try:
-            if (
-                installs and tripwire is not None
-            ):  # nothing changed since the last check becomes the baseline
+            # nothing changed since the last check becomes the baseline
+            if installs and tripwire is not None:
                 _refuse(tripwire())
             try:
                 value = _perform(
@@ -127,9 +126,8 @@ def serve(sock, namespace: dict, seed: int, *, tripwire=None, retake=None) -> in
                 tampered = tripwire() if tripwire is not None and not installs else []
             _refuse(tampered)
             if installs and retake is not None:
-                tripwire = (
-                    retake()
-                )  # the instrument's hooks (no student code ran) are the new baseline
+                # the instrument's hooks (no student code ran) are the new baseline
+                tripwire = retake()
             encoder = wire.Encoder(objects.put, torch)
             reply = {"ok": True, "value": encoder.encode(value)}
             blobs_out = encoder.blobs

@@ -82,9 +82,8 @@ def recv_message(sock: socket.socket) -> tuple[dict, list[bytes]]:
 # --------------------------------------------------------------------------------------- encoding
 def array_to_npy(array: np.ndarray) -> bytes:
     buffer = io.BytesIO()
-    np.save(
-        buffer, np.ascontiguousarray(array) if array.ndim else array, allow_pickle=False
-    )  # keep 0-d as 0-d
+    # keep 0-d as 0-d
+    np.save(buffer, np.ascontiguousarray(array) if array.ndim else array, allow_pickle=False)
     return buffer.getvalue()
 
 

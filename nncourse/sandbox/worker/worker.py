@@ -101,9 +101,8 @@ def apply_seccomp() -> str:
     filt.add_rule(
         sc.ERRNO(errno.EPERM), "clone", sc.Arg(0, sc.MASKED_EQ, clone_newuser, clone_newuser)
     )
-    filt.add_rule(
-        sc.ERRNO(errno.ENOSYS), "clone3"
-    )  # glibc falls back to clone, which we can inspect
+    # glibc falls back to clone, which we can inspect
+    filt.add_rule(sc.ERRNO(errno.ENOSYS), "clone3")
     for family in (socket.AF_INET, socket.AF_INET6, socket.AF_PACKET, socket.AF_NETLINK):
         filt.add_rule(sc.ERRNO(errno.EACCES), "socket", sc.Arg(0, sc.EQ, family))
     filt.load()
@@ -143,9 +142,8 @@ def run_cells(cells: list, namespace: dict, channel, send, tripwire=None) -> lis
         tampered = tripwire() if tripwire is not None else []
         if tampered:
             entry["replaced_grader"] = tampered[:20]
-        if _server_killed(
-            server
-        ):  # e.g. kill(-1) or kill(getppid()): end the job in this very cell
+        # e.g. kill(-1) or kill(getppid()): end the job in this very cell
+        if _server_killed(server):
             _exit(70)
         if error is not None:
             entry.update(status="error", error=_describe(error, index))
@@ -203,9 +201,8 @@ def _describe(exc: BaseException, cell_index=None) -> dict:
 
 
 def replaced_builtins() -> list:
-    current = (
-        builtins.__dict__
-    )  # no built-in function here: the notebook may have replaced any of them
+    # no built-in function here: the notebook may have replaced any of them
+    current = builtins.__dict__
     return _sorted(
         name for name, value in _ORIGINAL_BUILTINS.items() if current.get(name) is not value
     )
