@@ -1,21 +1,36 @@
 """`make demo`: release, build a small demo cohort, grade it into a SQLite gradebook, print the scores.
 
-The cohort (``examples/submitted/<student>/<assignment>/``) is made from the course itself:
-``solution`` (the instructor's answers), ``stub`` (the untouched student version), ``half-done``
-(the first half of the items answered), ``syntax-error`` (one answer does not parse) and
-``typical-mistake`` (one realistic bug per assignment, see ``MISTAKES``).
+The cohort (``examples/submitted/<student>/<assignment>/``) is made of notebooks a student could
+hand in, each written independently (the correct variants of ``tests/catalog/``, the instructor's
+answer where a catalog has no other): ``solution`` (the instructor's answers), ``stub`` (the
+untouched student version), ``half-done`` (the first half of the items answered), ``syntax-error``
+(one answer does not parse), ``typical-mistake`` (one realistic bug per assignment, see
+``MISTAKES``) and ``disguised-copy`` (typical-mistake's notebook with names changed, functions
+reordered and comments added), which the report's "Similar submissions" lists first.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import sys
 from pathlib import Path
 
-from nncourse import notebook_conventions as conventions
 from nncourse.layout import CourseLayout
+
+# the demo runs from a checkout: its students' code is the catalog's (tests/catalog/, not installed)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from catalog.disguise import disguise, paste, solution_sources  # noqa: E402
+from catalog.harness import load_module  # noqa: E402
+
+STUDENTS = (
+    "solution",
+    "stub",
+    "half-done",
+    "syntax-error",
+    "typical-mistake",
+    "disguised-copy",
+)
 
 # assignment -> (graded item, regex to find in its solution, replacement, what a student did wrong)
 MISTAKES: dict[str, tuple[str, str, str, str]] = {
@@ -52,46 +67,55 @@ MISTAKES: dict[str, tuple[str, str, str, str]] = {
 }
 
 
-def answered(layout: CourseLayout, assignment: str, items: set[str] | None) -> dict:
-    """The student version with the instructor's answers pasted into the chosen items (all if None)."""
-    student = json.loads(layout.release_notebook(assignment).read_text(encoding="utf-8"))
-    source = json.loads(layout.source_notebook(assignment).read_text(encoding="utf-8"))
-    return conventions.answered(student, source, items)
+def written_by(layout: CourseLayout, assignment: str, index: int) -> dict[str, str]:
+    """grade_id -> source: the ``index``-th correct variant of each item in the assignment's catalog
+    (cycling; the instructor's answer where the catalog has none)."""
+    number, name = assignment.split("-", 1)
+    catalog = load_module(
+        layout.root / "tests" / "catalog" / f"{number}_{name.replace('-', '_')}.py",
+        f"demo_catalog_{number}",
+    )
+    answers = solution_sources(layout.source_notebook(assignment))
+    for item in answers:
+        variants = [e["source"] for e in catalog.CORRECT if e["item"] == item]
+        if variants:
+            answers[item] = variants[index % len(variants)]
+    return answers
+
+
+def with_mistake(assignment: str, answers: dict[str, str], solution: dict[str, str]) -> None:
+    """Put the assignment's typical mistake (``MISTAKES``) into ``answers``."""
+    item, pattern, replacement, _ = MISTAKES[assignment]
+    mistaken = re.sub(pattern, replacement, solution[item], count=1)
+    if mistaken == solution[item]:
+        raise ValueError(f"demo mistake for {assignment} no longer applies to {item}")
+    answers[item] = mistaken
 
 
 def build_cohort(layout: CourseLayout, destination: Path) -> list[str]:
     """Write the demo submissions; returns the student names."""
     if destination.exists():
         shutil.rmtree(destination)
-    students = ["solution", "stub", "half-done", "syntax-error", "typical-mistake"]
     for assignment in layout.assignments():
-        items = conventions.graded_items(json.loads(layout.source_notebook(assignment).read_text()))
-        notebooks = {
-            "solution": answered(layout, assignment, None),
-            "stub": json.loads(layout.release_notebook(assignment).read_text(encoding="utf-8")),
-            "half-done": answered(layout, assignment, set(items[: len(items) // 2])),
+        solution = solution_sources(layout.source_notebook(assignment))
+        items = list(solution)
+        half = written_by(layout, assignment, 0)
+        broken = written_by(layout, assignment, 1)
+        broken[items[-1]] = broken[items[-1]].replace("):", ")", 1)  # a missing colon
+        mistake = written_by(layout, assignment, 2)
+        with_mistake(assignment, mistake, solution)
+        answers = {
+            "solution": solution,
+            "stub": {},
+            "half-done": {item: half[item] for item in items[: len(items) // 2]},
+            "syntax-error": broken,
+            "typical-mistake": mistake,
+            "disguised-copy": {item: disguise(source) for item, source in mistake.items()},
         }
-        broken = answered(layout, assignment, None)
-        cell = conventions.solution_cells(broken)[-1]
-        cell["source"] = conventions.source_text(cell).replace("):", ")", 1)  # a missing colon
-        notebooks["syntax-error"] = broken
-        mistake = answered(layout, assignment, None)
-        if assignment in MISTAKES:
-            item, pattern, replacement, _ = MISTAKES[assignment]
-            for cell in conventions.solution_cells(mistake):
-                if conventions.grade_id(cell) == item:
-                    new = re.sub(pattern, replacement, conventions.source_text(cell), count=1)
-                    if new == conventions.source_text(cell):
-                        raise ValueError(
-                            f"demo mistake for {assignment} no longer applies to {item}"
-                        )
-                    cell["source"] = new
-        notebooks["typical-mistake"] = mistake
-        for student, notebook in notebooks.items():
+        for student in STUDENTS:
             path = destination / student / assignment / layout.notebook_name(assignment)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
-    return students
+            paste(layout.release_notebook(assignment), answers[student], path)
+    return list(STUDENTS)
 
 
 def main() -> int:
@@ -109,10 +133,7 @@ def main() -> int:
     submitted = layout.root / "examples" / "submitted"
     graded = layout.root / "examples" / "graded"
     build_cohort(layout, submitted)
-    eprint(
-        f"== demo cohort in {submitted.relative_to(layout.root)}: solution, stub, half-done, "
-        "syntax-error, typical-mistake"
-    )
+    eprint(f"== demo cohort in {submitted.relative_to(layout.root)}: {', '.join(STUDENTS)}")
     db_url = f"sqlite:///{graded / 'gradebook.db'}"
     graded.mkdir(parents=True, exist_ok=True)
     for assignment in layout.assignments():
