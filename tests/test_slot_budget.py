@@ -67,7 +67,10 @@ def test_a_slot_cannot_use_more_memory_than_its_budget_whatever_its_rlimits_allo
         assert "oom_kill 0" not in _read(folders, "memory.oom_control"), (
             "the kernel ended the allocation"
         )
-        assert run.died and "SIGKILL" in run.died, (run.cells, run.died)
+        assert run.died == (
+            "your code used more memory than the sandbox allows (0.5 GiB for all its processes "
+            "together) and was stopped (out of memory)"
+        ), (run.cells, run.died)
     finally:
         server.close()
         lock.close()

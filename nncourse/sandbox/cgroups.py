@@ -54,6 +54,21 @@ class SlotCgroup:
                 continue
         return found
 
+    def oom_kills(self) -> int:
+        """How many processes the kernel killed in this cgroup for want of memory so far (v2's
+        ``memory.events``, v1's ``memory.oom_control``; 0 where neither can be read)."""
+        total = 0
+        for folder in self.folders:
+            for name in ("memory.events", "memory.oom_control"):
+                try:
+                    lines = (folder / name).read_text().splitlines()
+                except OSError:
+                    continue
+                total += sum(
+                    int(line.split()[1]) for line in lines if line.startswith("oom_kill ")
+                )
+        return total
+
     def remove(self, *, timeout: float = 2.0) -> bool:
         """Remove the folders once no process is left in them (waiting up to ``timeout`` for the
         last ones to exit); True when all are gone."""

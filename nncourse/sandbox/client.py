@@ -119,6 +119,7 @@ class SlotServer:
             self.cgroup = cgroups.create(
                 spec.slot, memory_bytes=spec.limits.slot_memory_bytes, pids=spec.limits.slot_tasks
             )
+        self._oom_kills = self.cgroup.oom_kills() if self.cgroup else 0
         self._process = subprocess.Popen(
             command,
             stdin=subprocess.DEVNULL,
@@ -161,6 +162,19 @@ class SlotServer:
             room = self.spec.limits.output_bytes - len(self.output)
             if room > 0:
                 self.output += chunk[:room]
+
+    def describe(self, status: dict) -> str:
+        """Student-facing words for how a process of this sandbox ended: :func:`describe_exit`, or
+        that the slot ran out of memory when its cgroup killed a process since the last call."""
+        kills = self.cgroup.oom_kills() if self.cgroup else 0
+        new, self._oom_kills = kills > self._oom_kills, kills
+        if new and status.get("signal") == signal.SIGKILL:
+            limit = self.spec.limits.slot_memory_bytes / 2**30
+            return (
+                f"your code used more memory than the sandbox allows ({limit:g} GiB for all its "
+                "processes together) and was stopped (out of memory)"
+            )
+        return describe_exit(status)
 
     def alive(self) -> bool:
         return self._process.poll() is None
@@ -279,7 +293,7 @@ class Job:
         except TimeoutError:
             run.timed_out_cell = current if isinstance(current, int) else -1
         except (OSError, wire.WireError):
-            run.died = describe_exit(self.close())
+            run.died = self._server.describe(self.close())
             run.died_in_cell = current if isinstance(current, int) else None
         run.seconds = time.monotonic() - started
         return run
@@ -295,9 +309,9 @@ class Job:
             wire.send_message(self._sock, {"type": "session", "seed": int(seed)})
             _, fds, _, _ = socket.recv_fds(self._sock, 1, 1)
         except (OSError, wire.WireError):
-            raise WorkerDied(describe_exit(self.close())) from None
+            raise WorkerDied(self._server.describe(self.close())) from None
         if not fds:
-            raise WorkerDied(describe_exit(self.close()))
+            raise WorkerDied(self._server.describe(self.close()))
         self._session_open = True
         return Session(socket.socket(fileno=fds[0]), self)
 
@@ -367,7 +381,7 @@ class Session:
             self.ended = (
                 f"your code's reply could not be read ({exc})"
                 if unreadable
-                else describe_exit(status)
+                else self._job._server.describe(status)
             )
             # no word from the job about its test's process: the job itself is gone
             lost = not unreadable and "signal" not in status and status.get("exit_code", 0) is None
