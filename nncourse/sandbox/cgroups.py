@@ -64,9 +64,7 @@ class SlotCgroup:
                     lines = (folder / name).read_text().splitlines()
                 except OSError:
                     continue
-                total += sum(
-                    int(line.split()[1]) for line in lines if line.startswith("oom_kill ")
-                )
+                total += sum(int(line.split()[1]) for line in lines if line.startswith("oom_kill "))
         return total
 
     def remove(self, *, timeout: float = 2.0) -> bool:
