@@ -8,6 +8,7 @@ imports it).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import datetime
@@ -29,7 +30,7 @@ from nncourse.grading.gradebook import (
 from nncourse.grading.results import SubmissionResult
 from nncourse.grading.rubric import rubric_points
 from nncourse.layout import CourseLayout
-from nncourse.sandbox.launcher import check_sandbox
+from nncourse.sandbox.launcher import ROOTLESS_NOTE, check_sandbox
 from nncourse.secret import load_secret
 from nncourse.student_check import CheckReport, check_notebook
 
@@ -75,6 +76,8 @@ def grade(
     check_not_lms_download(submitted, assignment)
     if not insecure:
         check_sandbox(layout.venv)
+        if os.geteuid() != 0:
+            (progress or eprint)(ROOTLESS_NOTE)
     points = rubric_points(layout.source_notebook(assignment))
     target = GradebookTarget.from_config(layout, db_url, cohort=cohort)
     if progress is not None:

@@ -5,78 +5,31 @@ and removes the users again.
 """
 
 import json
-import os
 import shutil
-import subprocess
-import tempfile
-import uuid
-from pathlib import Path
 
 import pytest
+from unprivileged import REPO, needs_root, nncourse_as, shared_folder, system_users
 
 from nncourse import notebook_conventions as conventions
 
-REPO = Path(__file__).resolve().parent.parent
 ASSIGNMENT = "01-gradient-descent"
 
-pytestmark = pytest.mark.skipif(
-    os.geteuid() != 0 or not (shutil.which("useradd") and shutil.which("runuser")),
-    reason="creating two test users needs root and useradd",
-)
+pytestmark = needs_root
 
 
 @pytest.fixture
 def two_users():
-    names = [f"nnct{uuid.uuid4().hex[:8]}" for _ in range(2)]
-    created = []
-    try:
-        for name in names:
-            subprocess.run(
-                ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name],
-                check=True,
-                capture_output=True,
-            )
-            created.append(name)
+    with system_users(2) as names:
         yield names
-    finally:
-        for name in created:
-            uid = int(subprocess.run(["id", "-u", name], capture_output=True, text=True).stdout)
-            subprocess.run(["userdel", name], capture_output=True)
-            shutil.rmtree(f"/tmp/nncourse-slots-{uid}", ignore_errors=True)
-
-
-def _as(user: str, args: list[str], home: Path, **extra: str) -> subprocess.CompletedProcess:
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(home),
-        "LANG": "C.UTF-8",
-        "MPLBACKEND": "Agg",
-        **extra,
-    }
-    return subprocess.run(
-        [
-            shutil.which("runuser"),
-            "-u",
-            user,
-            "--",
-            str(REPO / ".venv" / "bin" / "nncourse"),
-            *args,
-        ],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
 
 
 @pytest.fixture
 def shared_tmp():
-    """A folder every user can reach (pytest's own tmp_path is private to root)."""
-    folder = Path(tempfile.mkdtemp(prefix="nncourse-two-users-"))
-    folder.chmod(0o755)
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
+    with shared_folder("nncourse-two-users-") as folder:
+        yield folder
+
+
+_as = nncourse_as
 
 
 def test_two_users_each_check_and_grade_on_one_machine(two_users, shared_tmp):

@@ -211,7 +211,10 @@ class SlotServer:
         except (OSError, wire.WireError):
             self.close()
             return {}
-        strays = set(processes_of(self.spec.uid)) - self._server_pids()
+        # rootless: no slot uid to look at; the pid namespace holds every process of the job
+        strays = (
+            set() if self.spec.rootless else set(processes_of(self.spec.uid)) - self._server_pids()
+        )
         if message.get("left") or message.get("unclean") or strays:
             self.close()  # a process resisted or /tmp is not proven empty: never reuse it
         return message

@@ -4,6 +4,11 @@ Order (measured on this kind of machine, see the README's security section): bub
 root builds new net/pid/ipc/uts namespaces and a minimal read-only filesystem; ``setpriv`` inside
 drops to the slot's dedicated uid with no capabilities and no_new_privs; the worker then applies its
 own rlimits and a seccomp filter before any student code runs.
+
+Without root (a TA on a cluster or a laptop), bubblewrap builds the same namespaces inside a new
+user namespace (``--unshare-user``): the sandbox runs as the TA's own uid, with no capabilities and
+no_new_privs, so there is no dedicated uid per slot and no cgroup; the private pid namespace is what
+confines ``kill(-1)`` and keeps every process of a submission inside the sandbox.
 """
 
 from __future__ import annotations
@@ -41,15 +46,23 @@ class SandboxSpec:
     def uid(self) -> int:
         return FIRST_SLOT_UID + self.slot
 
+    @property
+    def rootless(self) -> bool:
+        """Namespaces without root: a user namespace, the caller's own uid (see the module doc)."""
+        return not self.insecure and os.geteuid() != 0
+
+
+ROOTLESS_NOTE = (
+    "sandbox: rootless (bubblewrap in a user namespace, as your own uid; no dedicated uid per slot "
+    "and no cgroup budget: each process is bounded by rlimits)"
+)
+
 
 def check_sandbox(venv: Path) -> None:
-    """Raise SandboxUnavailable unless bubblewrap, setpriv and a system-interpreter venv are usable."""
-    if os.geteuid() != 0:
-        raise SandboxUnavailable(
-            "the sandbox needs root (bubblewrap builds namespaces, setpriv drops to a "
-            "dedicated uid); run as root or pass --insecure to grade without isolation"
-        )
-    for tool in ("bwrap", "setpriv"):
+    """Raise SandboxUnavailable unless bubblewrap (with setpriv as root, with user namespaces
+    without root) and a system-interpreter venv are usable."""
+    rootless = os.geteuid() != 0
+    for tool in ("bwrap",) if rootless else ("bwrap", "setpriv"):
         if shutil.which(tool) is None:
             raise SandboxUnavailable(
                 f"'{tool}' is missing: run 'make setup' as root (installs Debian's "
@@ -58,6 +71,7 @@ def check_sandbox(venv: Path) -> None:
     probe = subprocess.run(
         [
             "bwrap",
+            *(["--unshare-user"] if rootless else []),
             "--unshare-pid",
             "--unshare-net",
             "--ro-bind",
@@ -75,6 +89,13 @@ def check_sandbox(venv: Path) -> None:
         timeout=30,
         check=False,
     )
+    if probe.returncode != 0 and rootless:
+        raise SandboxUnavailable(
+            "without root the sandbox needs unprivileged user namespaces, and bubblewrap cannot "
+            f"create one here ({probe.stderr.strip()[:200]}); run as root, ask for "
+            "user.max_user_namespaces > 0 (kernel.unprivileged_userns_clone = 1 on older Debian "
+            "and Ubuntu kernels), or pass --insecure to grade without isolation"
+        )
     if probe.returncode != 0:
         raise SandboxUnavailable(
             f"bubblewrap cannot create namespaces here ({probe.stderr.strip()[:200]}); "
@@ -114,7 +135,9 @@ def worker_command(spec: SandboxSpec, *, job_in: Path, fd: int) -> list[str]:
             "fd": fd,
             "limits": spec.limits.worker_rlimits(),
             "seccomp": not spec.insecure,
-            "slot_uid": spec.uid,
+            # rootless: the caller's uid is the sandbox's; the slot server's kill(-1) is still
+            # confined, by the private pid namespace that every sandbox command below has
+            "slot_uid": os.geteuid() if spec.rootless else spec.uid,
             "private_tmp": True,
         }
     )
@@ -133,6 +156,7 @@ def worker_command(spec: SandboxSpec, *, job_in: Path, fd: int) -> list[str]:
     }
     command = [
         "bwrap",
+        *(["--unshare-user"] if spec.rootless else []),
         "--unshare-net",
         "--unshare-pid",
         "--unshare-ipc",
@@ -180,6 +204,9 @@ def worker_command(spec: SandboxSpec, *, job_in: Path, fd: int) -> list[str]:
     ]
     for key, value in env.items():
         command += ["--setenv", key, value]
+    worker = ["/opt/venv/bin/python", "-I", "/opt/worker/worker.py", worker_args]
+    if spec.rootless:  # bubblewrap already gave no capabilities and no_new_privs; no uid to drop to
+        return [*command, "--", *worker]
     command += [
         "--",
         "setpriv",
@@ -189,10 +216,7 @@ def worker_command(spec: SandboxSpec, *, job_in: Path, fd: int) -> list[str]:
         "--inh-caps=-all",
         "--bounding-set=-all",
         "--no-new-privs",
-        "/opt/venv/bin/python",
-        "-I",
-        "/opt/worker/worker.py",
-        worker_args,
+        *worker,
     ]
     return command
 
