@@ -112,7 +112,7 @@ def create(slot: int, *, memory_bytes: int, pids: int) -> SlotCgroup | None:
         pids: processes and threads of the slot together.
     """
     if os.geteuid() != 0:
-        return None  # no sandbox uid either: the weaker mode was chosen explicitly (--insecure)
+        return None  # rootless or --insecure: cgroups need root; rlimits bound each process
     try:
         version, parents = _parents()
         folders, name = [], f"{PREFIX}{slot}-{os.getpid()}-{next(_serial)}"
