@@ -3,7 +3,7 @@
 from otter.test_files import test_case
 
 OK_FORMAT = False
-name = "fit_autograd"
+name = 'fit_autograd'
 points = None
 SOURCE = '_X, _y = make_data(n=50, seed=2)\n_p0 = np.array([0.5, -0.5, 0.25, 1.0])\n_fit = fit_autograd(_X, _y, 0.05, 5, _p0)\nassert isinstance(_fit, torch.Tensor) and tuple(_fit.shape) == (4,), "fit_autograd should return a torch.Tensor of shape (4,)"\nassert _fit.dtype == torch.float64, f"fit_autograd should compute in float64, got {_fit.dtype}"\n_ref, _ = gradient_descent(_X, _y, 0.05, 5, _p0)\nassert np.allclose(_fit.detach().numpy(), _ref, rtol=1e-6, atol=1e-8), \\\n    "fit_autograd should follow the same path as gradient_descent (same lr, epochs and start); is the gradient reset each epoch?"'
 

@@ -3,7 +3,7 @@
 from otter.test_files import test_case
 
 OK_FORMAT = False
-name = "fit_nn"
+name = 'fit_nn'
 points = None
 SOURCE = '_X, _y = make_data(n=200, seed=7)\n_model = fit_nn(_X, _y, 0.12, 0, seed=3)\n_linear = [m for m in _model.modules() if isinstance(m, torch.nn.Linear)]\nassert len(_linear) == 1 and tuple(_linear[0].weight.shape) == (1, 3), \\\n    "fit_nn should return a module that contains exactly one torch.nn.Linear(3, 1)"\ntorch.manual_seed(3)\n_init = torch.nn.Linear(3, 1)\nassert torch.allclose(_linear[0].weight.detach().float(), _init.weight.detach()), \\\n    "with n_epochs=0 the weights should be those of torch.manual_seed(seed); torch.nn.Linear(3, 1)"\n_linear = [m for m in fit_nn(_X, _y, 0.12, 1000).modules() if isinstance(m, torch.nn.Linear)][0]\n_fit = np.concatenate([_linear.bias.detach().numpy().ravel(), _linear.weight.detach().numpy().ravel()])\n_ols = np.linalg.lstsq(np.column_stack([np.ones(len(_X)), _X]), _y, rcond=None)[0]\nassert np.allclose(_fit, _ols, atol=0.02), \\\n    f"after 1000 epochs with lr=0.12, [bias, weight] should be close to least squares {_ols}, got {_fit} (shapes (n, 1) vs (n,)?)"'
 

@@ -3,7 +3,7 @@
 from otter.test_files import test_case
 
 OK_FORMAT = False
-name = "gradient_descent"
+name = 'gradient_descent'
 points = None
 SOURCE = '_X, _y = make_data(n=50, seed=1)\n_p0 = np.array([0.5, -0.5, 0.25, 1.0])\n_params, _losses = gradient_descent(_X, _y, 0.05, 10, _p0)\nassert np.asarray(_params).shape == (4,) and len(_losses) == 10, \\\n    "gradient_descent should return params of shape (4,) and one loss per epoch"\nassert np.array_equal(_p0, [0.5, -0.5, 0.25, 1.0]), "gradient_descent must not modify params0"\nassert np.isclose(_losses[0], mse_loss(_p0, _X, _y)), "losses[0] should be the loss of params0 (before any update)"\n_one, _ = gradient_descent(_X, _y, 0.05, 1, _p0)\nassert np.allclose(_one, _p0 - 0.05 * mse_gradient(_p0, _X, _y)), \\\n    "one epoch should give params0 - lr * mse_gradient(params0, X, y)"\n_none, _no_losses = gradient_descent(_X, _y, 0.05, 0, _p0)\nassert np.allclose(_none, _p0) and len(_no_losses) == 0, \\\n    "with n_epochs=0 gradient_descent should return params0 unchanged and no losses (nothing happens before the loop)"'
 

@@ -3,7 +3,7 @@
 from otter.test_files import test_case
 
 OK_FORMAT = False
-name = "mse_gradient"
+name = 'mse_gradient'
 points = None
 SOURCE = '_X = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])\n_g = np.asarray(mse_gradient(np.zeros(4), _X, np.array([1.0, 2.0])))\nassert _g.shape == (4,), f"mse_gradient should return shape (4,), got {_g.shape}"\n# residuals r = y_hat - y = [-1, -2]: dL/da = mean(r), dL/db = mean(r * x1), ...\nassert np.allclose(_g, [-1.5, -0.5, -1.0, 0.0]), \\\n    f"for params 0, X = [[1,0,0],[0,1,0]], y = [1, 2] the gradient is [-1.5, -0.5, -1, 0], got {_g}"\n_p = np.array([1.0, 2.0, 3.0, 4.0])\nassert np.allclose(mse_gradient(_p, _X, predict(_p, _X)), 0.0), "the gradient should be 0 at a perfect fit"'
 

@@ -3,7 +3,7 @@
 from otter.test_files import test_case
 
 OK_FORMAT = False
-name = "mse_loss"
+name = 'mse_loss'
 points = None
 SOURCE = '_X = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])\n_loss = mse_loss(np.zeros(4), _X, np.array([1.0, 3.0]))\nassert np.ndim(_loss) == 0, "mse_loss should return a single number"\nassert np.isclose(_loss, 2.5), \\\n    f"with predictions 0 and targets [1, 3] the loss is (1 + 9) / 2 / 2 = 2.5 (mean, then halved), got {_loss}"\n_p = np.array([1.0, 2.0, 3.0, 4.0])\nassert np.isclose(mse_loss(_p, _X, predict(_p, _X)), 0.0), "mse_loss should be 0 when the predictions equal y"'
 

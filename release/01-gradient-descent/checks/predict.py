@@ -3,7 +3,7 @@
 from otter.test_files import test_case
 
 OK_FORMAT = False
-name = "predict"
+name = 'predict'
 points = None
 SOURCE = '_X = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 1.0, 1.0], [0.0, 0.0, 0.0]])\n_pred = np.asarray(predict(np.array([1.0, 2.0, 3.0, 4.0]), _X))\nassert _pred.shape == (5,), f"predict should return shape (n,) = (5,), got {_pred.shape}"\nassert np.allclose(_pred, [3.0, 4.0, 5.0, 10.0, 1.0]), \\\n    f"predict([1, 2, 3, 4], X) should give a + b x1 + c x2 + d x3 = [3, 4, 5, 10, 1], got {_pred}"\n_X2, _ = make_data(n=7, seed=0)\nassert np.asarray(predict(np.zeros(4), _X2)).shape == (7,), "predict should return one prediction per row of X"'
 

@@ -3,7 +3,7 @@
 from otter.test_files import test_case
 
 OK_FORMAT = False
-name = "Linear"
+name = 'Linear'
 points = None
 SOURCE = 'layer = Linear(3, 2, rng=np.random.default_rng(0))\nassert np.shape(layer.weights) == (3, 2) and np.shape(layer.bias) == (2,), \\\n    "Linear(3, 2) should have weights of shape (3, 2) and bias of shape (2,)"\nassert np.std(layer.weights) > 0, "Linear should initialize its weights randomly (they are all equal)"\n\nlayer.weights = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])\nlayer.bias = np.array([0.5, -0.5])\nx = np.array([[1.0, 2.0, 3.0], [0.0, -1.0, 1.0]])\nout = layer.forward(x)\nassert np.shape(out) == (2, 2) and np.allclose(out, [[4.5, 4.5], [1.5, -0.5]]), \\\n    "Linear.forward should return x @ weights + bias, of shape (batch, n_out)"\n\ngrad_in = layer.backward(np.array([[1.0, 0.0], [0.0, 2.0]]))\nassert np.shape(grad_in) == (2, 3) and np.allclose(grad_in, [[1.0, 0.0, 1.0], [0.0, 2.0, 2.0]]), \\\n    "Linear.backward should return dL/dx of shape (batch, n_in) = (2, 3)"\nassert np.shape(layer.grad_weights) == (3, 2) and np.allclose(layer.grad_weights, [[1, 0], [2, -2], [3, 2]]), \\\n    "Linear.backward should set grad_weights = dL/dweights, with the shape of weights (3, 2)"\nassert np.allclose(np.ravel(layer.grad_bias), [1.0, 2.0]), \\\n    "Linear.backward should set grad_bias = dL/dbias, the SUM of grad_out over the batch: [1, 2] here"\nassert np.allclose(layer.weights, [[1, 0], [0, 1], [1, 1]]) and np.allclose(layer.bias, [0.5, -0.5]), \\\n    "Linear.backward must not change weights or bias"\nprint("Linear: public checks passed")'
 

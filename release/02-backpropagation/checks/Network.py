@@ -3,7 +3,7 @@
 from otter.test_files import test_case
 
 OK_FORMAT = False
-name = "Network"
+name = 'Network'
 points = None
 SOURCE = 'class _Affine:\n    # a stand-in layer, out = a * x + b, so that this check does not depend on your other classes\n    def __init__(self, a, b):\n        self.a, self.b = a, b\n\n    def forward(self, x):\n        return self.a * x + self.b\n\n    def backward(self, grad_out):\n        return self.a * grad_out\n\n\nnet = Network([_Affine(2.0, 1.0), _Affine(3.0, 0.0)])\nx = np.array([[1.0, -1.0]])\nassert np.allclose(net.forward(x), [[9.0, -3.0]]), \\\n    "Network.forward should apply the layers in order: 3 * (2 * x + 1) here"\ngrad_in = net.backward(np.array([[1.0, 2.0]]))\nassert grad_in is not None, "Network.backward should return the gradient w.r.t. the network input"\nassert np.allclose(grad_in, [[6.0, 12.0]]), \\\n    "Network.backward should chain the layers\' backward methods and return dL/dx"\n\nrng = np.random.default_rng(0)\nnet = Network([Linear(2, 4, rng), ReLU(), Linear(4, 1, rng), Sigmoid()])\nprobs = net.forward(rng.uniform(-1, 1, size=(5, 2)))\nassert np.shape(probs) == (5, 1), "the 2-4-1 network should map a (5, 2) batch to probabilities of shape (5, 1)"\nassert np.shape(net.backward(np.ones((5, 1)))) == (5, 2), \\\n    "Network.backward should return the gradient w.r.t. the input, shape (5, 2) here"\nprint("Network: public checks passed")'
 

@@ -3,7 +3,7 @@
 from otter.test_files import test_case
 
 OK_FORMAT = False
-name = "ReLU"
+name = 'ReLU'
 points = None
 SOURCE = 'relu = ReLU()\nx = np.array([[-2.0, 0.5], [3.0, -0.1]])\nout = relu.forward(x)\nassert np.shape(out) == (2, 2) and np.allclose(out, [[0.0, 0.5], [3.0, 0.0]]), \\\n    "ReLU.forward should return max(x, 0) with the shape of x"\nassert np.allclose(x, [[-2.0, 0.5], [3.0, -0.1]]), "ReLU.forward must not modify its input array"\ngrad_in = relu.backward(np.array([[1.0, 2.0], [3.0, 4.0]]))\nassert np.shape(grad_in) == (2, 2) and np.allclose(grad_in, [[0.0, 2.0], [3.0, 0.0]]), \\\n    "ReLU.backward should pass the upstream gradient where x > 0 and return 0 where x < 0"\nrelu = ReLU()\nrelu.forward(np.array([[0.0, -0.0, 2.0]]))\nassert np.allclose(relu.backward(np.array([[5.0, 5.0, 5.0]])), [[0.0, 0.0, 5.0]]), \\\n    "ReLU.backward at x = 0 must give 0, as PyTorch does: the derivative is 1[x > 0] (mask x > 0, not x >= 0)"\nprint("ReLU: public checks passed")'
 

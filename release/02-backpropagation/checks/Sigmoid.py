@@ -3,7 +3,7 @@
 from otter.test_files import test_case
 
 OK_FORMAT = False
-name = "Sigmoid"
+name = 'Sigmoid'
 points = None
 SOURCE = 'sig = Sigmoid()\nout = sig.forward(np.array([[0.0, 2.0]]))\nassert np.shape(out) == (1, 2) and np.allclose(out, [[0.5, 1.0 / (1.0 + np.exp(-2.0))]]), \\\n    "Sigmoid.forward should return 1 / (1 + exp(-x)) with the shape of x"\ngrad_in = sig.backward(np.array([[2.0, 1.0]]))\nassert np.shape(grad_in) == (1, 2) and np.allclose(grad_in, [[0.5, out[0, 1] * (1 - out[0, 1])]]), \\\n    "Sigmoid.backward should return grad_out * s * (1 - s); at x = 0 with grad_out = 2 that is 0.5"\ntry:\n    with warnings.catch_warnings():\n        warnings.simplefilter("error")\n        with np.errstate(over="raise", invalid="raise", divide="raise"):\n            extreme = Sigmoid().forward(np.array([[-1000.0, 1000.0]]))\nexcept (RuntimeWarning, FloatingPointError) as err:\n    raise AssertionError(f"Sigmoid.forward overflows for |x| = 1000 ({err}); use a stable formulation") from None\nassert np.all(np.isfinite(extreme)) and np.allclose(extreme, [[0.0, 1.0]]), \\\n    "Sigmoid.forward should return about 0 for x = -1000 and about 1 for x = 1000, never nan or inf"\nprint("Sigmoid: public checks passed")'
 

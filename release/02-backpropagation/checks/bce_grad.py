@@ -3,7 +3,7 @@
 from otter.test_files import test_case
 
 OK_FORMAT = False
-name = "bce_grad"
+name = 'bce_grad'
 points = None
 SOURCE = 'grad = bce_grad(np.array([[0.5], [0.8]]), np.array([[1.0], [0.0]]))\nassert np.shape(grad) == (2, 1), "bce_grad should return an array with the shape of probs, (2, 1) here"\nassert np.allclose(grad, [[-1.0], [2.5]]), \\\n    "bce_grad should return (-y / p + (1 - y) / (1 - p)) / N: [[-1.0], [2.5]] here (did you divide by N?)"\nprint("bce_grad: public checks passed")'
 

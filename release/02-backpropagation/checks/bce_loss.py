@@ -3,7 +3,7 @@
 from otter.test_files import test_case
 
 OK_FORMAT = False
-name = "bce_loss"
+name = 'bce_loss'
 points = None
 SOURCE = 'loss = bce_loss(np.array([[0.5], [0.8]]), np.array([[1.0], [0.0]]))\nassert np.ndim(loss) == 0 and np.isclose(loss, (np.log(2.0) + np.log(5.0)) / 2), \\\n    "bce_loss should return the MEAN binary cross-entropy as a number: (-log 0.5 - log 0.2) / 2 here"\nhard = bce_loss(np.array([[1.0], [0.0], [0.0]]), np.array([[1.0], [0.0], [1.0]]))\nassert np.isfinite(hard) and hard > 5, \\\n    "bce_loss should stay finite (and large) for probabilities of exactly 0 or 1: clip them"\nprint("bce_loss: public checks passed")'
 

@@ -3,7 +3,7 @@
 from otter.test_files import test_case
 
 OK_FORMAT = False
-name = "accuracy"
+name = 'accuracy'
 points = None
 SOURCE = '_acc = accuracy(np.array([0.9, 0.2, 0.6, 0.4]), np.array([1.0, 0.0, 0.0, 0.0]))\nassert isinstance(_acc, float), f"accuracy should return a Python float, got {type(_acc)}"\nassert abs(_acc - 0.75) < 1e-12, f"3 of 4 predictions are right, so the accuracy is 0.75, got {_acc}"\n_acc = accuracy(torch.tensor([0.9, 0.2, 0.6, 0.4]), torch.tensor([1.0, 0.0, 0.0, 0.0]), threshold=0.7)\nassert abs(_acc - 1.0) < 1e-12, f"with threshold 0.7 all 4 predictions are right, got {_acc}"\n_acc = accuracy(np.array([0.5, 0.25]), np.array([0.0, 0.0]))\nassert abs(_acc - 1.0) < 1e-12, \\\n    f"a probability equal to the threshold predicts class 0 (class 1 only where probs > threshold), so both are right, got {_acc}"'
 

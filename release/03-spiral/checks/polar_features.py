@@ -3,7 +3,7 @@
 from otter.test_files import test_case
 
 OK_FORMAT = False
-name = "polar_features"
+name = 'polar_features'
 points = None
 SOURCE = '_X, _y = make_spiral(n=300, n_loops=3.5, seed=7)\n_F = polar_features(_X)\n_F = _F.detach().cpu().numpy() if torch.is_tensor(_F) else np.asarray(_F, dtype=np.float32)\nassert _F.ndim == 2 and _F.shape[0] == 600, f"polar_features should return shape (n, k) = (600, k), got {_F.shape}"\nassert np.all(np.isfinite(_F)), "polar_features should return finite numbers"\nassert np.asarray(polar_features(_X[:5].astype(np.float64))).shape[0] == 5, "polar_features should accept float64 input"\n\n# a small network of its own (not your MLP/Trainer) learns on r <= 16.1 and is tested beyond\n_inside = np.hypot(_X[:, 0], _X[:, 1]) <= 16.1\n_Ft, _yt = torch.as_tensor(_F, dtype=torch.float32), torch.as_tensor(_y)\ntorch.manual_seed(0)\n_net = torch.nn.Sequential(torch.nn.Linear(_F.shape[1], 32), torch.nn.ReLU(), torch.nn.Linear(32, 1), torch.nn.Flatten(0))\n_opt = torch.optim.Adam(_net.parameters(), lr=0.01)\nfor _ in range(200):\n    _opt.zero_grad()\n    torch.nn.functional.binary_cross_entropy_with_logits(_net(_Ft[_inside]), _yt[_inside]).backward()\n    _opt.step()\nwith torch.no_grad():\n    _acc = ((_net(_Ft[~_inside]) > 0).float() == _yt[~_inside]).float().mean().item()\nassert _acc >= 0.9, \\\n    f"a network trained on your features for r <= 16.1 reaches only {_acc:.2f} accuracy beyond; it should be >= 0.9"'
 

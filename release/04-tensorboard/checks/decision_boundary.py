@@ -3,7 +3,7 @@
 from otter.test_files import test_case
 
 OK_FORMAT = False
-name = "decision_boundary"
+name = 'decision_boundary'
 points = None
 SOURCE = 'class _LinearLogit(torch.nn.Module):\n    """logit = 5 * (coef[0] * x + coef[1] * y)"""\n\n    def __init__(self, coef):\n        super().__init__()\n        self.coef = torch.tensor(coef)\n\n    def forward(self, points):\n        return 5.0 * (points @ self.coef)\n\n\n_p = decision_boundary(_LinearLogit([1.0, 0.0]), xlim=(-1, 1), ylim=(-2, 2), resolution=5)\nassert np.shape(_p) == (5, 5), f"resolution=5 should give shape (5, 5), got {np.shape(_p)}"\nassert np.all(_p[:, 0] < 0.01) and np.all(_p[:, -1] > 0.99) and np.allclose(_p, _p[0]), \\\n    "for logit = 5 x, column 0 (x = -1) should be near 0, the last column (x = 1) near 1, and all rows equal"\n_q = decision_boundary(_LinearLogit([0.0, 1.0]), xlim=(-1, 1), ylim=(-2, 2), resolution=5)\nassert np.all(_q[0] < 0.01) and np.all(_q[-1] > 0.99) and np.allclose(_q[2], 0.5), \\\n    "for logit = 5 y, row 0 (y = -2) should be near 0, the middle row (y = 0) 0.5 and the last row (y = 2) near 1"\nprint("decision_boundary: public checks passed")'
 

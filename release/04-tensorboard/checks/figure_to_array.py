@@ -3,7 +3,7 @@
 from otter.test_files import test_case
 
 OK_FORMAT = False
-name = "figure_to_array"
+name = 'figure_to_array'
 points = None
 SOURCE = '_fig = plt.figure(figsize=(2, 1), dpi=50, facecolor=(1.0, 0.0, 0.0))  # an empty, all-red figure\n_img = figure_to_array(_fig)\nplt.close(_fig)\nassert isinstance(_img, np.ndarray) and _img.dtype == np.uint8, "figure_to_array should return a numpy array of dtype uint8"\nassert _img.shape == (3, 50, 100), \\\n    f"a 2 x 1 inch figure at 50 dpi should give shape (3, 50, 100) (channels, height, width), got {_img.shape}"\nassert np.all(_img[0] == 255) and np.all(_img[1:] == 0), \\\n    "a red figure should give 255 in channel 0 (red) and 0 in channels 1 and 2 (green, blue)"\nprint("figure_to_array: public checks passed")'
 

@@ -3,7 +3,7 @@
 from otter.test_files import test_case
 
 OK_FORMAT = False
-name = "activation_stats"
+name = 'activation_stats'
 points = None
 SOURCE = '_x = np.array([[1.0, -2.0, 3.0], [-1.0, 0.5, 2.0]])\n_means, _stds = activation_stats(_x, lambda fan_in, fan_out: 2.0 * np.eye(fan_in, fan_out), relu, 3)\nassert np.shape(_means) == (3,) and np.shape(_stds) == (3,), "activation_stats(..., n_layers=3) should return two arrays of length 3"\n_m1, _s1 = activation_stats(_x, lambda fan_in, fan_out: np.eye(fan_in, fan_out), identity, 2)\nassert np.allclose(_m1, _x.mean()) and np.allclose(_s1, _x.std()), \\\n    "with identity weights and no nonlinearity, every layer\'s mean/std should equal those of x"\n# with W = 2 I, layer l outputs relu(2**l * x) = 2**l * relu(x): stats of the activations AFTER the nonlinearity\nassert np.allclose(_means, np.array([2.0, 4.0, 8.0]) * np.mean(relu(_x))), \\\n    "means[l] should be the mean of the activations after layer l + 1 (after the nonlinearity)"\nassert np.allclose(_stds, np.array([2.0, 4.0, 8.0]) * np.std(relu(_x))), \\\n    "stds[l] should be the standard deviation (np.std) of the activations after layer l + 1"'
 

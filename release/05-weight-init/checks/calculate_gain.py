@@ -3,7 +3,7 @@
 from otter.test_files import test_case
 
 OK_FORMAT = False
-name = "calculate_gain"
+name = 'calculate_gain'
 points = None
 SOURCE = 'assert math.isclose(calculate_gain("relu"), math.sqrt(2)), "calculate_gain(\'relu\') should be sqrt(2)"\nassert math.isclose(calculate_gain("linear"), 1.0), "calculate_gain(\'linear\') should be 1"\nassert math.isclose(calculate_gain("leaky_relu", 0.2), math.sqrt(2 / 1.04)), \\\n    "calculate_gain(\'leaky_relu\', 0.2) should be sqrt(2 / (1 + 0.2**2))"\ntry:\n    calculate_gain("no_such_function")\nexcept ValueError:\n    pass\nelse:\n    raise AssertionError("calculate_gain should raise a ValueError for an unknown nonlinearity")'
 

@@ -3,7 +3,7 @@
 from otter.test_files import test_case
 
 OK_FORMAT = False
-name = "kaiming_normal"
+name = 'kaiming_normal'
 points = None
 SOURCE = '_W = np.asarray(kaiming_normal(400, 100, rng=np.random.default_rng(0)))\nassert np.shape(_W) == (400, 100), "kaiming_normal(400, 100) should return an array of shape (400, 100)"\nassert abs(np.std(_W) / math.sqrt(2 / 400) - 1) < 0.03, \\\n    "kaiming_normal(400, 100) with the defaults (a=0, \'leaky_relu\', \'fan_in\') should have std sqrt(2) / sqrt(400)"\n_W2 = np.asarray(kaiming_normal(400, 100, nonlinearity="linear", mode="fan_out", rng=np.random.default_rng(1)))\nassert abs(np.std(_W2) / math.sqrt(1 / 100) - 1) < 0.03, \\\n    "kaiming_normal(400, 100, nonlinearity=\'linear\', mode=\'fan_out\') should have std 1 / sqrt(100)"'
 

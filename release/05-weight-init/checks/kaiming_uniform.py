@@ -3,7 +3,7 @@
 from otter.test_files import test_case
 
 OK_FORMAT = False
-name = "kaiming_uniform"
+name = 'kaiming_uniform'
 points = None
 SOURCE = '_W = np.asarray(kaiming_uniform(400, 100, rng=np.random.default_rng(0)))\n_b = math.sqrt(6 / 400)  # defaults: a=0, "leaky_relu" -> gain sqrt(2); mode "fan_in" -> fan = 400\nassert np.shape(_W) == (400, 100), "kaiming_uniform(400, 100) should return an array of shape (400, 100)"\nassert np.all(np.abs(_W) <= _b * (1 + 1e-9)) and np.abs(_W).max() > 0.98 * _b, \\\n    "kaiming_uniform(400, 100) with the defaults should draw from U(-b, b), b = sqrt(2) * sqrt(3 / 400)"\n_W2 = np.asarray(kaiming_uniform(400, 100, mode="fan_out", rng=np.random.default_rng(1)))\nassert abs(np.std(_W2) / math.sqrt(2 / 100) - 1) < 0.03, \\\n    "kaiming_uniform(400, 100, mode=\'fan_out\') should have standard deviation sqrt(2) / sqrt(100)"\ntry:\n    kaiming_uniform(4, 3, mode="fan_avg")\nexcept ValueError:\n    pass\nelse:\n    raise AssertionError("kaiming_uniform should raise a ValueError for a mode other than \'fan_in\' or \'fan_out\'")'
 

@@ -3,7 +3,7 @@
 from otter.test_files import test_case
 
 OK_FORMAT = False
-name = "normal_init"
+name = 'normal_init'
 points = None
 SOURCE = '_W = np.asarray(normal_init(200, 300, 0.1, rng=np.random.default_rng(0)))\nassert np.shape(_W) == (200, 300), "normal_init(200, 300, ...) should return an array of shape (200, 300) = (fan_in, fan_out)"\nassert abs(np.mean(_W)) < 0.005, "normal_init should draw weights with mean 0"\nassert abs(np.std(_W) / 0.1 - 1) < 0.03, "normal_init(..., std=0.1) should draw weights with standard deviation 0.1"\nassert np.shape(normal_init(3, 2, 1.0)) == (3, 2), "normal_init should also work with rng=None"'
 

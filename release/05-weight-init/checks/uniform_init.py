@@ -3,7 +3,7 @@
 from otter.test_files import test_case
 
 OK_FORMAT = False
-name = "uniform_init"
+name = 'uniform_init'
 points = None
 SOURCE = '_W = np.asarray(uniform_init(30, 70, 0.5, rng=np.random.default_rng(0)))\nassert np.shape(_W) == (30, 70), "uniform_init(30, 70, ...) should return an array of shape (30, 70) = (fan_in, fan_out)"\nassert np.all(np.abs(_W) <= 0.5), "uniform_init(..., bound=0.5) should only return values in [-0.5, 0.5]"\nassert _W.min() < -0.4 and _W.max() > 0.4, "uniform_init(..., bound=0.5) should cover the whole interval [-0.5, 0.5]"\nassert np.shape(uniform_init(3, 2, 1.0)) == (3, 2), "uniform_init should also work with rng=None"'
 

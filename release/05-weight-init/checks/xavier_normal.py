@@ -3,7 +3,7 @@
 from otter.test_files import test_case
 
 OK_FORMAT = False
-name = "xavier_normal"
+name = 'xavier_normal'
 points = None
 SOURCE = '_W = np.asarray(xavier_normal(100, 300, rng=np.random.default_rng(0)))\nassert np.shape(_W) == (100, 300), "xavier_normal(100, 300) should return an array of shape (100, 300)"\nassert abs(np.std(_W) / math.sqrt(2 / 400) - 1) < 0.03, \\\n    "xavier_normal(100, 300) should have standard deviation sqrt(2 / (100 + 300))"\n_W2 = np.asarray(xavier_normal(100, 300, gain=5 / 3, rng=np.random.default_rng(1)))\nassert abs(np.std(_W2) / (5 / 3 * math.sqrt(2 / 400)) - 1) < 0.03, \\\n    "xavier_normal(100, 300, gain=5/3) should have standard deviation 5/3 * sqrt(2 / (100 + 300))"'
 

@@ -3,7 +3,7 @@
 from otter.test_files import test_case
 
 OK_FORMAT = False
-name = "xavier_uniform"
+name = 'xavier_uniform'
 points = None
 SOURCE = '_W = np.asarray(xavier_uniform(100, 300, rng=np.random.default_rng(0)))\n_b = math.sqrt(6 / 400)\nassert np.shape(_W) == (100, 300), "xavier_uniform(100, 300) should return an array of shape (100, 300)"\nassert np.all(np.abs(_W) <= _b * (1 + 1e-9)) and np.abs(_W).max() > 0.98 * _b, \\\n    "xavier_uniform(100, 300) should draw from U(-b, b) with b = sqrt(6 / (100 + 300))"\n_W2 = np.asarray(xavier_uniform(100, 300, gain=2.0, rng=np.random.default_rng(1)))\nassert abs(np.std(_W2) / (2 * math.sqrt(2 / 400)) - 1) < 0.03, \\\n    "xavier_uniform(100, 300, gain=2) should have standard deviation 2 * sqrt(2 / (100 + 300))"'
 
