@@ -75,6 +75,7 @@ def nncourse_as(
     return subprocess.run(
         [
             shutil.which("runuser"),
+            "-m",  # keep HOME: the test user has no home of its own
             "-u",
             user,
             "--",

@@ -101,7 +101,7 @@ def site_listing() -> dict[str, list[str]]:
 
 def planted_markers(token: str) -> list[str]:
     found = []
-    for folder in ("/tmp", "/root", str(REPO), os.getcwd()):
+    for folder in ("/tmp", "/root", str(Path.home()), str(REPO), os.getcwd()):
         found += glob.glob(os.path.join(folder, f"nncpwn-{token}*"))
     return sorted(found)
 
@@ -302,7 +302,9 @@ def run_hostile(
     tmp_canary = Path(f"/tmp/nncourse-canary-{token}")
     tmp_canary.mkdir()
     (tmp_canary / "canary.txt").write_text(f"CANARY-SECRET-{token} in /tmp")
-    root_canary = Path(f"/root/nncourse-canary-{token}.txt")
+    # root's home as root; without root, the grader's own (what a rootless sandbox must not see)
+    home = Path("/root") if os.geteuid() == 0 else Path.home()
+    root_canary = home / f"nncourse-canary-{token}.txt"
     root_canary.write_text(f"CANARY-SECRET-{token} in /root")
     listener = Listener()
     context = {

@@ -1,7 +1,9 @@
 """What a hostile batch does outside the grader's files: connections it makes and processes it leaves.
 
 ``Listener`` counts connections to a loopback port the attacks aim at; ``ProcessWatch`` samples the
-sandbox uids' processes that descend from the grading process (ours, not another batch's).
+sandbox processes that descend from the grading process (ours, not another batch's): as root, those
+of the slot uids; without root (the sandbox runs as the grader's own uid), those in another pid
+namespace than the grader's.
 """
 
 from __future__ import annotations
@@ -67,6 +69,25 @@ def _stat(pid: int) -> tuple[int, int] | None:
     return int(fields[1]), int(fields[19])
 
 
+def _pid_namespace(pid: int | str) -> str | None:
+    try:
+        return os.readlink(f"/proc/{pid}/ns/pid")
+    except OSError:
+        return None
+
+
+def _inner_pid(pid: int) -> int | None:
+    """The process's pid in its own (innermost) pid namespace."""
+    try:
+        with open(f"/proc/{pid}/status") as handle:
+            for line in handle:
+                if line.startswith("NSpid:"):
+                    return int(line.split()[-1])
+    except (OSError, ValueError):
+        return None
+    return None
+
+
 def _uid(pid: int) -> int | None:
     try:
         return os.stat(f"/proc/{pid}").st_uid
@@ -85,6 +106,8 @@ class ProcessWatch:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._me = root_pid or os.getpid()
+        self._rootless = os.geteuid() != 0
+        self._own_namespace = _pid_namespace("self")
 
     def __enter__(self):
         self._thread.start()
@@ -118,7 +141,10 @@ class ProcessWatch:
                 continue
             pid = int(entry)
             uid = _uid(pid)
-            if uid not in SLOT_UIDS:
+            if self._rootless:
+                if uid != os.geteuid() or _pid_namespace(pid) in (None, self._own_namespace):
+                    continue
+            elif uid not in SLOT_UIDS:
                 continue
             info = _stat(pid)
             if info is None:
@@ -128,8 +154,10 @@ class ProcessWatch:
             if record is None:
                 if not self._ours(pid):
                     continue
-                # the slot server's parent is bubblewrap's init (root); everything else is a job's
-                record = {"first": now, "uid": uid, "server": _uid(info[0]) == 0}
+                # the slot server's parent is bubblewrap's init (root; without root: the
+                # namespace's pid 1, the server being pid 2); everything else is a job's
+                server = _inner_pid(pid) in (1, 2) if self._rootless else _uid(info[0]) == 0
+                record = {"first": now, "uid": uid, "server": server}
                 self.seen[key] = record
                 self.uids.add(uid)
             record["last"] = now
