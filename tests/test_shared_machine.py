@@ -63,7 +63,6 @@ def test_two_users_each_check_and_grade_on_one_machine(two_users, shared_tmp):
             ASSIGNMENT,
             "-o",
             str(home / "out"),
-            "--insecure",
             "--db",
             f"sqlite:///{home / 'gradebook.db'}",
         ]
