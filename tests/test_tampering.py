@@ -187,3 +187,25 @@ def test_the_solutions_keep_full_marks_under_the_tripwire(graded):
         result = graded[f"{assignment}/solution"]
         assert result.score == result.max_score == 20, describe(result)
         assert not result.notes, result.notes
+
+
+def test_the_grader_knows_which_instruments_call_the_students_function():
+    """The grader's own list (it must not learn it from the sandbox) matches the registry's."""
+    import subprocess
+    import sys
+
+    from nncourse.grading.student import _CALLING_INSTRUMENTS
+    from nncourse.sandbox.launcher import WORKER_DIR
+
+    # in a process of its own: importing the spies hooks torch in the importing process
+    script = (
+        "import inspect, sys\n"
+        f"sys.path.insert(0, {str(WORKER_DIR)!r})\n"
+        "import registry, basics, calls, torch_spies, tensorboard_spies\n"
+        "print(sorted(n for n, e in registry.INSTRUMENTS.items() if e.calls_student\n"
+        "    and list(inspect.signature(e.function).parameters)[:1] == ['function']))\n"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert found.stdout.strip() == str(sorted(_CALLING_INSTRUMENTS)), found.stdout

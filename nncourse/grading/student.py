@@ -190,7 +190,10 @@ _OVER_BUDGET = (
     "your code's results in this test add up to more data than a test accepts; "
     "return arrays of the size asked for"
 )
-# instruments that call their first argument (the student's function) with the rest
+# instruments that call their first argument (the student's function) with the rest. Kept on this
+# side of the trust boundary on purpose: the worker's registry (sandbox/worker/registry.py) is in the
+# process the student's code has run in, so the grader must not learn from it which calls to skip
+# after a hang; tests/test_tampering.py checks the two agree.
 _CALLING_INSTRUMENTS = frozenset({"checked_call", "call_watching_inputs"})
 
 
