@@ -207,18 +207,20 @@ def worker_command(spec: SandboxSpec, *, job_in: Path, fd: int) -> list[str]:
     worker = ["/opt/venv/bin/python", "-I", "/opt/worker/worker.py", worker_args]
     if spec.rootless:  # bubblewrap already gave no capabilities and no_new_privs; no uid to drop to
         return [*command, "--", *worker]
-    command += [
-        "--",
+    return [*command, "--", *_as_slot_uid(spec.uid), *worker]
+
+
+def _as_slot_uid(uid: int) -> list[str]:
+    """``setpriv`` to the slot's uid: no groups, no capabilities, no_new_privs (needs root)."""
+    return [
         "setpriv",
-        f"--reuid={spec.uid}",
-        f"--regid={spec.uid}",
+        f"--reuid={uid}",
+        f"--regid={uid}",
         "--clear-groups",
         "--inh-caps=-all",
         "--bounding-set=-all",
         "--no-new-privs",
-        *worker,
     ]
-    return command
 
 
 def _insecure_command(spec: SandboxSpec, *, job_in: Path, fd: int) -> list[str]:
@@ -227,18 +229,7 @@ def _insecure_command(spec: SandboxSpec, *, job_in: Path, fd: int) -> list[str]:
         {"fd": fd, "limits": spec.limits.worker_rlimits(), "seccomp": False, "slot_uid": spec.uid}
     )
     command = [str(spec.venv / "bin" / "python"), "-I", str(WORKER_DIR / "worker.py"), worker_args]
-    if os.geteuid() == 0:
-        command = [
-            "setpriv",
-            f"--reuid={spec.uid}",
-            f"--regid={spec.uid}",
-            "--clear-groups",
-            "--inh-caps=-all",
-            "--bounding-set=-all",
-            "--no-new-privs",
-            *command,
-        ]
-    return command
+    return [*_as_slot_uid(spec.uid), *command] if os.geteuid() == 0 else command
 
 
 def processes_of(uid: int) -> list[int]:
