@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from nncourse.config import GradingLimits
@@ -26,8 +27,10 @@ from nncourse.grading.gradebook import (
     gradebook_files_in,
     record_result,
 )
+from nncourse.grading.refresh import refresh_written, save_pages
 from nncourse.grading.results import SubmissionResult
-from nncourse.grading.rubric import rubric_points
+from nncourse.grading.rubric import rubric_points, written_rubric
+from nncourse.grading.written import load_questions
 from nncourse.layout import CourseLayout
 from nncourse.sandbox.launcher import check_sandbox
 from nncourse.secret import load_secret
@@ -104,6 +107,7 @@ def grade(
             notebook=notebook_id,
             points=points,
             duedate=late.due,
+            written=written_rubric(layout.source_notebook(assignment)),
         )
 
         def record(result: SubmissionResult) -> None:
@@ -138,6 +142,9 @@ def grade(
             late=late_policy,
         )
         gradebook.result()
+    save_pages(out, feedback, submitted=submitted, db_url=target.db_url, course_id=target.course_id)
+    refresh = partial(refresh_written, out, assignment=assignment, notebook_id=notebook_id)
+    refresh(db_url=target.db_url, course_id=target.course_id)  # the TAs' written-answer grades
     if late.untimed and progress:
         progress(
             f"note: no submission time (timestamp.txt) for {', '.join(sorted(late.untimed))}: "
@@ -150,7 +157,9 @@ def grade(
         out, submitted=submitted, layout=layout, assignment=assignment, progress=progress or eprint
     )
 
-    build_report(out, assignment=assignment)
+    build_report(
+        out, assignment=assignment, written=load_questions(layout.source_notebook(assignment))
+    )
     return summary
 
 

@@ -31,24 +31,43 @@ class RefreshSummary:
     graded: int
 
 
-def save_pages(out: Path, target: FeedbackTarget, *, submitted: Path) -> None:
-    """Remember where the last grading run put the pages and what they showed."""
+def save_pages(
+    out: Path, target: FeedbackTarget, *, submitted: Path, db_url: str, course_id: str
+) -> None:
+    """Remember where the last grading run put the pages, what they showed, and its gradebook."""
     data = {
         "folder": str(target.folder) if target.folder else None,
         "before_deadline": target.before_deadline,
         "submitted": str(submitted.resolve()),
+        "db_url": db_url,
+        "course_id": course_id,
     }
     (out / PAGES).write_text(json.dumps(data), encoding="utf-8")
 
 
-def _pages(out: Path) -> tuple[FeedbackTarget, Path | None]:
+def last_gradebook(out: Path) -> tuple[str, str] | None:
+    """The gradebook URL and course id the last grading run into OUT wrote (None: unknown)."""
+    data = _read(out)
+    if isinstance(data.get("db_url"), str) and isinstance(data.get("course_id"), str):
+        return data["db_url"], data["course_id"]
+    return None
+
+
+def _read(out: Path) -> dict:
     try:
         data = json.loads((out / PAGES).read_text(encoding="utf-8"))
-        folder = Path(data["folder"]) if data.get("folder") else None
-        submitted = Path(data["submitted"]) if data.get("submitted") else None
-        return FeedbackTarget(folder, bool(data.get("before_deadline", True))), submitted
-    except (OSError, ValueError, KeyError, TypeError):  # unknown: OUT only, and hide what may hide
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _pages(out: Path) -> tuple[FeedbackTarget, Path | None]:
+    data = _read(out)
+    if not data:  # unknown: OUT's pages only, and hide what may still be hidden
         return FeedbackTarget(None, before_deadline=True), None
+    folder = Path(data["folder"]) if isinstance(data.get("folder"), str) else None
+    submitted = Path(data["submitted"]) if isinstance(data.get("submitted"), str) else None
+    return FeedbackTarget(folder, data.get("before_deadline") is not False), submitted
 
 
 def _notebook_id(target: FeedbackTarget, result: SubmissionResult, default: str) -> str:

@@ -90,10 +90,11 @@ class WrittenAnswer:
     status: str  # one of WRITTEN_STATES
     score: float | None = None  # None while pending
     comment: str | None = None  # the TA's comment (nbgrader's manual comment)
+    question: str = ""  # the question's short title
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "answer", visible(clip(self.answer, ANSWER_CHARS)))
-        _visible_fields(self, ("id", "comment"))
+        _visible_fields(self, ("id", "comment", "question"))
 
 
 @dataclass(frozen=True)

@@ -90,14 +90,24 @@ def answers(notebook: dict | None, asked: list[WrittenQuestion]) -> tuple[Writte
                 and i + 1 in markdown
             ]
             index = after[0] if after else None
-        if index is None:
-            found.append(WrittenAnswer(question.id, question.points, "", "missing", 0.0))
-            continue
-        text = conventions.source_text(cells[index]).strip()
-        if conventions.is_unanswered(text):
-            found.append(WrittenAnswer(question.id, question.points, "", "empty", 0.0))
-        else:
-            found.append(WrittenAnswer(question.id, question.points, text, "pending"))
+        text = conventions.source_text(cells[index]).strip() if index is not None else ""
+        status = (
+            "missing"
+            if index is None
+            else "empty"
+            if conventions.is_unanswered(text)
+            else "pending"
+        )
+        found.append(
+            WrittenAnswer(
+                id=question.id,
+                max_score=question.points,
+                answer=text if status == "pending" else "",
+                status=status,
+                score=None if status == "pending" else 0.0,
+                question=question.title,
+            )
+        )
     return tuple(found)
 
 

@@ -1,0 +1,177 @@
+"""Written answers: released as stubs, left for a TA in nbgrader's gradebook, the TA's grade shown.
+
+A toy course with one written question is graded through the real engine (sandboxed) into a real
+SQLite gradebook; the TA's score and comment are entered through nbgrader's own Gradebook API, the
+way formgrader stores them, and must reach grades.csv, the feedback pages and the report, and
+survive a regrade.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import shutil
+
+import pytest
+from conftest import REPO, TOY, toy_notebook
+
+from nncourse import notebook_conventions as conventions
+from nncourse.api import grade
+from nncourse.config import GradingLimits
+from nncourse.grading.gradebook import open_gradebook
+from nncourse.layout import CourseLayout
+from nncourse.report.refresh import refresh_report
+
+FAST = GradingLimits(cells_seconds=8, call_seconds=3, test_seconds=10, job_seconds=40)
+A = "01-toy"
+PROMPT = "**Question (written, 2 points).** Why does `double` return an array?"
+MODEL = "Because `np.asarray` turns a scalar or a list into an array, and `2 *` is elementwise."
+RUBRIC = ["1 point: asarray converts the input", "1 point: multiplication is elementwise"]
+ANSWER = "It calls <script>alert('x')</script> np.asarray & multiplies."
+COMMENT = "Right idea; say *why* <b>elementwise</b>."
+
+
+def _with_question(notebook: dict) -> dict:
+    """The toy notebook with a prompt and a written answer cell after the check cell."""
+    prompt = {"cell_type": "markdown", "id": "md-why", "metadata": {}, "source": PROMPT}
+    answer = {
+        "cell_type": "markdown",
+        "id": "written-why",
+        "metadata": {
+            "nbgrader": {
+                "grade": True,
+                "solution": True,
+                "task": False,
+                "locked": False,
+                "points": 2,
+                "grade_id": "written_why",
+                "schema_version": 3,
+            },
+            "nncourse": {"question": "Why an array", "rubric": RUBRIC},
+        },
+        "source": MODEL,
+    }
+    notebook["cells"][3:3] = [prompt, answer]
+    return notebook
+
+
+def _toy_course(root) -> CourseLayout:
+    shutil.copytree(TOY, root)
+    (root / ".venv").symlink_to(REPO / ".venv")
+    (root / ".nncourse-secret").write_text("toy-secret")
+    source = root / "source" / A / "toy.ipynb"
+    source.write_text(json.dumps(_with_question(json.loads(source.read_text()))))
+    return CourseLayout(root)
+
+
+def _submission(path, answer: str | None, *, strip_metadata: bool = False) -> None:
+    """A correct toy submission whose written answer cell holds ``answer`` (None: the stub)."""
+    toy_notebook(path)
+    data = _with_question(json.loads(path.read_text()))
+    cell = next(c for c in data["cells"] if conventions.grade_id(c) == "written_why")
+    cell["source"] = conventions.ANSWER_STUB if answer is None else answer
+    if strip_metadata:  # copied into a fresh notebook: no nbgrader metadata anywhere
+        for c in data["cells"]:
+            c["metadata"] = {}
+    path.write_text(json.dumps(data))
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Outputs after grading, after the TA's grade and a refresh, and after a regrade."""
+    tmp = tmp_path_factory.mktemp("written")
+    layout = _toy_course(tmp / "toycourse")
+    sub, out, db = tmp / "submitted", tmp / "out", f"sqlite:///{tmp / 'gradebook.db'}"
+    _submission(sub / "alice" / A / "toy.ipynb", ANSWER)
+    _submission(sub / "bob" / A / "toy.ipynb", None)
+    _submission(sub / "carol" / A / "toy.ipynb", "Stripped, still mine.", strip_metadata=True)
+    steps: dict = {"out": out, "db": db, "layout": layout}
+
+    def snapshot(name: str) -> None:
+        rows = {
+            r["student"]: r for r in csv.DictReader((out / "grades.csv").read_text().splitlines())
+        }
+        pages = {s: (out / s / A / "feedback.html").read_text() for s in ("alice", "bob", "carol")}
+        results = {s: json.loads((out / s / A / "results.json").read_text()) for s in pages}
+        steps[name] = (rows, pages, results, (out / "report.html").read_text())
+
+    options = dict(layout=layout, assignment=A, out=out, jobs=2, limits=FAST, db_url=db)
+    options["feedback_dir"] = tmp / "feedback"
+    grade(sub, progress=lambda line: None, **options)
+    snapshot("graded")
+    with open_gradebook(db, course_id="toy") as gradebook:  # what formgrader stores for a TA
+        notebook = gradebook.find_submission_notebook("toy", A, "alice")
+        grade_ = next(g for g in notebook.grades if g.name == "written_why")
+        steps["before TA"] = (grade_.auto_score, grade_.needs_manual_grade)
+        grade_.manual_score = 1.5
+        grade_.needs_manual_grade = False
+        next(c for c in notebook.comments if c.name == "written_why").manual_comment = COMMENT
+        gradebook.db.commit()
+    refresh_report(out, layout=layout, assignment=A, progress=lambda line: None)
+    snapshot("refreshed")
+    grade(sub, progress=lambda line: None, regrade=True, **options)
+    snapshot("regraded")
+    return steps
+
+
+def test_an_answered_question_is_pending_and_needs_a_manual_grade_in_the_gradebook(runs):
+    rows, pages, results, report = runs["graded"]
+    assert runs["before TA"] == (None, True), "formgrader must list alice's answer for a TA"
+    assert rows["alice"]["written_why"] == "pending" and rows["alice"]["written_pending"] == "1"
+    assert rows["alice"]["score"] == "3" and rows["alice"]["total"] == "3"
+    assert rows["alice"]["total_max"] == "5", "3 autograded points plus 2 written"
+    assert results["alice"]["score"] == 3.0 and results["alice"]["max_score"] == 3.0
+    assert results["alice"]["written"][0]["answer"] == ANSWER
+    assert "pending (a TA grades it)" in pages["alice"]
+    assert "<script>" not in pages["alice"] and html.escape(ANSWER) in pages["alice"]
+    assert "1 pending" in report and "Rubric for TAs" in report and RUBRIC[0] in report
+
+
+def test_an_answer_without_metadata_is_found_after_its_prompt(runs):
+    rows, pages, results, _ = runs["graded"]
+    assert results["carol"]["written"][0]["status"] == "pending"
+    assert results["carol"]["written"][0]["answer"] == "Stripped, still mine."
+    assert rows["carol"]["score"] == "3", "the stripped notebook still grades as the original"
+
+
+def test_a_student_who_left_the_answer_empty_is_shown_as_such(runs):
+    for step in ("graded", "refreshed", "regraded"):
+        rows, pages, results, report = runs[step]
+        assert rows["bob"]["written_why"] == "empty" and rows["bob"]["written_pending"] == "0", step
+        assert "left empty" in pages["bob"], step
+        assert "empty (0)" in report, step
+    with open_gradebook(runs["db"], course_id="toy") as gradebook:
+        notebook = gradebook.find_submission_notebook("toy", A, "bob")
+        grade_ = next(g for g in notebook.grades if g.name == "written_why")
+        comment = next(c for c in notebook.comments if c.name == "written_why")
+        assert (grade_.auto_score, grade_.needs_manual_grade) == (0.0, False)
+        assert comment.auto_comment == "No response.", "as nbgrader's autograde says it"
+
+
+@pytest.mark.parametrize("step", ["refreshed", "regraded"])
+def test_the_tas_score_and_comment_reach_grades_csv_the_feedback_and_the_report(runs, step):
+    rows, pages, results, report = runs[step]
+    assert rows["alice"]["written_why"] == "1.5" and rows["alice"]["written_why_comment"] == COMMENT
+    assert rows["alice"]["written_score"] == "1.5" and rows["alice"]["total"] == "4.5"
+    assert rows["alice"]["written_pending"] == "0" and rows["carol"]["written_why"] == "pending"
+    assert results["alice"]["written"][0]["status"] == "graded"
+    assert results["alice"]["score"] == 3.0, "score stays the autograded part"
+    assert "1.5 / 2" in pages["alice"] and html.escape(COMMENT) in pages["alice"]
+    assert "<b>elementwise</b>" not in pages["alice"] + report, "a TA's comment is escaped too"
+    assert "total 4.5 / 5" in pages["alice"]
+    assert html.escape(COMMENT) in report and "1 graded (mean 1.5)" in report
+    published = (runs["out"].parent / "feedback" / "alice" / A / "toy.html").read_text()
+    assert html.escape(COMMENT) in published, "the page nbgrader releases has the grade too"
+
+
+def test_a_regrade_never_overwrites_the_tas_score_or_comment(runs):
+    with open_gradebook(runs["db"], course_id="toy") as gradebook:
+        notebook = gradebook.find_submission_notebook("toy", A, "alice")
+        grade_ = next(g for g in notebook.grades if g.name == "written_why")
+        comment = next(c for c in notebook.comments if c.name == "written_why")
+        assert (grade_.manual_score, grade_.needs_manual_grade) == (1.5, False)
+        assert comment.manual_comment == COMMENT
+        assert gradebook.find_submission(A, "alice").score == 4.5, "nbgrader's total counts both"
+        carol = gradebook.find_submission_notebook("toy", A, "carol")
+        assert next(g for g in carol.grades if g.name == "written_why").needs_manual_grade
