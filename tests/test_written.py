@@ -94,7 +94,8 @@ def runs(tmp_path_factory):
         }
         pages = {s: (out / s / A / "feedback.html").read_text() for s in ("alice", "bob", "carol")}
         results = {s: json.loads((out / s / A / "results.json").read_text()) for s in pages}
-        steps[name] = (rows, pages, results, (out / "report.html").read_text())
+        published = (tmp / "feedback" / "alice" / A / "toy.html").read_text()
+        steps[name] = (rows, pages, results, (out / "report.html").read_text(), published)
 
     options = dict(layout=layout, assignment=A, out=out, jobs=2, limits=FAST, db_url=db)
     options["feedback_dir"] = tmp / "feedback"
@@ -116,7 +117,7 @@ def runs(tmp_path_factory):
 
 
 def test_an_answered_question_is_pending_and_needs_a_manual_grade_in_the_gradebook(runs):
-    rows, pages, results, report = runs["graded"]
+    rows, pages, results, report, _ = runs["graded"]
     assert runs["before TA"] == (None, True), "formgrader must list alice's answer for a TA"
     assert rows["alice"]["written_why"] == "pending" and rows["alice"]["written_pending"] == "1"
     assert rows["alice"]["score"] == "3" and rows["alice"]["total"] == "3"
@@ -129,7 +130,7 @@ def test_an_answered_question_is_pending_and_needs_a_manual_grade_in_the_gradebo
 
 
 def test_an_answer_without_metadata_is_found_after_its_prompt(runs):
-    rows, pages, results, _ = runs["graded"]
+    rows, pages, results, *_ = runs["graded"]
     assert results["carol"]["written"][0]["status"] == "pending"
     assert results["carol"]["written"][0]["answer"] == "Stripped, still mine."
     assert rows["carol"]["score"] == "3", "the stripped notebook still grades as the original"
@@ -137,7 +138,7 @@ def test_an_answer_without_metadata_is_found_after_its_prompt(runs):
 
 def test_a_student_who_left_the_answer_empty_is_shown_as_such(runs):
     for step in ("graded", "refreshed", "regraded"):
-        rows, pages, results, report = runs[step]
+        rows, pages, results, report, _ = runs[step]
         assert rows["bob"]["written_why"] == "empty" and rows["bob"]["written_pending"] == "0", step
         assert "left empty" in pages["bob"], step
         assert "empty (0)" in report, step
@@ -151,7 +152,7 @@ def test_a_student_who_left_the_answer_empty_is_shown_as_such(runs):
 
 @pytest.mark.parametrize("step", ["refreshed", "regraded"])
 def test_the_tas_score_and_comment_reach_grades_csv_the_feedback_and_the_report(runs, step):
-    rows, pages, results, report = runs[step]
+    rows, pages, results, report, published = runs[step]
     assert rows["alice"]["written_why"] == "1.5" and rows["alice"]["written_why_comment"] == COMMENT
     assert rows["alice"]["written_score"] == "1.5" and rows["alice"]["total"] == "4.5"
     assert rows["alice"]["written_pending"] == "0" and rows["carol"]["written_why"] == "pending"
@@ -161,7 +162,6 @@ def test_the_tas_score_and_comment_reach_grades_csv_the_feedback_and_the_report(
     assert "<b>elementwise</b>" not in pages["alice"] + report, "a TA's comment is escaped too"
     assert "total 4.5 / 5" in pages["alice"]
     assert html.escape(COMMENT) in report and "1 graded (mean 1.5)" in report
-    published = (runs["out"].parent / "feedback" / "alice" / A / "toy.html").read_text()
     assert html.escape(COMMENT) in published, "the page nbgrader releases has the grade too"
 
 
