@@ -175,3 +175,26 @@ def test_a_regrade_never_overwrites_the_tas_score_or_comment(runs):
         assert gradebook.find_submission(A, "alice").score == 4.5, "nbgrader's total counts both"
         carol = gradebook.find_submission_notebook("toy", A, "carol")
         assert next(g for g in carol.grades if g.name == "written_why").needs_manual_grade
+
+
+def test_the_release_stubs_the_answer_hides_the_rubric_and_the_solution_shows_the_model(tmp_path):
+    from nncourse.release.publish import release
+    from nncourse.release.verify import verify_student_version
+
+    layout = _toy_course(tmp_path / "toycourse")
+    report = release(layout, progress=lambda line: None)
+    assert report.ok, report.problems
+    student = json.loads(layout.release_notebook(A).read_text())
+    cell = conventions.by_grade_id(student)["written_why"]
+    assert conventions.is_written(cell) and cell["metadata"]["nbgrader"]["points"] == 2
+    assert conventions.source_text(cell) == conventions.ANSWER_STUB
+    assert MODEL not in json.dumps(student) and RUBRIC[0] not in json.dumps(student)
+    solution = json.loads(layout.solution_notebook(A).read_text())
+    assert conventions.source_text(conventions.by_grade_id(solution)["written_why"]) == MODEL
+    leaked = tmp_path / "leaked.ipynb"  # a release that kept the model answer and the rubric
+    cell = conventions.by_grade_id(student)["written_why"]
+    cell["source"], cell["metadata"]["nncourse"]["rubric"] = MODEL, RUBRIC
+    leaked.write_text(json.dumps(student))
+    problems = verify_student_version(layout.source_notebook(A), leaked)
+    assert any("'written_why' is not the stub" in p for p in problems), problems
+    assert any("written_why carries a TA rubric" in p for p in problems), problems
