@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import datetime
-from functools import partial
 from pathlib import Path
 
 from nncourse.config import GradingLimits
@@ -20,6 +19,7 @@ from nncourse.grading.console import eprint
 from nncourse.grading.delivery import FeedbackTarget
 from nncourse.grading.digest import grading_fingerprint
 from nncourse.grading.entry import choose_notebook, open_grader
+from nncourse.grading.formgrade_copy import write_formgrade_copies
 from nncourse.grading.gradebook import (
     GradebookTarget,
     check_gradebook_url,
@@ -142,9 +142,23 @@ def grade(
             late=late_policy,
         )
         gradebook.result()
+    asked = load_questions(layout.source_notebook(assignment))
+    write_formgrade_copies(  # what formgrader shows a TA (the written answers)
+        submitted,
+        layout=layout,
+        assignment=assignment,
+        asked=asked,
+        max_bytes=limits.notebook_bytes,
+        progress=progress or eprint,
+    )
     save_pages(out, feedback, submitted=submitted, db_url=target.db_url, course_id=target.course_id)
-    refresh = partial(refresh_written, out, assignment=assignment, notebook_id=notebook_id)
-    refresh(db_url=target.db_url, course_id=target.course_id)  # the TAs' written-answer grades
+    refresh_written(  # the TAs' grades of written answers, from the gradebook
+        out,
+        assignment=assignment,
+        notebook_id=notebook_id,
+        db_url=target.db_url,
+        course_id=target.course_id,
+    )
     if late.untimed and progress:
         progress(
             f"note: no submission time (timestamp.txt) for {', '.join(sorted(late.untimed))}: "
@@ -157,9 +171,7 @@ def grade(
         out, submitted=submitted, layout=layout, assignment=assignment, progress=progress or eprint
     )
 
-    build_report(
-        out, assignment=assignment, written=load_questions(layout.source_notebook(assignment))
-    )
+    build_report(out, assignment=assignment, written=asked)
     return summary
 
 

@@ -198,3 +198,37 @@ def test_the_release_stubs_the_answer_hides_the_rubric_and_the_solution_shows_th
     problems = verify_student_version(layout.source_notebook(A), leaked)
     assert any("'written_why' is not the stub" in p for p in problems), problems
     assert any("written_why carries a TA rubric" in p for p in problems), problems
+
+
+def test_formgrader_shows_each_answer_with_a_score_and_a_comment_box(runs):
+    from nbconvert.exporters import HTMLExporter
+    from nbgrader.server_extensions.formgrader import handlers
+    from traitlets.config import Config
+
+    folder = runs["layout"].root / "autograded"
+    config = Config()  # formgrader's own exporter settings (formgrader.FormgradeExtension)
+    config.HTMLExporter.template_name = "formgrade"
+    config.HTMLExporter.extra_template_basedirs = [handlers.template_path]
+    resources = {  # as formgrader's SubmissionHandler passes them
+        "assignment_id": A,
+        "notebook_id": "toy",
+        "index": 0,
+        "total": 3,
+        "base_url": "",
+        "last_name": None,
+        "first_name": None,
+        "notebook_path": "autograded",
+    }
+    alice = "It calls &lt;script&gt;alert('x')&lt;/script&gt; np.asarray &amp; multiplies."
+    for student, shown in (("alice", alice), ("carol", "Stripped, still mine.")):
+        copy = folder / student / A / "toy.ipynb"
+        assert copy.is_file(), f"formgrader reads {copy}"
+        page, _ = HTMLExporter(config=config).from_filename(
+            str(copy), resources={**resources, "student": student, "submission_id": student}
+        )
+        assert 'id="written_why"' in page and 'id="written_why-comment"' in page, student
+        assert "Student's answer" in page and shown in page, student
+        assert "<script>" not in page.split("<body")[1], "no student script runs in formgrader"
+        data = json.loads(copy.read_text())
+        tagged = [conventions.grade_id(c) for c in data["cells"] if conventions.grade_id(c)]
+        assert tagged == ["written_why"], "only cells the gradebook has carry nbgrader metadata"

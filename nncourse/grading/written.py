@@ -69,17 +69,16 @@ def load_questions(source_notebook: Path) -> list[WrittenQuestion]:
     return questions(json.loads(source_notebook.read_text(encoding="utf-8")))
 
 
-def answers(notebook: dict | None, asked: list[WrittenQuestion]) -> tuple[WrittenAnswer, ...]:
-    """The submission's answer to each question: pending, empty, or missing (no answer cell).
+def answer_cells(cells: list, asked: list[WrittenQuestion]) -> dict[str, int | None]:
+    """Question id -> the index of its answer cell among ``cells`` (None: no answer cell).
 
-    Args:
-        notebook: the submitted notebook's JSON (None when it could not be read).
-        asked: the assignment's written questions.
+    By grade_id first; when an editor dropped the metadata, the markdown cell right after the
+    question's prompt (recognised by its content).
     """
-    cells = notebook.get("cells") if isinstance(notebook, dict) else None
-    cells = [c for c in cells if isinstance(c, dict)] if isinstance(cells, list) else []
-    markdown = [i for i, c in enumerate(cells) if c.get("cell_type") == "markdown"]
-    found = []
+    markdown = [
+        i for i, c in enumerate(cells) if isinstance(c, dict) and c.get("cell_type") == "markdown"
+    ]
+    found: dict[str, int | None] = {}
     for question in asked:
         index = next((i for i in markdown if conventions.grade_id(cells[i]) == question.id), None)
         if index is None and question.prompt:  # metadata dropped: the cell after the prompt
@@ -90,6 +89,23 @@ def answers(notebook: dict | None, asked: list[WrittenQuestion]) -> tuple[Writte
                 and i + 1 in markdown
             ]
             index = after[0] if after else None
+        found[question.id] = index
+    return found
+
+
+def answers(notebook: dict | None, asked: list[WrittenQuestion]) -> tuple[WrittenAnswer, ...]:
+    """The submission's answer to each question: pending, empty, or missing (no answer cell).
+
+    Args:
+        notebook: the submitted notebook's JSON (None when it could not be read).
+        asked: the assignment's written questions.
+    """
+    cells = notebook.get("cells") if isinstance(notebook, dict) else None
+    cells = [c for c in cells if isinstance(c, dict)] if isinstance(cells, list) else []
+    where = answer_cells(cells, asked)
+    found = []
+    for question in asked:
+        index = where[question.id]
         text = conventions.source_text(cells[index]).strip() if index is not None else ""
         status = (
             "missing"
