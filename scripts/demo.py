@@ -59,6 +59,26 @@ def answered(layout: CourseLayout, assignment: str, items: set[str] | None) -> d
     return conventions.answered(student, source, items)
 
 
+# each demo student's written answers (graded by a TA): the model answer, a short one, or left empty
+WRITTEN = {
+    "solution": None,  # the instructor's model answer
+    "typical-mistake": "The network overfits the training data, so it needs more epochs and more "
+    "features.",
+    "syntax-error": "Outside the training region the network has seen no data, so its output there "
+    "comes from the architecture alone.",
+}
+
+
+def with_written_answers(notebook: dict, source: dict, student: str) -> dict:
+    """The notebook with ``student``'s written answers (none in WRITTEN: the released stub)."""
+    models = {conventions.grade_id(c): c["source"] for c in conventions.written_cells(source)}
+    for cell in conventions.written_cells(notebook):
+        if student in WRITTEN:
+            text = WRITTEN[student]
+            cell["source"] = models[conventions.grade_id(cell)] if text is None else text
+    return notebook
+
+
 def build_cohort(layout: CourseLayout, destination: Path) -> list[str]:
     """Write the demo submissions; returns the student names."""
     if destination.exists():
@@ -87,7 +107,9 @@ def build_cohort(layout: CourseLayout, destination: Path) -> list[str]:
                         )
                     cell["source"] = new
         notebooks["typical-mistake"] = mistake
+        source = json.loads(layout.source_notebook(assignment).read_text(encoding="utf-8"))
         for student, notebook in notebooks.items():
+            notebook = with_written_answers(notebook, source, student)
             path = destination / student / assignment / layout.notebook_name(assignment)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
@@ -129,7 +151,9 @@ def main() -> int:
         print(score_table(summary.results))
     print(
         f"\nfeedback pages, grades.csv and report.html: {graded.relative_to(layout.root)}/<assignment>/; "
-        f"gradebook: {graded.relative_to(layout.root)}/gradebook.db"
+        f"gradebook: {graded.relative_to(layout.root)}/gradebook.db\n"
+        "written answers (03, 05) wait for a TA: formgrader, or nbgrader's Gradebook API, then "
+        f"nncourse report {graded.relative_to(layout.root)}/<assignment> (README: Written answers)"
     )
     return 0
 
