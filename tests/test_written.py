@@ -232,3 +232,30 @@ def test_formgrader_shows_each_answer_with_a_score_and_a_comment_box(runs):
         data = json.loads(copy.read_text())
         tagged = [conventions.grade_id(c) for c in data["cells"] if conventions.grade_id(c)]
         assert tagged == ["written_why"], "only cells the gradebook has carry nbgrader metadata"
+
+
+def test_the_readmes_gradebook_snippet_grades_an_answer_that_report_then_shows(runs):
+    import re
+    import subprocess
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Written answers", 1)[1].split("\n### ", 1)[0]
+    snippet = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    for demo, here in (  # the demo cohort's names -> this toy cohort's
+        ("sqlite:///examples/graded/gradebook.db", runs["db"]),
+        ('course_id="nn-pytorch-main"', 'course_id="toy"'),
+        ('"spiral", "03-spiral", "typical-mistake"', f'"toy", "{A}", "carol"'),
+        ("written_extrapolation", "written_why"),
+    ):
+        assert demo in snippet, f"the README's snippet no longer says {demo}"
+        snippet = snippet.replace(demo, here)
+    subprocess.run([str(REPO / ".venv" / "bin" / "python"), "-c", snippet], check=True)
+    lines: list[str] = []
+    refresh_report(runs["out"], layout=runs["layout"], assignment=A, progress=lines.append)
+    assert lines and "2 graded, 0 pending; 1 student(s) updated" in lines[0], lines
+    rows = {
+        r["student"]: r
+        for r in csv.DictReader((runs["out"] / "grades.csv").read_text().splitlines())
+    }
+    assert rows["carol"]["written_why"] == "1" and rows["carol"]["total"] == "4"
+    assert rows["carol"]["written_why_comment"].startswith("Overfitting is not the point")

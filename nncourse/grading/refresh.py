@@ -96,11 +96,9 @@ def refresh_written(
     records = read_journal(out)
     graded = [SubmissionResult.from_json(r["result"]) for r in records.values()]
     graded = [r for r in graded if r.assignment == assignment]
-    manual = (
-        read_manual(db_url, course_id=course_id, assignment=assignment, notebook=notebook_id)
-        if any(r.written for r in graded)
-        else {}
-    )
+    if not any(r.written for r in graded):  # no written answers: OUT stays as the batch wrote it
+        return RefreshSummary(students=len(graded), changed=0, pending=0, graded=0)
+    manual = read_manual(db_url, course_id=course_id, assignment=assignment, notebook=notebook_id)
     target, submitted = _pages(out)
     changed, results = 0, []
     for result in graded:
