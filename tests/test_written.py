@@ -250,9 +250,15 @@ def test_the_readmes_gradebook_snippet_grades_an_answer_that_report_then_shows(r
         assert demo in snippet, f"the README's snippet no longer says {demo}"
         snippet = snippet.replace(demo, here)
     subprocess.run([str(REPO / ".venv" / "bin" / "python"), "-c", snippet], check=True)
-    lines: list[str] = []
-    refresh_report(runs["out"], layout=runs["layout"], assignment=A, progress=lines.append)
-    assert lines and "2 graded, 0 pending; 1 student(s) updated" in lines[0], lines
+    report = subprocess.run(  # the command the README gives, in the course folder
+        [str(REPO / ".venv" / "bin" / "nncourse"), "report", str(runs["out"])],
+        cwd=runs["layout"].root,
+        capture_output=True,
+        text=True,
+    )
+    assert report.returncode == 0, report.stderr
+    assert "2 graded, 0 pending; 1 student(s) updated" in report.stderr, report.stderr
+    assert report.stdout.strip() == str(runs["out"] / "report.html")
     rows = {
         r["student"]: r
         for r in csv.DictReader((runs["out"] / "grades.csv").read_text().splitlines())
