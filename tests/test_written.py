@@ -265,3 +265,14 @@ def test_the_readmes_gradebook_snippet_grades_an_answer_that_report_then_shows(r
     }
     assert rows["carol"]["written_why"] == "1" and rows["carol"]["total"] == "4"
     assert rows["carol"]["written_why_comment"].startswith("Overfitting is not the point")
+
+
+def test_a_new_written_question_changes_the_grading_fingerprint(tmp_path):
+    from nncourse.grading.digest import grading_fingerprint
+
+    plain = tmp_path / "plain"
+    shutil.copytree(TOY, plain)
+    asked = _toy_course(tmp_path / "asked")
+    before = grading_fingerprint(CourseLayout(plain), A, secret=b"s", limits=FAST)
+    after = grading_fingerprint(asked, A, secret=b"s", limits=FAST)
+    assert before != after, "results of a rerun must list the new question: everyone is regraded"
