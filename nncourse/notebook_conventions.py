@@ -86,9 +86,9 @@ def is_locked(cell: object) -> bool:
 def source_text(cell: object) -> str:
     """A cell's source as one string (nbformat allows a list of lines)."""
     source = _dict(cell).get("source", "")
-    return (
-        "".join(source) if isinstance(source, list) else source if isinstance(source, str) else ""
-    )
+    if isinstance(source, list):  # a malformed list (a number in it) is absent, not an exception
+        return "".join(source) if all(isinstance(s, str) for s in source) else ""
+    return source if isinstance(source, str) else ""
 
 
 def locked_metadata(cell_id: str) -> dict:

@@ -276,3 +276,17 @@ def test_a_new_written_question_changes_the_grading_fingerprint(tmp_path):
     before = grading_fingerprint(CourseLayout(plain), A, secret=b"s", limits=FAST)
     after = grading_fingerprint(asked, A, secret=b"s", limits=FAST)
     assert before != after, "results of a rerun must list the new question: everyone is regraded"
+
+
+def test_malformed_answer_cells_are_read_as_missing_or_text_never_an_exception():
+    from nncourse.grading.written import answers, questions
+
+    asked = questions(_with_question(json.loads((TOY / "source" / A / "toy.ipynb").read_text())))
+    cell = {"cell_type": "markdown", "metadata": {"nbgrader": {"grade_id": "written_why"}}}
+    for source, status in (([1, "x"], "empty"), (None, "empty"), (["a", "b"], "pending")):
+        found = answers({"cells": [{**cell, "source": source}]}, asked)
+        assert [w.status for w in found] == [status], source
+    for notebook in (None, {}, {"cells": "x"}, {"cells": [1, None, []]}, []):
+        assert [w.status for w in answers(notebook, asked)] == ["missing"], notebook
+    long = answers({"cells": [{**cell, "source": "\x1b[2J" + "y" * 30_000}]}, asked)[0]
+    assert long.answer.startswith("\\x1b[2J") and long.answer.endswith("…")
