@@ -290,3 +290,27 @@ def test_malformed_answer_cells_are_read_as_missing_or_text_never_an_exception()
         assert [w.status for w in answers(notebook, asked)] == ["missing"], notebook
     long = answers({"cells": [{**cell, "source": "\x1b[2J" + "y" * 30_000}]}, asked)[0]
     assert long.answer.startswith("\\x1b[2J") and long.answer.endswith("…")
+
+
+def test_a_question_added_after_grading_reaches_the_students_already_in_the_gradebook(tmp_path):
+    root = tmp_path / "toycourse"
+    shutil.copytree(TOY, root)
+    (root / ".venv").symlink_to(REPO / ".venv")
+    (root / ".nncourse-secret").write_text("toy-secret")
+    layout, sub, out = CourseLayout(root), tmp_path / "submitted", tmp_path / "out"
+    db = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    _submission(sub / "alice" / A / "toy.ipynb", ANSWER)
+    options = dict(layout=layout, assignment=A, out=out, limits=FAST, db_url=db)
+    grade(sub, progress=lambda line: None, feedback_dir=tmp_path / "fb", **options)
+    source = root / "source" / A / "toy.ipynb"  # the instructor adds the question afterwards
+    source.write_text(json.dumps(_with_question(json.loads(source.read_text()))))
+    summary = grade(sub, progress=lambda line: None, feedback_dir=tmp_path / "fb", **options)
+    assert summary.reasons == {"autograder changed": 1}
+    with open_gradebook(db, course_id="toy") as gradebook:
+        notebook = gradebook.find_submission_notebook("toy", A, "alice")
+        grade_ = next((g for g in notebook.grades if g.name == "written_why"), None)
+        assert grade_ is not None, "the new question has a grade row formgrader can fill"
+        assert (grade_.auto_score, grade_.needs_manual_grade) == (None, True)
+        assert any(c.name == "written_why" for c in notebook.comments)
+    rows = list(csv.DictReader((out / "grades.csv").read_text().splitlines()))
+    assert rows[0]["written_why"] == "pending" and rows[0]["total_max"] == "5"

@@ -36,6 +36,7 @@ def record_written(submission, result: SubmissionResult) -> None:
 
     Never touches ``manual_score``, ``extra_credit`` or ``manual_comment``.
     """
+    _add_missing_rows(submission)
     answers = {w.id: w for w in result.written}
     for grade in submission.grades:
         if not is_written_cell(grade.name):
@@ -51,6 +52,23 @@ def record_written(submission, result: SubmissionResult) -> None:
         answer = answers.get(comment.name)
         status = answer.status if answer is not None else "missing"
         comment.auto_comment = {"empty": NO_RESPONSE, "missing": NO_CELL}.get(status)
+
+
+def _add_missing_rows(submission) -> None:
+    """Give a submission recorded before its assignment had written answers their grade and
+    comment rows (nbgrader creates them only with a new submission)."""
+    from nbgrader.api import Comment, Grade
+    from sqlalchemy.orm import object_session
+
+    session = object_session(submission)  # SQLAlchemy 2 no longer adds them through the backref
+    graded = {g.cell_id for g in submission.grades}
+    for cell in submission.notebook.grade_cells:
+        if is_written_cell(cell.name) and cell.id not in graded:
+            session.add(Grade(cell=cell, notebook=submission))
+    commented = {c.cell_id for c in submission.comments}
+    for cell in submission.notebook.solution_cells:
+        if is_written_cell(cell.name) and cell.id not in commented:
+            session.add(Comment(cell=cell, notebook=submission))
 
 
 def read_manual(
