@@ -79,7 +79,7 @@ def _submission(path, answer: str | None, *, strip_metadata: bool = False) -> No
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    """Outputs after grading, after the TA's grade and a refresh, and after a regrade."""
+    """Outputs after grading, after the TA's grade and a refresh, after a regrade and a rerun."""
     tmp = tmp_path_factory.mktemp("written")
     layout = _toy_course(tmp / "toycourse")
     sub, out, db = tmp / "submitted", tmp / "out", f"sqlite:///{tmp / 'gradebook.db'}"
@@ -113,6 +113,8 @@ def runs(tmp_path_factory):
     snapshot("refreshed")
     grade(sub, progress=lambda line: None, regrade=True, **options)
     snapshot("regraded")
+    grade(sub, progress=lambda line: None, **options)  # nothing to grade: pages rewritten
+    snapshot("rerun")
     return steps
 
 
@@ -137,7 +139,7 @@ def test_an_answer_without_metadata_is_found_after_its_prompt(runs):
 
 
 def test_a_student_who_left_the_answer_empty_is_shown_as_such(runs):
-    for step in ("graded", "refreshed", "regraded"):
+    for step in ("graded", "refreshed", "regraded", "rerun"):
         rows, pages, results, report, _ = runs[step]
         assert rows["bob"]["written_why"] == "empty" and rows["bob"]["written_pending"] == "0", step
         assert "left empty" in pages["bob"], step
@@ -150,7 +152,7 @@ def test_a_student_who_left_the_answer_empty_is_shown_as_such(runs):
         assert comment.auto_comment == "No response.", "as nbgrader's autograde says it"
 
 
-@pytest.mark.parametrize("step", ["refreshed", "regraded"])
+@pytest.mark.parametrize("step", ["refreshed", "regraded", "rerun"])
 def test_the_tas_score_and_comment_reach_grades_csv_the_feedback_and_the_report(runs, step):
     rows, pages, results, report, published = runs[step]
     assert rows["alice"]["written_why"] == "1.5" and rows["alice"]["written_why_comment"] == COMMENT
