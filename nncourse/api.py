@@ -19,7 +19,6 @@ from nncourse.grading.console import eprint
 from nncourse.grading.delivery import FeedbackTarget
 from nncourse.grading.digest import grading_fingerprint
 from nncourse.grading.entry import choose_notebook, open_grader
-from nncourse.grading.formgrade_copy import write_formgrade_copies
 from nncourse.grading.gradebook import (
     GradebookTarget,
     check_gradebook_url,
@@ -27,10 +26,9 @@ from nncourse.grading.gradebook import (
     gradebook_files_in,
     record_result,
 )
-from nncourse.grading.refresh import refresh_written, save_pages
+from nncourse.grading.refresh import after_batch_written
 from nncourse.grading.results import SubmissionResult
 from nncourse.grading.rubric import rubric_points, written_rubric
-from nncourse.grading.written import load_questions
 from nncourse.layout import CourseLayout
 from nncourse.sandbox.launcher import check_sandbox
 from nncourse.secret import load_secret
@@ -142,22 +140,15 @@ def grade(
             late=late_policy,
         )
         gradebook.result()
-    asked = load_questions(layout.source_notebook(assignment))
-    write_formgrade_copies(  # what formgrader shows a TA (the written answers)
-        submitted,
+    asked = after_batch_written(  # formgrader's copies; the TAs' grades from the gradebook
+        out,
         layout=layout,
+        submitted=submitted,
         assignment=assignment,
-        asked=asked,
+        feedback=feedback,
+        target=target,
         max_bytes=limits.notebook_bytes,
         progress=progress or eprint,
-    )
-    save_pages(out, feedback, submitted=submitted, db_url=target.db_url, course_id=target.course_id)
-    refresh_written(  # the TAs' grades of written answers, from the gradebook
-        out,
-        assignment=assignment,
-        notebook_id=notebook_id,
-        db_url=target.db_url,
-        course_id=target.course_id,
     )
     if late.untimed and progress:
         progress(

@@ -9,14 +9,22 @@ the gradebook holds now. The pages keep the visibility of the last grading run (
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nncourse.grading.batch import write_csv
 from nncourse.grading.delivery import FeedbackTarget, deliver
+from nncourse.grading.formgrade_copy import write_formgrade_copies
 from nncourse.grading.manual import read_manual, with_manual
 from nncourse.grading.recorder import read_journal
 from nncourse.grading.results import SubmissionResult
+from nncourse.grading.written import WrittenQuestion, load_questions
+from nncourse.layout import CourseLayout
+
+if TYPE_CHECKING:
+    from nncourse.grading.gradebook import GradebookTarget
 
 PAGES = ".pages.json"  # "." : never a student's name
 
@@ -128,3 +136,44 @@ def refresh_written(
         pending=sum(1 for w in written if w.status == "pending"),
         graded=sum(1 for w in written if w.status == "graded"),
     )
+
+
+def after_batch_written(
+    out: Path,
+    *,
+    layout: CourseLayout,
+    submitted: Path,
+    assignment: str,
+    feedback: FeedbackTarget,
+    target: GradebookTarget,
+    max_bytes: int,
+    progress: Callable[[str], None],
+) -> list[WrittenQuestion]:
+    """What ``nncourse grade`` does for written answers after its batch; returns the questions.
+
+    Writes formgrader's copies, remembers the pages' target and the gradebook in OUT, brings the
+    TAs' grades in (:func:`refresh_written`) and says how many answers wait for a TA.
+    """
+    asked = load_questions(layout.source_notebook(assignment))
+    write_formgrade_copies(
+        submitted,
+        layout=layout,
+        assignment=assignment,
+        asked=asked,
+        max_bytes=max_bytes,
+        progress=progress,
+    )
+    save_pages(out, feedback, submitted=submitted, db_url=target.db_url, course_id=target.course_id)
+    written = refresh_written(
+        out,
+        assignment=assignment,
+        notebook_id=layout.notebook_name(assignment).removesuffix(".ipynb"),
+        db_url=target.db_url,
+        course_id=target.course_id,
+    )
+    if written.pending or written.graded:
+        progress(
+            f"written answers: {written.graded} graded, {written.pending} pending for a TA "
+            f"(formgrader, then `nncourse report {out}`)"
+        )
+    return asked
