@@ -316,3 +316,70 @@ def test_a_question_added_after_grading_reaches_the_students_already_in_the_grad
         assert any(c.name == "written_why" for c in notebook.comments)
     rows = list(csv.DictReader((out / "grades.csv").read_text().splitlines()))
     assert rows[0]["written_why"] == "pending" and rows[0]["total_max"] == "5"
+
+
+def test_a_live_formgrader_shows_the_answer_and_its_grade_reaches_our_outputs(runs):
+    """nbgrader's formgrader itself (a Jupyter server with its extension), graded over its API."""
+    import os
+    import socket
+    import subprocess
+    import time
+    import urllib.request
+
+    root = runs["layout"].root
+    with open(root / "nbgrader_config.py", "a") as config:  # formgrader reads the course's config
+        config.write(f"\nc.CourseDirectory.db_url = {runs['db']!r}\n")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    bin_dir = REPO / ".venv" / "bin"
+    server = subprocess.Popen(
+        [str(bin_dir / "jupyter"), "server", "--no-browser", f"--port={port}", "--ip=127.0.0.1"]
+        + ["--IdentityProvider.token=tok", f"--ServerApp.root_dir={root}", "--allow-root"],
+        cwd=root,
+        env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"},  # nbgrader runs alembic
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+    def call(path: str, body: dict | None = None):
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/formgrader/{path}",
+            data=None if body is None else json.dumps(body).encode(),
+            method="GET" if body is None else "PUT",
+            headers={"Authorization": "token tok"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as reply:
+            text = reply.read().decode()
+        return json.loads(text) if path.startswith("api/") else text
+
+    try:
+        for _ in range(120):
+            try:
+                call("api/assignments")
+                break
+            except OSError:
+                time.sleep(0.5)
+        with open_gradebook(runs["db"], course_id="toy") as gradebook:
+            submission = gradebook.find_submission_notebook("toy", A, "bob").id
+        page = call(f"submissions/{submission}/")
+        assert "Student's answer" in page and 'id="written_why-comment"' in page
+        grades = {g["name"]: g for g in call(f"api/grades?submission_id={submission}")}
+        assert grades["written_why"]["cell_type"] == "markdown"
+        comments = {c["name"]: c for c in call(f"api/comments?submission_id={submission}")}
+        assert comments["written_why"]["auto_comment"] == "No response."
+        call(f"api/grade/{grades['written_why']['id']}", {"manual_score": 0.5})
+        call(f"api/comment/{comments['written_why']['id']}", {"manual_comment": "Write something."})
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    refresh_report(runs["out"], layout=runs["layout"], assignment=A, progress=lambda line: None)
+    rows = {
+        r["student"]: r
+        for r in csv.DictReader((runs["out"] / "grades.csv").read_text().splitlines())
+    }
+    assert (
+        rows["bob"]["written_why"] == "0.5"
+        and rows["bob"]["written_why_comment"] == "Write something."
+    )
+    assert "Write something." in (runs["out"] / "bob" / A / "feedback.html").read_text()
