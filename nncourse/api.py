@@ -27,8 +27,9 @@ from nncourse.grading.gradebook import (
     gradebook_files_in,
     record_result,
 )
+from nncourse.grading.refresh import after_batch_written
 from nncourse.grading.results import SubmissionResult
-from nncourse.grading.rubric import rubric_points
+from nncourse.grading.rubric import rubric_points, written_rubric
 from nncourse.layout import CourseLayout
 from nncourse.sandbox.launcher import ROOTLESS_NOTE, check_sandbox
 from nncourse.secret import load_secret
@@ -107,6 +108,7 @@ def grade(
             notebook=notebook_id,
             points=points,
             duedate=late.due,
+            written=written_rubric(layout.source_notebook(assignment)),
         )
 
         def record(result: SubmissionResult) -> None:
@@ -142,6 +144,16 @@ def grade(
             cohort=target.cohort,
         )
         gradebook.result()
+    asked = after_batch_written(  # formgrader's copies; the TAs' grades from the gradebook
+        out,
+        layout=layout,
+        submitted=submitted,
+        assignment=assignment,
+        feedback=feedback,
+        target=target,
+        max_bytes=limits.notebook_bytes,
+        progress=progress or eprint,
+    )
     if late.untimed and progress:
         progress(
             f"note: no submission time (timestamp.txt) for {', '.join(sorted(late.untimed))}: "
@@ -154,7 +166,7 @@ def grade(
         out, submitted=submitted, layout=layout, assignment=assignment, progress=progress or eprint
     )
 
-    build_report(out, assignment=assignment)
+    build_report(out, assignment=assignment, written=asked)
     return summary
 
 

@@ -210,13 +210,30 @@ def check_cli(notebook: Path, assignment: str | None) -> None:
 @main.command("report")
 @click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--assignment", "-a", default=None)
-def report_cli(out: Path, assignment: str | None) -> None:
-    """Write OUT/report.html: score distribution, pass rate per rubric line, failures, per-student links."""
-    from nncourse.report.build import build_report
+@click.option("--db", "db_url", default=None, help="Gradebook URL (default: the last grade run's).")
+@click.option("--cohort", default=None, help="The cohort whose gradebook to read.")
+def report_cli(out: Path, assignment: str | None, db_url: str | None, cohort: str | None) -> None:
+    """Refresh OUT's written-answer grades from the gradebook and write OUT/report.html."""
+    from nncourse.grading.console import eprint
+    from nncourse.grading.gradebook import GradebookError
+    from nncourse.report.refresh import refresh_report
 
     try:
-        click.echo(build_report(out, assignment=assignment))
-    except ValueError as exc:  # several assignments and no --assignment
+        layout = _layout()
+    except FileNotFoundError:
+        layout = None
+    try:
+        click.echo(
+            refresh_report(
+                out,
+                layout=layout,
+                assignment=assignment,
+                db_url=db_url,
+                cohort=cohort,
+                progress=eprint,
+            )
+        )
+    except (ValueError, GradebookError) as exc:  # several assignments and no --assignment
         click.echo(str(exc), err=True)
         sys.exit(2)
 

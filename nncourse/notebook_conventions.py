@@ -10,8 +10,14 @@ grade_id           kind                role
 ``<item>``         ``solution``        one graded item; its body between the solution markers
 ``test_<item>``    ``check``           public checks of ``<item>``; ``points`` = the item's points
 ``demo_<name>``    ``demo``            plots, training runs; not run when grading
+``written_<name>`` ``written``         a markdown answer a TA grades (``points``; never run)
 (none)             ``student``         a student's own cell; runs when grading
 =================  ==================  ===========================================================
+
+A written answer cell is nbgrader's "manually graded answer": markdown, ``grade: true``,
+``solution: true``, ``task: false``, ``locked: false``, with ``points``. Its whole source is the model
+answer (the release replaces it with "YOUR ANSWER HERE"); its TA rubric is a list of lines in the
+cell's ``metadata.nncourse.rubric``, which the release strips.
 
 Every helper here reads untrusted JSON safely: a missing or malformed field is "absent", never
 an exception.
@@ -26,8 +32,13 @@ import re
 SCHEMA_VERSION = 3
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
 STUB = "raise NotImplementedError()"
-DEMO, CHECK, SETUP = "demo_", "test_", "setup_"
-NOT_GRADED = ("demo", "check")  # kinds the grader does not run (the hidden tests decide instead)
+DEMO, CHECK, SETUP, WRITTEN = "demo_", "test_", "setup_", "written_"
+ANSWER_STUB = "YOUR ANSWER HERE"  # nbgrader's text stub (nbgrader_config.py)
+NOT_GRADED = (
+    "demo",
+    "check",
+    "written",
+)  # kinds the grader does not run (the hidden tests decide instead)
 
 # one region: the BEGIN line (with its indentation), the body, the END line (without its newline)
 _REGION = re.compile(
@@ -75,9 +86,9 @@ def is_locked(cell: object) -> bool:
 def source_text(cell: object) -> str:
     """A cell's source as one string (nbformat allows a list of lines)."""
     source = _dict(cell).get("source", "")
-    return (
-        "".join(source) if isinstance(source, list) else source if isinstance(source, str) else ""
-    )
+    if isinstance(source, list):  # a malformed list (a number in it) is absent, not an exception
+        return "".join(source) if all(isinstance(s, str) for s in source) else ""
+    return source if isinstance(source, str) else ""
 
 
 def locked_metadata(cell_id: str) -> dict:
@@ -107,6 +118,8 @@ def kind_of(cell_id: str | None) -> str:
         return "check"
     if cell_id.startswith(SETUP):
         return "setup"
+    if cell_id.startswith(WRITTEN):
+        return "written"
     return "solution"
 
 
@@ -141,8 +154,39 @@ def code_cells(notebook: dict) -> list[dict]:
 
 
 def solution_cells(notebook: dict) -> list[dict]:
-    """The cells a student edits, in order."""
-    return [c for c in _dict(notebook).get("cells", []) if is_solution(c)]
+    """The code cells a student edits (one graded item each), in order; written answers aside."""
+    return [c for c in _dict(notebook).get("cells", []) if is_solution(c) and is_code(c)]
+
+
+def is_written(cell: object) -> bool:
+    """A written answer cell: markdown, graded by a TA (grade and solution, ``written_<name>``)."""
+    return (
+        _dict(cell).get("cell_type") == "markdown"
+        and is_grade(cell)
+        and is_solution(cell)
+        and kind_of(grade_id(cell)) == "written"
+    )
+
+
+def written_cells(notebook: dict) -> list[dict]:
+    """The written answer cells, in order."""
+    return [c for c in _dict(notebook).get("cells", []) if is_written(c)]
+
+
+def written_rubric(notebook: dict) -> dict[str, float]:
+    """Points of each written answer (graded by a TA), in the notebook's order."""
+    return {grade_id(c): float(nbgrader(c).get("points", 0)) for c in written_cells(notebook)}
+
+
+def ta_rubric(cell: object) -> list[str]:
+    """The TA's rubric lines of a written answer cell (``metadata.nncourse.rubric``)."""
+    lines = _dict(_dict(_dict(cell).get("metadata")).get("nncourse")).get("rubric")
+    return [line for line in lines if isinstance(line, str)] if isinstance(lines, list) else []
+
+
+def is_unanswered(text: str) -> bool:
+    """A written answer left as released (the stub) or blank."""
+    return text.replace(ANSWER_STUB, "").strip() == ""
 
 
 def graded_items(notebook: dict) -> list[str]:

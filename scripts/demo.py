@@ -11,11 +11,13 @@ reordered and comments added), which the report's "Similar submissions" lists fi
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import sys
 from pathlib import Path
 
+from nncourse import notebook_conventions as conventions
 from nncourse.layout import CourseLayout
 
 # the demo runs from a checkout: its students' code is the catalog's (tests/catalog/, not installed)
@@ -92,6 +94,26 @@ def with_mistake(assignment: str, answers: dict[str, str], solution: dict[str, s
     answers[item] = mistaken
 
 
+# each demo student's written answers (graded by a TA): the model answer, a short one, or left empty
+WRITTEN = {
+    "solution": None,  # the instructor's model answer
+    "typical-mistake": "The network overfits the training data, so it needs more epochs and more "
+    "features.",
+    "syntax-error": "Outside the training region the network has seen no data, so its output there "
+    "comes from the architecture alone.",
+}
+
+
+def with_written_answers(notebook: dict, source: dict, student: str) -> dict:
+    """The notebook with ``student``'s written answers (none in WRITTEN: the released stub)."""
+    models = {conventions.grade_id(c): c["source"] for c in conventions.written_cells(source)}
+    for cell in conventions.written_cells(notebook):
+        if student in WRITTEN:
+            text = WRITTEN[student]
+            cell["source"] = models[conventions.grade_id(cell)] if text is None else text
+    return notebook
+
+
 def build_cohort(layout: CourseLayout, destination: Path) -> list[str]:
     """Write the demo submissions; returns the student names."""
     if destination.exists():
@@ -112,9 +134,13 @@ def build_cohort(layout: CourseLayout, destination: Path) -> list[str]:
             "typical-mistake": mistake,
             "disguised-copy": {item: disguise(source) for item, source in mistake.items()},
         }
+        source = json.loads(layout.source_notebook(assignment).read_text(encoding="utf-8"))
         for student in STUDENTS:
             path = destination / student / assignment / layout.notebook_name(assignment)
             paste(layout.release_notebook(assignment), answers[student], path)
+            notebook = json.loads(path.read_text(encoding="utf-8"))
+            notebook = with_written_answers(notebook, source, student)
+            path.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
     return list(STUDENTS)
 
 
@@ -150,7 +176,9 @@ def main() -> int:
         print(score_table(summary.results))
     print(
         f"\nfeedback pages, grades.csv and report.html: {graded.relative_to(layout.root)}/<assignment>/; "
-        f"gradebook: {graded.relative_to(layout.root)}/gradebook.db"
+        f"gradebook: {graded.relative_to(layout.root)}/gradebook.db\n"
+        "written answers (03, 05) wait for a TA: formgrader, or nbgrader's Gradebook API, then "
+        f"nncourse report {graded.relative_to(layout.root)}/<assignment> (README: Written answers)"
     )
     return 0
 

@@ -11,7 +11,7 @@ import pytest
 from nbclient import NotebookClient
 
 from nncourse import notebook_conventions as conventions
-from nncourse.grading.rubric import rubric_points
+from nncourse.grading.rubric import rubric_points, written_rubric
 from nncourse.layout import CourseLayout
 from nncourse.release.publish import release
 from nncourse.release.verify import verify_student_version
@@ -20,14 +20,21 @@ REPO = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = CourseLayout(REPO).assignments()
 
 
-def _readme_rubric() -> dict[str, dict[str, float]]:
-    """The README's rubric table: assignment -> {item: points}."""
+def _readme_rubric() -> dict[str, tuple[dict[str, float], dict[str, float]]]:
+    """The README's rubric table: assignment -> ({item: points}, {written answer: points})."""
+
+    def entries(cell: str) -> dict[str, float]:
+        if cell.strip() == "–":
+            return {}
+        return {
+            item: float(points) for item, points in (e.rsplit(" ", 1) for e in cell.split(", "))
+        }
+
     table = {}
     for line in (REPO / "README.md").read_text(encoding="utf-8").splitlines():
-        match = re.fullmatch(r"\| (\d\d-[a-z0-9-]+) \| (.+) \|", line.strip())
+        match = re.fullmatch(r"\| (\d\d-[a-z0-9-]+) \| (.+) \| (.+) \|", line.strip())
         if match:
-            entries = [entry.rsplit(" ", 1) for entry in match.group(2).split(", ")]
-            table[match.group(1)] = {item: float(points) for item, points in entries}
+            table[match.group(1)] = (entries(match.group(2)), entries(match.group(3)))
     return table
 
 
@@ -168,14 +175,22 @@ def test_the_release_publishes_the_student_requirements(toy):
 
 
 def test_the_readme_rubric_table_is_the_rubric_of_the_source_notebooks(course):
-    notebooks = {a: rubric_points(course.source_notebook(a)) for a in course.assignments()}
+    notebooks = {
+        a: (rubric_points(course.source_notebook(a)), written_rubric(course.source_notebook(a)))
+        for a in course.assignments()
+    }
     table = _readme_rubric()
     assert list(table) == list(notebooks), "one README row per assignment, in order"
-    for assignment, points in notebooks.items():
-        assert table[assignment] == points, (
+    for assignment, (points, written) in notebooks.items():
+        assert table[assignment][0] == points, (
             f"README's rubric row for {assignment} differs from its source notebook's check cells"
         )
+        assert table[assignment][1] == written, (
+            f"README's written answers of {assignment} differ from its source notebook's"
+        )
         assert sum(points.values()) == 20, f"{assignment} totals {sum(points.values()):g}, not 20"
+    assert written_rubric(course.source_notebook("03-spiral")), "03-spiral asks a written question"
+    assert written_rubric(course.source_notebook("05-weight-init")), "05 asks a written question"
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

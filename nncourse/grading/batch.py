@@ -30,6 +30,7 @@ from nncourse.grading.names import character_problem, collisions, escaped
 from nncourse.grading.recorder import JOURNAL, Recorder, read_journal
 from nncourse.grading.regrade import MANIFEST, NEW, RegradeRound, why_grade
 from nncourse.grading.results import SubmissionResult, error_result, visible
+from nncourse.grading.written_csv import written_cells, written_header, written_ids
 from nncourse.intake import OTHER_COHORT
 
 # OUT's own top-level entries; students can never be called like them (nor start with ".", which is
@@ -365,6 +366,7 @@ def write_csv(path: Path, results: list[SubmissionResult]) -> None:
     leading apostrophe (OWASP's rule against CSV injection); numbers are written as they are.
     """
     items = sorted({item for r in results for item in r.item_scores()})
+    written = written_ids(results)
     tmp = path.with_name(f".{path.name}.tmp")
     with open(tmp, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -380,6 +382,7 @@ def write_csv(path: Path, results: list[SubmissionResult]) -> None:
                     "error",
                     *LATE_COLUMNS,
                     *items,
+                    *written_header(written),
                 ]
             ]
         )
@@ -395,6 +398,7 @@ def write_csv(path: Path, results: list[SubmissionResult]) -> None:
                     csv_text(r.error or ""),
                     *late_cells(r),
                     *[f"{scores.get(i, 0):g}" for i in items],
+                    *[csv_text(cell) for cell in written_cells(r, written)],
                 ]
             )
     tmp.replace(path)

@@ -24,6 +24,13 @@ def format_result(result: SubmissionResult) -> str:
         lines += _block(f"  {mark} {test.score:g}/{test.max_score:g}  ", test.name)
         if test.output:
             lines += _block("         ", test.output)
+    for answer in result.written:  # graded by a TA in formgrader, after `nncourse grade`
+        state = {"pending": "answered, a TA grades it", "empty": "left empty"}.get(
+            answer.status, answer.status
+        )
+        lines.append(
+            f"  WRITTEN {answer.max_score:g} points  {answer.question or answer.id}: {state}"
+        )
     for line in result.cell_errors:
         lines += _block("  notebook: ", line)
     for line in result.notes:

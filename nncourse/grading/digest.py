@@ -59,6 +59,7 @@ def _reference_and_rubric(source: Path) -> bytes:
         (conventions.source_text(c), conventions.nbgrader(c))
         for c in conventions.code_cells(notebook)
     ]
-    return json.dumps(
-        {"code": code, "rubric": conventions.rubric(notebook)}, sort_keys=True
-    ).encode()
+    parts = {"code": code, "rubric": conventions.rubric(notebook)}
+    if conventions.written_rubric(notebook):  # results list the written answers: a new one regrades
+        parts["written"] = conventions.written_rubric(notebook)
+    return json.dumps(parts, sort_keys=True).encode()

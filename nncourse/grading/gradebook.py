@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from nncourse import notebook_conventions as conventions
+from nncourse.grading.manual import is_written_cell, record_written
 from nncourse.grading.results import SubmissionResult
 from nncourse.layout import CourseLayout
 from nncourse.nbgrader_env import load_nbgrader_config, nbgrader_tools_on_path
@@ -108,11 +109,13 @@ def ensure_assignment(
     notebook: str,
     points: dict[str, float],
     duedate: datetime | None = None,
+    written: dict[str, float] | None = None,
 ) -> None:
     """Create the assignment (with this run's due date), its notebook, and per item a grade cell and a solution cell.
 
     The grade cell ``test_<item>`` holds the item's score; the solution cell ``<item>`` is where
-    formgrader keeps a TA's comment.
+    formgrader keeps a TA's comment. A written answer ``written_<name>`` is both (markdown), as
+    nbgrader records a manually graded answer cell.
     """
     with open_gradebook(db_url, course_id=course_id) as gradebook:
         gradebook.update_or_create_assignment(assignment, duedate=duedate)
@@ -127,6 +130,11 @@ def ensure_assignment(
             )
             # the item's answer cell: formgrader keeps a TA's comment on it (a regrade never touches it)
             gradebook.update_or_create_solution_cell(item, notebook, assignment)
+        for answer, max_score in (written or {}).items():  # graded by a TA (grading/manual.py)
+            gradebook.update_or_create_grade_cell(
+                answer, notebook, assignment, max_score=max_score, cell_type="markdown"
+            )
+            gradebook.update_or_create_solution_cell(answer, notebook, assignment)
 
 
 def record_result(
@@ -157,7 +165,10 @@ def record_result(
         record.extension = own_due - due if due and own_due and own_due > due else None
         submission = gradebook.find_submission_notebook(notebook, result.assignment, result.student)
         submission.late_submission_penalty = result.penalty or None
+        record_written(submission, result)  # written answers: left for a TA, never overwritten
         for grade in submission.grades:
+            if is_written_cell(grade.name):
+                continue
             item = conventions.checked_item(grade.name) or grade.name
             grade.auto_score = float(scores.get(item, 0.0))
             grade.needs_manual_grade = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import time
 from contextlib import redirect_stdout
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from nncourse.grading.reference import load_reference
 from nncourse.grading.results import NAME_CHARS, SubmissionResult, TestResult, clip, error_result
 from nncourse.grading.review import review_notes
 from nncourse.grading.rubric import rubric_points
+from nncourse.grading.written import load_questions, read_answers
 from nncourse.intake import IntakeError, read_notebook
 from nncourse.layout import CourseLayout
 from nncourse.sandbox.client import CellRun, Job, SlotServer, WorkerDied
@@ -81,6 +82,7 @@ class Grader:
         source = layout.source_notebook(assignment)
         self.points = rubric_points(source)
         self.given = GivenCells.load(layout, self.assignment)
+        self.written = load_questions(source)  # answered in markdown, graded by a TA
         self.max_score = sum(self.points.values())
         # the slot's sandbox (torch and the warm-up imports: seconds) starts while the reference loads;
         # if it fails to start, _start tries again for the first submission and reports why
@@ -111,7 +113,13 @@ class Grader:
 
     # --------------------------------------------------------------------------------------- public
     def grade(self, notebook: Path, *, student: str) -> SubmissionResult:
-        """Grade one notebook; never raises for anything the submission does."""
+        """Grade one notebook (and read its written answers); never raises for anything the
+        submission does."""
+        result = self._grade_code(notebook, student=student)
+        answers = read_answers(notebook, self.written, max_bytes=self.limits.notebook_bytes)
+        return replace(result, written=answers) if answers else result
+
+    def _grade_code(self, notebook: Path, *, student: str) -> SubmissionResult:
         started = time.monotonic()
         sha = file_sha256(notebook)
         failed = partial(

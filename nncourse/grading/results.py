@@ -73,6 +73,30 @@ class TestResult:
         _visible_fields(self, ("name", "number", "item", "output"))
 
 
+ANSWER_CHARS = 20_000  # a written answer as kept in results.json and shown on the pages
+
+# a written answer's state: a TA has not graded it yet, has graded it, it was left empty (0 points,
+# as nbgrader's autograde does) or the notebook has no answer cell for it
+WRITTEN_STATES = ("pending", "graded", "empty", "missing")
+
+
+@dataclass(frozen=True)
+class WrittenAnswer:
+    """One written answer: the student's text and, once a TA graded it, the score and comment."""
+
+    id: str
+    max_score: float
+    answer: str
+    status: str  # one of WRITTEN_STATES
+    score: float | None = None  # None while pending
+    comment: str | None = None  # the TA's comment (nbgrader's manual comment)
+    question: str = ""  # the question's short title
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "answer", visible(clip(self.answer, ANSWER_CHARS)))
+        _visible_fields(self, ("id", "comment", "question"))
+
+
 @dataclass(frozen=True)
 class SubmissionResult:
     """Everything a TA, a student and the gradebook need about one graded submission."""
@@ -97,6 +121,8 @@ class SubmissionResult:
     seconds_late: float | None = None
     raw_score: float | None = None
     penalty: float | None = None
+    # written answers graded by a TA (grading/written.py); ``score`` above is the autograded part
+    written: tuple[WrittenAnswer, ...] = ()
 
     def __post_init__(self) -> None:
         # everything below may quote the student's code, output, file or folder names
@@ -109,10 +135,27 @@ class SubmissionResult:
             totals[test.item] = totals.get(test.item, 0.0) + test.score
         return totals
 
+    @property
+    def written_score(self) -> float:
+        """Points of the written answers graded so far (pending ones count 0)."""
+        return sum(w.score or 0.0 for w in self.written)
+
+    @property
+    def written_max(self) -> float:
+        return sum(w.max_score for w in self.written)
+
+    @property
+    def written_pending(self) -> int:
+        """How many written answers still wait for a TA."""
+        return sum(1 for w in self.written if w.status == "pending")
+
     def to_json(self) -> dict:
         """Gradescope's schema (score, execution_time, output, tests[]) plus our own fields."""
         data = asdict(self)
         data["tests"] = [asdict(t) for t in self.tests]
+        data["written"] = [asdict(w) for w in self.written]
+        if not self.written:
+            del data["written"]
         data["cell_errors"] = list(self.cell_errors)
         data["notes"] = list(self.notes)
         lines = ([self.error] if self.error else []) + list(self.cell_errors) + list(self.notes)
@@ -125,7 +168,15 @@ class SubmissionResult:
         tests = tuple(
             TestResult(**{k: t[k] for k in TestResult.__dataclass_fields__}) for t in data["tests"]
         )
-        fields = {k: data[k] for k in cls.__dataclass_fields__ if k in data and k != "tests"}
+        fields = {
+            k: data[k]
+            for k in cls.__dataclass_fields__
+            if k in data and k not in ("tests", "written")
+        }
+        fields["written"] = tuple(
+            WrittenAnswer(**{k: w[k] for k in WrittenAnswer.__dataclass_fields__ if k in w})
+            for w in data.get("written") or ()
+        )
         fields["cell_errors"] = tuple(fields.get("cell_errors", ()))
         fields["notes"] = tuple(fields.get("notes", ()))
         return cls(**fields, tests=tests)

@@ -53,8 +53,19 @@ def generate_student_version(
         )
     notebook = scratch / "release" / assignment / layout.notebook_name(assignment)
     add_otter_checks(notebook, layout.source_notebook(assignment))
+    strip_ta_rubrics(notebook)
     tag_notebook(notebook, cohort=cohort, kind="student version", assignment=assignment)
     return notebook
+
+
+def strip_ta_rubrics(path: Path) -> None:
+    """Remove the TA rubric of each written answer cell (``metadata.nncourse.rubric``)."""
+    notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        own = cell.metadata.get("nncourse")
+        if isinstance(own, dict) and "rubric" in own:
+            del own["rubric"]
+    nbformat.write(notebook, path)
 
 
 def tag_notebook(path: Path, *, cohort: str, kind: str, assignment: str) -> None:

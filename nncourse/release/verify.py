@@ -64,9 +64,29 @@ def verify_student_version(source: Path, release: Path) -> list[str]:
             problems.append(f"{release.name}: graded item {item!r} has no solution cell")
             continue
         problems += [f"{release.name}: {item}: {p}" for p in _stub_problems(_text(cell), item)]
+    problems += _written_problems(source, cells, release.name)
     for cell in cells:
         if cell.get("cell_type") == "code" and cell.get("outputs"):
             problems.append(f"{release.name}: cell {_grade_id(cell) or '?'} has stored outputs")
+    return problems
+
+
+def _written_problems(source: Path, cells: list[dict], name: str) -> list[str]:
+    """Each written answer is released as nbgrader's stub, and no TA rubric is released."""
+    problems = []
+    by_id = {_grade_id(c): c for c in cells if _grade_id(c)}
+    for cell in conventions.written_cells({"cells": _cells(source)}):
+        item = _grade_id(cell)
+        released = by_id.get(item)
+        if released is None or not conventions.is_written(released):
+            problems.append(f"{name}: written answer {item!r} has no answer cell")
+        elif _text(released).strip() != conventions.ANSWER_STUB:
+            problems.append(
+                f"{name}: written answer {item!r} is not the stub (model answer leaked?)"
+            )
+    for cell in cells:
+        if conventions.ta_rubric(cell):
+            problems.append(f"{name}: cell {_grade_id(cell) or '?'} carries a TA rubric")
     return problems
 
 

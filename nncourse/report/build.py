@@ -16,7 +16,7 @@ CHARTS = {"scores": "scores.png", "passrate": "passrate.png", "times": "times.pn
 IMAGE_DIR = "report"
 
 
-def build_report(out: Path, *, assignment: str | None = None) -> Path:
+def build_report(out: Path, *, assignment: str | None = None, written: list | None = None) -> Path:
     """Write an offline HTML report of one graded assignment for instructors and TAs.
 
     Reads every ``OUT/<student>/<assignment>/results.json`` and writes ``OUT/report.html`` with the
@@ -28,6 +28,7 @@ def build_report(out: Path, *, assignment: str | None = None) -> Path:
     Args:
         out: The grading output folder (``nncourse grade --out``).
         assignment: The assignment to report on; may be omitted when OUT holds only one.
+        written: The assignment's written questions (``grading/written.py``), for their TA rubric.
 
     Returns:
         The path of the written ``report.html``.
@@ -74,6 +75,7 @@ def build_report(out: Path, *, assignment: str | None = None) -> Path:
             has_grades_csv=(out / "grades.csv").is_file(),
             regrade=regrade_changes(out, cohort.assignment),
             similarity=load_review(out, cohort.assignment),
+            written=tuple(written or ()),
         )
     )
     target = out / "report.html"

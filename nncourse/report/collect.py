@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nncourse.grading.results import visible
+from nncourse.grading.results import WrittenAnswer, visible
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,15 @@ class SubmissionRow:
     seconds_late: float | None = None
     raw_score: float | None = None
     penalty: float | None = None
+    written: tuple[WrittenAnswer, ...] = ()  # answers a TA grades (status, score, comment)
+
+    @property
+    def written_score(self) -> float:
+        return sum(w.score or 0.0 for w in self.written)
+
+    @property
+    def written_pending(self) -> int:
+        return sum(1 for w in self.written if w.status == "pending")
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,25 @@ def _optional(value: object) -> float | None:
     return None if value is None else _number(value)
 
 
+def _written(data: dict) -> tuple[WrittenAnswer, ...]:
+    answers = []
+    for w in data.get("written") or ():
+        if isinstance(w, dict):
+            score = w.get("score")
+            answers.append(
+                WrittenAnswer(
+                    id=_text(w.get("id")),
+                    max_score=_number(w.get("max_score")),
+                    answer=_text(w.get("answer")),
+                    status=_text(w.get("status")),
+                    score=None if score is None else _number(score),
+                    comment=None if w.get("comment") is None else _text(w.get("comment")),
+                    question=_text(w.get("question")),
+                )
+            )
+    return tuple(answers)
+
+
 def _row(data: dict, feedback: str) -> SubmissionRow:
     tests = tuple(
         TestRow(
@@ -110,6 +138,7 @@ def _row(data: dict, feedback: str) -> SubmissionRow:
         seconds_late=_optional(data.get("seconds_late")),
         raw_score=_optional(data.get("raw_score")),
         penalty=_optional(data.get("penalty")),
+        written=_written(data),
     )
 
 

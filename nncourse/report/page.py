@@ -41,6 +41,7 @@ class PageData:
     has_grades_csv: bool
     regrade: Regrade | None = None  # the last regrade round: whose scores changed
     similarity: SimilarityReview | None = None  # the last `nncourse similarity` of this assignment
+    written: tuple = ()  # the assignment's written questions (grading/written.WrittenQuestion)
 
 
 def _num(value: float | None, digits: int = 2) -> str:
@@ -90,4 +91,33 @@ def render_page(data: PageData) -> str:
         left_out_names=LEFT_OUT_NAMES,
         with_lateness=any(r.seconds_late is not None for r in rows),
         late_count=sum(1 for r in rows if r.seconds_late),
+        written=_written(data),
     )
+
+
+def _written(data: PageData) -> list[dict]:
+    """Per written question: its points, the TA rubric, and each student's status and comment."""
+    rows = data.cohort.submissions
+    asked = {q.id: q for q in data.written}
+    ids = list(asked) + [w.id for r in rows for w in r.written if w.id not in asked]
+    questions = []
+    for answer_id in dict.fromkeys(ids):
+        answers = [(r, w) for r in rows for w in r.written if w.id == answer_id]
+        scores = [w.score for _, w in answers if w.status == "graded"]
+        question = asked.get(answer_id)
+        first = answers[0][1] if answers else None
+        questions.append(
+            {
+                "id": answer_id,
+                "title": question.title if question else (first.question if first else answer_id),
+                "points": question.points if question else (first.max_score if first else 0),
+                "rubric": question.rubric if question else (),
+                "answers": answers,
+                "counts": {
+                    s: sum(1 for _, w in answers if w.status == s)
+                    for s in ("graded", "pending", "empty", "missing")
+                },
+                "mean": statistics.mean(scores) if scores else None,
+            }
+        )
+    return questions
