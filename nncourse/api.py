@@ -9,7 +9,7 @@ imports it).
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import wait
 from datetime import datetime
 from pathlib import Path
 
@@ -19,13 +19,8 @@ from nncourse.grading.console import eprint
 from nncourse.grading.delivery import FeedbackTarget
 from nncourse.grading.digest import grading_fingerprint
 from nncourse.grading.entry import choose_notebook, open_grader
-from nncourse.grading.gradebook import (
-    GradebookTarget,
-    check_gradebook_url,
-    ensure_assignment,
-    gradebook_files_in,
-    record_result,
-)
+from nncourse.grading.gradebook import GradebookTarget, check_gradebook_url, gradebook_files_in
+from nncourse.grading.gradebook_writer import GradebookWriter
 from nncourse.grading.results import SubmissionResult
 from nncourse.grading.rubric import rubric_points
 from nncourse.layout import CourseLayout
@@ -94,28 +89,16 @@ def grade(
     feedback = FeedbackTarget.for_course(layout, feedback_dir, before_deadline=before_deadline)
     feedback = feedback.writable(chosen=feedback_dir is not None, progress=progress or eprint)
     notebook_id = layout.notebook_name(assignment).removesuffix(".ipynb")
-    with ThreadPoolExecutor(max_workers=1) as background:
-        # importing nbgrader (about 3 s) and a new gradebook's migrations overlap the sandboxes' start
-        gradebook = background.submit(
-            ensure_assignment,
-            target.db_url,
-            course_id=target.course_id,
-            assignment=assignment,
-            notebook=notebook_id,
-            points=points,
-            duedate=late.due,
-        )
-
-        def record(result: SubmissionResult) -> None:
-            gradebook.result()  # raises what went wrong creating the gradebook: the batch stops there
-            record_result(
-                target.db_url, course_id=target.course_id, notebook=notebook_id, result=result
-            )
-
+    writer = GradebookWriter(
+        target, assignment=assignment, notebook=notebook_id, points=points, duedate=late.due
+    )
+    with writer:  # one Gradebook for the batch, opened while the sandboxes start
         secret = load_secret(layout.secret_file)
 
         def late_policy(result: SubmissionResult) -> SubmissionResult:
-            wait([gradebook])  # nbgrader is imported there (two threads importing it at once fail)
+            wait(
+                [writer.ready]
+            )  # nbgrader is imported there (two threads importing it at once fail)
             return late(result)
 
         summary = grade_batch(
@@ -129,7 +112,7 @@ def grade(
             jobs=jobs,
             limits=limits,
             insecure=insecure,
-            on_result=record,
+            on_result=writer.record,
             progress=progress,
             reserved=gradebook_files_in(out, target.db_url),
             fingerprint=grading_fingerprint(layout, assignment, secret=secret, limits=limits),
@@ -137,7 +120,6 @@ def grade(
             feedback=feedback,
             late=late_policy,
         )
-        gradebook.result()
     if late.untimed and progress:
         progress(
             f"note: no submission time (timestamp.txt) for {', '.join(sorted(late.untimed))}: "

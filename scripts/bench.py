@@ -375,6 +375,10 @@ def main(argv: list[str] | None = None) -> int:
             import bench_similarity  # scripts/, next to this file
 
             bench_similarity.main(["--notebooks", str(args.similarity_notebooks)])
+        log("\n== gradebook: per-record cost, one Gradebook per record vs one kept open")
+        from benchmarks import gradebook as gradebook_bench
+
+        gradebook_bench.main(["--records", "100"])
         return report(
             ready,
             students,
