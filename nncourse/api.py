@@ -13,6 +13,7 @@ from concurrent.futures import wait
 from datetime import datetime
 from pathlib import Path
 
+from nncourse.cluster.pool import Cluster
 from nncourse.config import GradingLimits
 from nncourse.grading.batch import BatchSummary, grade_batch
 from nncourse.grading.console import eprint
@@ -47,6 +48,7 @@ def grade(
     feedback_dir: Path | None = None,
     before_deadline: bool = False,
     due: datetime | None = None,
+    cluster: Cluster | None = None,
 ) -> BatchSummary:
     """Grade ``SUBMITTED/<student>/<assignment>/*.ipynb`` into OUT and the gradebook; write the report.
 
@@ -57,18 +59,22 @@ def grade(
     given. Feedback pages also go to nbgrader's feedback folder (``feedback_dir``, by default the
     course's ``feedback/``); with ``before_deadline`` they show only the ``visible`` rubric lines.
     Late penalties follow deadlines.toml (``due`` overrides its due date; nncourse/late.py).
+    With ``cluster`` the submissions are graded on its workers instead of ``jobs`` local processes.
 
     Raises:
         SandboxUnavailable: the sandbox cannot be built and ``insecure`` was not given.
         GradebookError: the gradebook cannot be created or written; the batch stops there, and what was
             graded but not recorded is graded again by the next run.
+        ClusterRefused: the cluster's address or TLS files are unsafe (checked before grading).
     """
     from nncourse.collect.guard import check_not_lms_download
     from nncourse.late import batch_lateness
 
     layout.check_assignment(assignment)
     check_not_lms_download(submitted, assignment)
-    if not insecure:
+    if cluster is not None:
+        cluster.check(insecure=insecure)  # workers check their own sandbox
+    elif not insecure:
         check_sandbox(layout.venv)
     points = rubric_points(layout.source_notebook(assignment))
     target = GradebookTarget.from_config(layout, db_url, cohort=cohort)
@@ -119,6 +125,7 @@ def grade(
             regrade=regrade,
             feedback=feedback,
             late=late_policy,
+            slots=cluster.slots if cluster is not None else None,
         )
     if late.untimed and progress:
         progress(

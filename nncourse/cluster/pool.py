@@ -1,0 +1,112 @@
+"""The driver's side of a Dask cluster: a slot pool whose tasks carry notebooks' bytes.
+
+``grade_batch`` drives it like the local process pool (``concurrent.futures`` futures, the same
+``wait(FIRST_COMPLETED)`` loop), so journal, resume, reports and the gradebook stay in the driver.
+A worker that dies mid-task costs time only: the scheduler runs the task again elsewhere (up to
+``distributed.scheduler.allowed-failures`` times, then it is a "grader error" the next run retries).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from concurrent.futures import Future
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from nncourse.cluster.address import TlsFiles, check_cluster, scheduler_address, security
+from nncourse.cluster.task import grade_submission, request
+from nncourse.config import GradingLimits
+from nncourse.grading.batch import Submission
+from nncourse.grading.slots import SlotPool
+
+CONNECT_SECONDS = 60  # for the scheduler to answer and a first worker to join
+
+
+class NoWorkers(RuntimeError):
+    """The scheduler answered, but no worker joined it in time."""
+
+
+@dataclass
+class _ClusterPool:
+    client: object  # distributed.Client
+    executor: object  # its ClientExecutor
+    batch: str
+
+    def submit(self, submission: Submission) -> Future:
+        # the notebook travels as bytes; the result comes back as JSON text, parsed here
+        future = self.executor.submit(
+            grade_submission,
+            self.batch,
+            submission.student,
+            submission.notebook.name,
+            submission.notebook.read_bytes(),
+            submission.note,
+        )
+        parsed: Future = Future()
+
+        def parse(done: Future) -> None:
+            try:
+                parsed.set_result(json.loads(done.result()))
+            except BaseException as exc:  # noqa: BLE001 - handed to the batch as this student's error
+                parsed.set_exception(exc)
+
+        future.add_done_callback(parse)
+        return parsed
+
+    def window(self) -> int:
+        # a few per worker thread: workers that join later get work; bytes wait on the driver
+        threads = sum(self.client.nthreads().values())
+        return max(4, 2 * threads)
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """A Dask scheduler (address or scheduler file) and this client's TLS files."""
+
+    scheduler: str
+    tls: TlsFiles | None = None
+
+    @property
+    def address(self) -> str:
+        return scheduler_address(self.scheduler)
+
+    def check(self, *, insecure: bool) -> None:
+        """Raises ClusterRefused for an unsafe address or incomplete TLS (before connecting)."""
+        check_cluster(self.address, tls=self.tls, insecure=insecure)
+
+    @contextmanager
+    def slots(
+        self,
+        *,
+        root: Path,
+        assignment: str,
+        secret: bytes,
+        limits: GradingLimits,
+        insecure: bool,
+        jobs: int,
+        fingerprint: str,
+    ) -> Iterator[SlotPool]:
+        """A pool on the cluster's workers (``secret`` stays here: workers read their own)."""
+        from distributed import Client
+
+        self.check(insecure=insecure)
+        batch = request(
+            assignment=assignment, fingerprint=fingerprint, limits=limits, insecure=insecure
+        )
+        with Client(self.address, security=security(self.tls), timeout=CONNECT_SECONDS) as client:
+            try:
+                client.wait_for_workers(1, timeout=CONNECT_SECONDS)
+            except TimeoutError:
+                raise NoWorkers(
+                    f"no worker joined {self.address} in {CONNECT_SECONDS} s: start some with "
+                    f"`nncourse worker {self.scheduler}`"
+                ) from None
+            executor = client.get_executor(pure=False)
+            try:
+                yield _ClusterPool(client, executor, batch)
+            except BaseException:
+                executor.shutdown(wait=False)  # cancels what is still queued
+                raise
+            executor.shutdown(wait=True)
