@@ -11,6 +11,7 @@ if [ "$(id -u)" = 0 ]; then
     dpkg -s libseccomp2 >/dev/null 2>&1 || missing="$missing libseccomp2"
     # the tests start a throwaway PostgreSQL server of their own (tests/pg_server.py)
     dpkg -s postgresql >/dev/null 2>&1 || missing="$missing postgresql"
+    command -v openssl >/dev/null || missing="$missing openssl"  # the cluster tests' certificates
     if [ -n "$missing" ]; then
         echo "setup: installing Debian packages:$missing"
         apt-get update -qq

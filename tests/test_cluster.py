@@ -198,3 +198,95 @@ def test_the_grade_command_refuses_a_remote_scheduler_without_tls(course, tmp_pa
     assert done.returncode == 2
     assert "a remote scheduler needs tls://" in done.stderr
     assert not (tmp_path / "out" / "journal.jsonl").exists(), "refused before grading anything"
+
+
+def _certificates(folder: Path) -> tuple[TlsFiles, TlsFiles]:
+    """A throwaway CA, and (CA, certificate, key) for the nodes and for the grading client."""
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True, timeout=60)
+
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    openssl(
+        "req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=ca"
+    )
+    for name in ("node", "client"):
+        openssl("req", *ec, "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={name}")
+        openssl(
+            "x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-out", f"{name}.pem", "-days", "2",
+        )  # fmt: skip
+        (folder / f"{name}.key").chmod(0o600)
+    return tuple(
+        TlsFiles(ca=folder / "ca.pem", cert=folder / f"{n}.pem", key=folder / f"{n}.key")
+        for n in ("node", "client")
+    )
+
+
+def _handshake(address: str, ca: Path, mine: TlsFiles | None) -> str:
+    """ "refused" when the scheduler ends a TLS connection at once, "accepted" when it waits."""
+    import socket
+    import ssl
+
+    host, port = address.removeprefix("tls://").rsplit(":", 1)
+    context = ssl.create_default_context(cafile=str(ca))
+    context.check_hostname = False  # Dask's certificates name no host
+    if mine is not None:
+        context.load_cert_chain(str(mine.cert), str(mine.key))
+    with socket.create_connection((host, int(port)), timeout=10) as raw:
+        try:
+            with context.wrap_socket(raw) as tls:
+                tls.settimeout(3)
+                return "refused" if tls.recv(1) == b"" else "accepted"
+        except TimeoutError:
+            return "accepted"  # the scheduler waits for the client to speak
+        except (ssl.SSLError, ConnectionError):
+            return "refused"
+
+
+def test_a_tls_cluster_grades_with_certificates_and_refuses_a_client_without(course, tmp_path):
+    from distributed import Client
+
+    from nncourse.cluster.address import security
+
+    node, client_files = _certificates(tmp_path)
+    scheduler_file = tmp_path / "scheduler.json"
+    tls = ["--tls-ca-file", str(node.ca), "--tls-cert", str(node.cert), "--tls-key", str(node.key)]
+    started = [
+        _start(
+            [PYTHON, "-m", "dask", "scheduler", "--protocol", "tls", "--host", "127.0.0.1"]
+            + ["--port", "0", "--no-dashboard", "--scheduler-file", str(scheduler_file), *tls],
+            cwd=tmp_path,
+            log=tmp_path / "scheduler.log",
+        )
+    ]
+    try:
+        deadline = time.monotonic() + 60
+        while not scheduler_file.is_file() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        address = json.loads(scheduler_file.read_text())["address"]
+        assert address.startswith("tls://127.0.0.1:")
+        assert _handshake(address, node.ca, None) == "refused", "a client without certificate"
+        assert _handshake(address, node.ca, client_files) == "accepted", "the same with one"
+        started.append(
+            _start(
+                [NNCOURSE, "worker", address, "--tls-ca", str(node.ca), "--tls-cert"]
+                + [str(node.cert), "--tls-key", str(node.key)],
+                cwd=course["root"],
+                log=tmp_path / "worker.log",
+            )
+        )
+        with Client(address, security=security(client_files), timeout=30) as client:
+            client.wait_for_workers(1, timeout=90)
+        refused = _grade(course, tmp_path / "no-cert", "--cluster", address)
+        assert refused.returncode == 2 and "give --tls-ca" in refused.stderr, refused.stderr
+        out = tmp_path / "tls"
+        done = _grade(
+            course, out, "--cluster", address, "--tls-ca", str(client_files.ca),
+            "--tls-cert", str(client_files.cert), "--tls-key", str(client_files.key),
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert len(_journal(out)) == 6 and "grader error" not in (out / "grades.csv").read_text()
+    finally:
+        for process in reversed(started):
+            _stop(process)
