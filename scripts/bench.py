@@ -117,9 +117,17 @@ def time_release(layout, env: dict) -> tuple[float, dict[str, float], list[str]]
 
 
 def grade_ours(
-    layout, assignment: str, submitted: Path, out: Path, db: Path, jobs: int, env: dict
+    layout,
+    assignment: str,
+    submitted: Path,
+    out: Path,
+    db: Path,
+    jobs: int,
+    env: dict,
+    options: tuple[str, ...] = (),
 ) -> dict:
-    """`nncourse grade --jobs J` for one assignment; per-notebook times from results.json."""
+    """`nncourse grade --jobs J` (or with ``options`` instead) for one assignment; per-notebook
+    times from results.json."""
     started = time.monotonic()
     done = subprocess.run(
         [
@@ -130,8 +138,7 @@ def grade_ours(
             assignment,
             "--out",
             str(out),
-            "--jobs",
-            str(jobs),
+            *(options or ("--jobs", str(jobs))),
             "--db",
             f"sqlite:///{db}",
         ],
@@ -313,6 +320,11 @@ def main(argv: list[str] | None = None) -> int:
                 + (f"; NOT GRADED: {', '.join(errors)}" if errors else "")
             )
             log(f"  {'':<22} load average {loadavg()}")
+
+        log("\n== the same cohort on a two-worker Dask cluster (127.0.0.1) vs --jobs 2")
+        from benchmarks import cluster as cluster_bench
+
+        cluster_bench.compare(layout, ready, submitted, work, env, ours, grade_ours)
 
         ours_problems: dict[str, dict] = {}
         for assignment in problems:
