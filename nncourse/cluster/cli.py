@@ -51,10 +51,16 @@ def worker_cli(
     """
     from nncourse.cli import _layout
     from nncourse.cluster.worker import run_worker
+    from nncourse.sandbox.launcher import SandboxUnavailable, check_sandbox
 
+    layout = _layout()
     try:
+        check_sandbox(layout.venv)  # every submission it grades runs in the sandbox
         tls = tls_files(tls_ca, tls_cert, tls_key)
-        run_worker(scheduler, layout=_layout(), nworkers=nworkers, tls=tls)
+        run_worker(scheduler, layout=layout, nworkers=nworkers, tls=tls)
+    except SandboxUnavailable as exc:
+        click.echo(f"cannot start the worker: {exc} (a worker has no --insecure)", err=True)
+        raise SystemExit(2) from None
     except ClusterRefused as exc:
         click.echo(f"cannot start the worker: {exc}", err=True)
         raise SystemExit(2) from None

@@ -15,6 +15,7 @@ import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
+from nncourse.cluster.address import is_loopback
 from nncourse.config import GradingLimits
 from nncourse.grading import slots
 
@@ -58,7 +59,12 @@ def _open_slot(batch: str) -> None:
             "driver (hidden tests, reference, rubric, course secret or engine version differ): "
             "update its checkout and secret, then restart it"
         )
-    if not wanted["insecure"]:
+    if wanted["insecure"]:
+        from distributed import get_worker
+
+        if not is_loopback(get_worker().scheduler.address):
+            raise WorkerMismatch("--insecure is refused with a remote cluster")
+    else:
         check_sandbox(layout.venv)
     slots.close_slot()
     slots.init_slot(str(layout.root), assignment, secret, limits, wanted["insecure"], key=batch)
