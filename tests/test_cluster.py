@@ -173,6 +173,32 @@ def test_a_worker_killed_mid_batch_costs_only_time(course, cluster):
     )
 
 
+def test_a_driver_killed_mid_batch_resumes_on_rerun(course, cluster):
+    out = course["tmp"] / "driver-killed"
+    run = _grade(course, out, "--cluster", str(cluster["file"]), background=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not (
+            (out / "journal.jsonl").is_file() and (out / "journal.jsonl").read_text().strip()
+        ):
+            time.sleep(0.1)
+        run.send_signal(signal.SIGKILL)  # the driver process this test started
+        run.communicate(timeout=30)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    first = [record["student"] for record in _journal(out)]
+    assert 1 <= len(first) < 6, f"killed mid-batch (journal had {first})"
+    rerun = _grade(course, out, "--cluster", str(cluster["file"]))
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert f"already graded {len(first)}" in rerun.stdout, rerun.stdout[-500:]
+    students = sorted(record["student"] for record in _journal(out))
+    assert students == ["alice", "bob", "carol", "dave", "erin", "frank"], (
+        "each student recorded exactly once across the killed run and the rerun"
+    )
+    assert "grader error" not in (out / "grades.csv").read_text()
+
+
 def test_remote_or_tls_schedulers_need_certificates(tmp_path):
     with pytest.raises(ClusterRefused, match="tls://"):
         check_cluster("tcp://10.1.2.3:8786", tls=None)
