@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -71,6 +72,7 @@ def local_cluster(layout, env: dict, *, workers: int = 2) -> Iterator[Path]:
     finally:
         for process in reversed(started):
             _stop(process)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def compare(

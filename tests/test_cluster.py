@@ -26,10 +26,10 @@ NNCOURSE = str(REPO / ".venv" / "bin" / "nncourse")
 FAST = ["--jobs", "2"]
 
 
-def _start(argv: list[str], *, cwd: Path, log: Path) -> subprocess.Popen:
+def _start(argv: list[str], *, cwd: Path, log: Path, env: dict | None = None) -> subprocess.Popen:
     with open(log, "wb") as sink:  # its own session: stopped with its children, by its pid
         return subprocess.Popen(
-            argv, cwd=cwd, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
+            argv, cwd=cwd, env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
         )
 
 
@@ -197,6 +197,41 @@ def test_a_driver_killed_mid_batch_resumes_on_rerun(course, cluster):
         "each student recorded exactly once across the killed run and the rerun"
     )
     assert "grader error" not in (out / "grades.csv").read_text()
+
+
+def test_a_worker_with_another_course_secret_refuses_to_grade(course, tmp_path):
+    scheduler_file = tmp_path / "scheduler.json"
+    started = [
+        _start(
+            [PYTHON, "-m", "dask", "scheduler", "--host", "127.0.0.1", "--port", "0"]
+            + ["--no-dashboard", "--scheduler-file", str(scheduler_file)],
+            cwd=tmp_path,
+            log=tmp_path / "scheduler.log",
+        )
+    ]
+    try:
+        deadline = time.monotonic() + 60
+        while not scheduler_file.is_file() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        started.append(
+            _start(
+                [NNCOURSE, "worker", str(scheduler_file)],
+                cwd=course["root"],
+                log=tmp_path / "worker.log",
+                env={**os.environ, "NNCOURSE_SECRET": "not-the-course-secret"},
+            )
+        )
+        _workers_joined(scheduler_file, 1)
+        out = tmp_path / "out"
+        done = _grade(course, out, "--cluster", str(scheduler_file))
+    finally:
+        for process in reversed(started):
+            _stop(process)
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = [record["result"] for record in _journal(out)]
+    assert len(results) == 6
+    for result in results:  # each one refused, none graded with the wrong secret
+        assert "grades 01-toy differently from the driver" in (result["error"] or ""), result
 
 
 def test_remote_or_tls_schedulers_need_certificates(tmp_path):
