@@ -351,3 +351,26 @@ def test_a_tls_cluster_grades_with_certificates_and_refuses_a_client_without(cou
     finally:
         for process in reversed(started):
             _stop(process)
+
+
+def test_tls_files_come_from_the_options_or_from_dasks_configuration(tmp_path):
+    import dask.config
+
+    from nncourse.cluster.cli import tls_files
+
+    a, b, c = (tmp_path / name for name in ("ca.pem", "me.pem", "me.key"))
+    assert tls_files(a, b, c) == TlsFiles(ca=a, cert=b, key=c)
+    with pytest.raises(ClusterRefused, match="all of --tls-ca"):
+        tls_files(a, None, c)
+    with dask.config.set({"distributed.comm.tls.ca-file": None}):
+        assert tls_files(None, None, None) is None
+    configured = {
+        "distributed.comm.tls.ca-file": str(a),
+        "distributed.comm.tls.worker.cert": str(b),
+        "distributed.comm.tls.worker.key": str(c),
+    }
+    with dask.config.set(configured):
+        assert tls_files(None, None, None, role="worker") == TlsFiles(ca=a, cert=b, key=c)
+        assert tls_files(None, None, None, role="client") is None, (
+            "a worker's files are not a client's"
+        )
