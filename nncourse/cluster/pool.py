@@ -9,6 +9,7 @@ A worker that dies mid-task costs time only: the scheduler runs the task again e
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
@@ -33,18 +34,25 @@ class _ClusterPool:
     client: object  # distributed.Client
     executor: object  # its ClientExecutor
     batch: str
+    _threads: int = 0
+    _asked: float = float("-inf")
 
     def submit(self, submission: Submission) -> Future:
         # the notebook travels as bytes; the result comes back as JSON text, parsed here
+        parsed: Future = Future()
+        try:
+            notebook = submission.notebook.read_bytes()
+        except OSError as exc:  # gone or unreadable since the batch was planned: this student's
+            parsed.set_exception(exc)
+            return parsed
         future = self.executor.submit(
             grade_submission,
             self.batch,
             submission.student,
             submission.notebook.name,
-            submission.notebook.read_bytes(),
+            notebook,
             submission.note,
         )
-        parsed: Future = Future()
 
         def parse(done: Future) -> None:
             try:
@@ -56,9 +64,12 @@ class _ClusterPool:
         return parsed
 
     def window(self) -> int:
-        # a few per worker thread: workers that join later get work; bytes wait on the driver
-        threads = sum(self.client.nthreads().values())
-        return max(4, 2 * threads)
+        # two per worker thread: workers that join later get work, the other bytes wait here;
+        # the scheduler is asked at most every 2 s, not once per result
+        now = time.monotonic()
+        if now - self._asked > 2:
+            self._threads, self._asked = sum(self.client.nthreads().values()), now
+        return max(4, 2 * self._threads)
 
 
 @dataclass(frozen=True)

@@ -189,8 +189,8 @@ def grade_batch(
     again. ``feedback``: nbgrader's feedback folder and the visibility mode of the pages.
     ``late``: applies the late policy to a graded result (nncourse/late.py); a result already graded
     whose lateness changed (a new due date or extension) is rewritten without grading it again.
-    ``slots``: where submissions are graded (default :func:`local_slots`; a Dask cluster:
-    :mod:`nncourse.cluster.pool`); :mod:`nncourse.grading.slots`.
+    ``slots``: where submissions are graded (default: ``jobs`` processes here,
+    :func:`nncourse.grading.slots.local_slots`; a Dask cluster's: :mod:`nncourse.cluster.pool`).
     """
     started = time.monotonic()
     out.mkdir(parents=True, exist_ok=True)
