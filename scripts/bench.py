@@ -16,7 +16,10 @@
    comparable; their wall time is reported per kind, and one more ratio line includes them (each
    grader's cohort wall plus its per-notebook time for every problem notebook, nbgrader's
    extrapolated per kind from the ones it graded).
-6. Times the similarity review of 500 generated notebooks (``scripts/bench_similarity.py``).
+6. Times the similarity review of 500 generated notebooks (``scripts/bench_similarity.py``), the
+   gradebook's cost per record with one nbgrader Gradebook per record and with one kept open
+   (:mod:`benchmarks.gradebook`), and, right after step 3, the same cohort on a two-worker Dask
+   cluster on 127.0.0.1 versus ``--jobs 2`` (:mod:`benchmarks.cluster`, ``cluster_overhead=``).
 7. Prints medians, p95, throughput and their ratio; the last line is
    ``speedup_vs_nbgrader=<ratio> median_s=<our per-notebook median>``.
 
