@@ -1,8 +1,8 @@
 """The batch's one gradebook writer: one nbgrader Gradebook, opened once, for every record.
 
-Opening a Gradebook costs more than writing a record (SQLite: 27 ms per record when each opens its
-own, 9 ms with one kept open; PostgreSQL: 44 and 11.5 ms), and parallel writers collide (nbgrader
-checks for a row, then inserts it). So the driver alone writes, on one thread of its own: importing
+Opening a Gradebook costs more than writing a record (``make bench`` prints both per record; on
+PostgreSQL each opening is also a new connection), and parallel writers collide (nbgrader checks
+for a row, then inserts it). So the driver alone writes, on one thread of its own: importing
 nbgrader and a new gradebook's migrations overlap the sandboxes' start, and nbgrader's thread-local
 session is always the same one.
 """
