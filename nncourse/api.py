@@ -80,6 +80,8 @@ def grade(
     target = GradebookTarget.from_config(layout, db_url, cohort=cohort)
     if progress is not None:
         progress(f"cohort {target.cohort}: scores go to the gradebook {target.db_url}")
+        if cluster is not None:
+            progress(f"grading on the Dask cluster at {cluster.address} (--jobs does not apply)")
     out.mkdir(parents=True, exist_ok=True)  # the gradebook may live in OUT
     late = batch_lateness(
         root=layout.root,

@@ -129,6 +129,7 @@ def test_the_cluster_grades_exactly_like_two_local_jobs(course, cluster, local_r
     out = course["tmp"] / "on-cluster"
     done = _grade(course, out, "--cluster", str(cluster["file"]))
     assert done.returncode == 0, done.stderr[-3000:]
+    assert "grading on the Dask cluster at tcp://127.0.0.1:" in done.stderr
     assert (out / "grades.csv").read_text() == (local_run / "grades.csv").read_text()
     for student in ("alice", "bob", "carol", "dave", "erin", "frank"):
         ours = json.loads((out / student / A / "results.json").read_text())
