@@ -104,9 +104,8 @@ def grade(
         secret = load_secret(layout.secret_file)
 
         def late_policy(result: SubmissionResult) -> SubmissionResult:
-            wait(
-                [writer.ready]
-            )  # nbgrader is imported there (two threads importing it at once fail)
+            # nbgrader is imported there (two threads importing it at once fail)
+            wait([writer.ready])
             return late(result)
 
         summary = grade_batch(

@@ -131,7 +131,7 @@ def grade_cli(
     from nncourse.api import grade
     from nncourse.cluster.address import ClusterRefused
     from nncourse.cluster.cli import tls_files
-    from nncourse.cluster.pool import Cluster, NoWorkers
+    from nncourse.cluster.pool import Cluster, ClusterUnavailable
     from nncourse.deadlines import parse_due
     from nncourse.grading.console import eprint, score_table
     from nncourse.grading.gradebook import GradebookError
@@ -158,7 +158,7 @@ def grade_cli(
             due=parse_due(due) if due else None,
             cluster=Cluster(cluster, tls_files(tls_ca, tls_cert, tls_key)) if cluster else None,
         )
-    except (ClusterRefused, NoWorkers) as exc:
+    except (ClusterRefused, ClusterUnavailable) as exc:
         eprint(f"cannot grade on the cluster: {exc}")
         sys.exit(2)
     except SandboxUnavailable as exc:

@@ -25,8 +25,8 @@ from nncourse.grading.slots import SlotPool
 CONNECT_SECONDS = 60  # for the scheduler to answer and a first worker to join
 
 
-class NoWorkers(RuntimeError):
-    """The scheduler answered, but no worker joined it in time."""
+class ClusterUnavailable(RuntimeError):
+    """The scheduler cannot be reached, or no worker joined it in time."""
 
 
 @dataclass
@@ -106,11 +106,15 @@ class Cluster:
         batch = request(
             assignment=assignment, fingerprint=fingerprint, limits=limits, insecure=insecure
         )
-        with Client(self.address, security=security(self.tls), timeout=CONNECT_SECONDS) as client:
+        try:
+            client = Client(self.address, security=security(self.tls), timeout=CONNECT_SECONDS)
+        except (OSError, TimeoutError) as exc:
+            raise ClusterUnavailable(f"cannot reach the scheduler {self.address}: {exc}") from None
+        with client:
             try:
                 client.wait_for_workers(1, timeout=CONNECT_SECONDS)
             except TimeoutError:
-                raise NoWorkers(
+                raise ClusterUnavailable(
                     f"no worker joined {self.address} in {CONNECT_SECONDS} s: start some with "
                     f"`nncourse worker {self.scheduler}`"
                 ) from None
