@@ -1,14 +1,18 @@
 """Per-record cost of the gradebook: one nbgrader Gradebook per record versus one kept open.
 
 ``python -m benchmarks.gradebook [--records N]`` (or ``make bench``, which prints the same lines)
-records N synthetic two-item results into a fresh SQLite gradebook each way.
+records N synthetic two-item results into a fresh SQLite gradebook each way, then into a throwaway
+PostgreSQL server (the tests' ``tests/pg_server.py``: a Unix socket only, fsync off) when
+PostgreSQL is installed.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
+from pathlib import Path
 
 from nncourse.grading.gradebook import GradebookTarget, ensure_assignment, record_result
 from nncourse.grading.gradebook_writer import GradebookWriter
@@ -70,6 +74,24 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"  gradebook (SQLite, {args.records} records): {each:.1f} ms per record opening one "
         f"Gradebook each, {kept:.1f} ms with one kept open ({each / kept:.1f}x)",
+        flush=True,
+    )
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from pg_server import PostgresMissing, ThrowawayPostgres
+
+    try:
+        server = ThrowawayPostgres().start()
+    except (PostgresMissing, RuntimeError, OSError) as exc:
+        print(f"  gradebook (PostgreSQL): not measured ({str(exc).splitlines()[0]})", flush=True)
+        return 0
+    try:
+        each = per_record_ms(server.createdb("each"), args.records, kept_open=False)
+        kept = per_record_ms(server.createdb("kept"), args.records, kept_open=True)
+    finally:
+        server.stop()
+    print(
+        f"  gradebook (PostgreSQL, fsync off, {args.records} records): {each:.1f} ms per record "
+        f"opening one Gradebook each, {kept:.1f} ms with one kept open ({each / kept:.1f}x)",
         flush=True,
     )
     return 0
