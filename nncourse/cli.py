@@ -135,6 +135,7 @@ def grade_cli(
     from nncourse.deadlines import parse_due
     from nncourse.grading.console import eprint, score_table
     from nncourse.grading.gradebook import GradebookError
+    from nncourse.grading.slots import SlotsLost
     from nncourse.sandbox.launcher import SandboxUnavailable
 
     if insecure:
@@ -160,6 +161,9 @@ def grade_cli(
         )
     except (ClusterRefused, ClusterUnavailable) as exc:
         eprint(f"cannot grade on the cluster: {exc}")
+        sys.exit(2)
+    except SlotsLost as exc:
+        eprint(f"stopped: {exc}. Run the same command again: what was graded is kept.")
         sys.exit(2)
     except SandboxUnavailable as exc:
         eprint(f"cannot grade safely: {exc}")

@@ -200,6 +200,30 @@ def test_a_driver_killed_mid_batch_resumes_on_rerun(course, cluster):
     assert "grader error" not in (out / "grades.csv").read_text()
 
 
+def test_a_scheduler_lost_mid_batch_stops_the_batch_without_recording_errors(course, cluster):
+    out = course["tmp"] / "scheduler-lost"
+    run = _grade(course, out, "--cluster", str(cluster["file"]), background=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not (
+            (out / "journal.jsonl").is_file() and (out / "journal.jsonl").read_text().strip()
+        ):
+            time.sleep(0.1)
+        os.killpg(cluster["scheduler"].pid, signal.SIGKILL)  # the scheduler this test started
+        stdout, stderr = run.communicate(timeout=240)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode == 2, stderr[-3000:]
+    assert "was lost" in stderr and "Run the same command again" in stderr, stderr[-3000:]
+    assert "Traceback" not in stderr, "one clear line, not Dask's tracebacks"
+    records = _journal(out)
+    assert 1 <= len(records) < 6
+    assert not [r for r in records if (r["result"]["error"] or "").startswith("grader error")], (
+        "the students still pending were not recorded as errors: the rerun grades them"
+    )
+
+
 def test_a_worker_with_another_course_secret_refuses_to_grade(course, tmp_path):
     scheduler_file = tmp_path / "scheduler.json"
     started = [

@@ -8,7 +8,9 @@ A worker that dies mid-task costs time only: the scheduler runs the task again e
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future
@@ -20,7 +22,7 @@ from nncourse.cluster.address import TlsFiles, check_cluster, scheduler_address,
 from nncourse.cluster.task import grade_submission, request
 from nncourse.config import GradingLimits
 from nncourse.grading.batch import Submission
-from nncourse.grading.slots import SlotPool
+from nncourse.grading.slots import SlotPool, SlotsLost
 
 CONNECT_SECONDS = 60  # for the scheduler to answer and a first worker to join
 
@@ -29,11 +31,26 @@ class ClusterUnavailable(RuntimeError):
     """The scheduler cannot be reached, or no worker joined it in time."""
 
 
+@contextlib.contextmanager
+def _dask_logs_off() -> Iterator[None]:
+    """Dask's own log lines off for the block (restored after; Dask sets some loggers' levels)."""
+    loggers = [logging.getLogger(name) for name in ("distributed", "distributed.client")]
+    levels = [log.level for log in loggers]
+    for log in loggers:
+        log.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for log, level in zip(loggers, levels):
+            log.setLevel(level)
+
+
 @dataclass
 class _ClusterPool:
     client: object  # distributed.Client
     executor: object  # its ClientExecutor
     batch: str
+    address: str = ""
     _threads: int = 0
     _asked: float = float("-inf")
 
@@ -55,6 +72,14 @@ class _ClusterPool:
         )
 
         def parse(done: Future) -> None:
+            if done.cancelled():  # by the client when the scheduler is gone (or by our shutdown)
+                parsed.set_exception(
+                    SlotsLost(
+                        f"the Dask scheduler {self.address} was lost (or cancelled the task of "
+                        f"{submission.student})"
+                    )
+                )
+                return
             try:
                 parsed.set_result(json.loads(done.result()))
             except BaseException as exc:  # noqa: BLE001 - handed to the batch as this student's error
@@ -110,7 +135,8 @@ class Cluster:
             client = Client(self.address, security=security(self.tls), timeout=CONNECT_SECONDS)
         except (OSError, TimeoutError) as exc:
             raise ClusterUnavailable(f"cannot reach the scheduler {self.address}: {exc}") from None
-        with client:
+        closing = contextlib.ExitStack()
+        with closing, client:  # the client closes first, then ``closing`` restores Dask's logs
             try:
                 client.wait_for_workers(1, timeout=CONNECT_SECONDS)
             except TimeoutError:
@@ -120,8 +146,11 @@ class Cluster:
                 ) from None
             executor = client.get_executor(pure=False)
             try:
-                yield _ClusterPool(client, executor, batch)
-            except BaseException:
-                executor.shutdown(wait=False)  # cancels what is still queued
+                yield _ClusterPool(client, executor, batch, self.address)
+            except BaseException as exc:
+                if isinstance(exc, SlotsLost):  # Dask logs its given-up reconnect as a traceback
+                    closing.enter_context(_dask_logs_off())
+                with contextlib.suppress(Exception):  # the client may be closed already
+                    executor.shutdown(wait=False)  # cancels what is still queued
                 raise
             executor.shutdown(wait=True)

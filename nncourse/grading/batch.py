@@ -29,7 +29,7 @@ from nncourse.grading.names import character_problem, collisions, escaped
 from nncourse.grading.recorder import JOURNAL, Recorder, read_journal
 from nncourse.grading.regrade import MANIFEST, NEW, RegradeRound, why_grade
 from nncourse.grading.results import SubmissionResult, error_result, visible
-from nncourse.grading.slots import SlotPoolFactory, local_slots
+from nncourse.grading.slots import SlotPoolFactory, SlotsLost, local_slots
 
 # OUT's own top-level entries; students can never be called like them (nor start with ".", which is
 # how every transient file of ours at OUT's top level is named: .grades.csv.tmp, .report.html.tmp).
@@ -280,6 +280,8 @@ def grade_batch(
                     submission, reason = pending.pop(future)
                     try:
                         result = SubmissionResult.from_json(future.result())
+                    except SlotsLost:
+                        raise  # nowhere left to grade: stop; the rerun grades the rest
                     except (
                         Exception
                     ) as exc:  # a broken slot process: record it, never lose the batch

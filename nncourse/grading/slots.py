@@ -73,8 +73,14 @@ def close_slot() -> None:
         stack.close()
 
 
+class SlotsLost(RuntimeError):
+    """The pool itself is gone (a cluster's scheduler lost): the batch stops, recording nothing
+    more; what was recorded is kept and the next run grades the rest."""
+
+
 class SlotPool(Protocol):
-    """Where submissions are graded: each ``submit`` returns a future of ``results.json``'s data."""
+    """Where submissions are graded: each ``submit`` returns a future of ``results.json``'s data
+    (or of :class:`SlotsLost`; any other exception is that one student's grader error)."""
 
     def submit(self, submission: Submission) -> Future: ...
 
