@@ -10,23 +10,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import wait
 from datetime import datetime
 from pathlib import Path
 
+from nncourse.cluster.pool import Cluster
 from nncourse.config import GradingLimits
 from nncourse.grading.batch import BatchSummary, grade_batch
 from nncourse.grading.console import eprint
 from nncourse.grading.delivery import FeedbackTarget
 from nncourse.grading.digest import grading_fingerprint
 from nncourse.grading.entry import choose_notebook, open_grader
-from nncourse.grading.gradebook import (
-    GradebookTarget,
-    check_gradebook_url,
-    ensure_assignment,
-    gradebook_files_in,
-    record_result,
-)
+from nncourse.grading.gradebook import GradebookTarget, check_gradebook_url, gradebook_files_in
+from nncourse.grading.gradebook_writer import GradebookWriter
 from nncourse.grading.refresh import after_batch_written
 from nncourse.grading.results import SubmissionResult
 from nncourse.grading.rubric import rubric_points, written_rubric
@@ -54,6 +50,7 @@ def grade(
     feedback_dir: Path | None = None,
     before_deadline: bool = False,
     due: datetime | None = None,
+    cluster: Cluster | None = None,
 ) -> BatchSummary:
     """Grade ``SUBMITTED/<student>/<assignment>/*.ipynb`` into OUT and the gradebook; write the report.
 
@@ -64,18 +61,22 @@ def grade(
     given. Feedback pages also go to nbgrader's feedback folder (``feedback_dir``, by default the
     course's ``feedback/``); with ``before_deadline`` they show only the ``visible`` rubric lines.
     Late penalties follow deadlines.toml (``due`` overrides its due date; nncourse/late.py).
+    With ``cluster`` the submissions are graded on its workers instead of ``jobs`` local processes.
 
     Raises:
         SandboxUnavailable: the sandbox cannot be built and ``insecure`` was not given.
         GradebookError: the gradebook cannot be created or written; the batch stops there, and what was
             graded but not recorded is graded again by the next run.
+        ClusterRefused: the cluster's address or TLS files are unsafe (checked before grading).
     """
     from nncourse.collect.guard import check_not_lms_download
     from nncourse.late import batch_lateness
 
     layout.check_assignment(assignment)
     check_not_lms_download(submitted, assignment)
-    if not insecure:
+    if cluster is not None:
+        cluster.check(insecure=insecure)  # workers check their own sandbox
+    elif not insecure:
         check_sandbox(layout.venv)
         if os.geteuid() != 0:
             (progress or eprint)(ROOTLESS_NOTE)
@@ -83,6 +84,8 @@ def grade(
     target = GradebookTarget.from_config(layout, db_url, cohort=cohort)
     if progress is not None:
         progress(f"cohort {target.cohort}: scores go to the gradebook {target.db_url}")
+        if cluster is not None:
+            progress(f"grading on the Dask cluster at {cluster.address} (--jobs does not apply)")
     out.mkdir(parents=True, exist_ok=True)  # the gradebook may live in OUT
     late = batch_lateness(
         root=layout.root,
@@ -98,29 +101,20 @@ def grade(
     feedback = FeedbackTarget.for_course(layout, feedback_dir, before_deadline=before_deadline)
     feedback = feedback.writable(chosen=feedback_dir is not None, progress=progress or eprint)
     notebook_id = layout.notebook_name(assignment).removesuffix(".ipynb")
-    with ThreadPoolExecutor(max_workers=1) as background:
-        # importing nbgrader (about 3 s) and a new gradebook's migrations overlap the sandboxes' start
-        gradebook = background.submit(
-            ensure_assignment,
-            target.db_url,
-            course_id=target.course_id,
-            assignment=assignment,
-            notebook=notebook_id,
-            points=points,
-            duedate=late.due,
-            written=written_rubric(layout.source_notebook(assignment)),
-        )
-
-        def record(result: SubmissionResult) -> None:
-            gradebook.result()  # raises what went wrong creating the gradebook: the batch stops there
-            record_result(
-                target.db_url, course_id=target.course_id, notebook=notebook_id, result=result
-            )
-
+    writer = GradebookWriter(
+        target,
+        assignment=assignment,
+        notebook=notebook_id,
+        points=points,
+        duedate=late.due,
+        written=written_rubric(layout.source_notebook(assignment)),
+    )
+    with writer:  # one Gradebook for the batch, opened while the sandboxes start
         secret = load_secret(layout.secret_file)
 
         def late_policy(result: SubmissionResult) -> SubmissionResult:
-            wait([gradebook])  # nbgrader is imported there (two threads importing it at once fail)
+            # nbgrader is imported there (two threads importing it at once fail)
+            wait([writer.ready])
             return late(result)
 
         summary = grade_batch(
@@ -134,16 +128,16 @@ def grade(
             jobs=jobs,
             limits=limits,
             insecure=insecure,
-            on_result=record,
+            on_result=writer.record,
             progress=progress,
             reserved=gradebook_files_in(out, target.db_url),
             fingerprint=grading_fingerprint(layout, assignment, secret=secret, limits=limits),
             regrade=regrade,
             feedback=feedback,
             late=late_policy,
+            slots=cluster.slots if cluster is not None else None,
             cohort=target.cohort,
         )
-        gradebook.result()
     asked = after_batch_written(  # formgrader's copies; the TAs' grades from the gradebook
         out,
         layout=layout,

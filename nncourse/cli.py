@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from nncourse.cluster.cli import tls_options, worker_cli
 from nncourse.layout import CourseLayout, UnknownAssignment
 
 
@@ -35,6 +36,9 @@ class _Commands(click.Group):
 @click.version_option(package_name="nncourse")
 def main() -> None:
     """Release, grade and report the 'Neural Networks in PyTorch' assignments."""
+
+
+main.add_command(worker_cli)
 
 
 @main.command("release")
@@ -100,6 +104,12 @@ def release_cli(assignments: tuple[str, ...], cohort: str | None, check: bool) -
     default=None,
     help="Due date for this run (ISO 8601 with time zone); overrides deadlines.toml.",
 )
+@click.option(
+    "--cluster",
+    default=None,
+    help="Grade on a Dask cluster (scheduler address or file; see `nncourse worker`).",
+)
+@tls_options
 def grade_cli(
     submitted: Path,
     assignment: str,
@@ -112,12 +122,20 @@ def grade_cli(
     feedback_dir: Path | None,
     before_deadline: bool,
     due: str | None,
+    cluster: str | None,
+    tls_ca: Path | None,
+    tls_cert: Path | None,
+    tls_key: Path | None,
 ) -> None:
     """Grade SUBMITTED/<student>/<assignment>/*.ipynb into OUT, the gradebook and a report."""
     from nncourse.api import grade
+    from nncourse.cluster.address import ClusterRefused
+    from nncourse.cluster.cli import tls_files
+    from nncourse.cluster.pool import Cluster, ClusterUnavailable
     from nncourse.deadlines import parse_due
     from nncourse.grading.console import eprint, score_table
     from nncourse.grading.gradebook import GradebookError
+    from nncourse.grading.slots import SlotsLost
     from nncourse.sandbox.launcher import SandboxUnavailable
 
     if insecure:
@@ -139,7 +157,14 @@ def grade_cli(
             feedback_dir=feedback_dir,
             before_deadline=before_deadline,
             due=parse_due(due) if due else None,
+            cluster=Cluster(cluster, tls_files(tls_ca, tls_cert, tls_key)) if cluster else None,
         )
+    except (ClusterRefused, ClusterUnavailable) as exc:
+        eprint(f"cannot grade on the cluster: {exc}")
+        sys.exit(2)
+    except SlotsLost as exc:
+        eprint(f"stopped: {exc}. Run the same command again: what was graded is kept.")
+        sys.exit(2)
     except SandboxUnavailable as exc:
         eprint(f"cannot grade safely: {exc}")
         sys.exit(2)

@@ -16,7 +16,10 @@
    comparable; their wall time is reported per kind, and one more ratio line includes them (each
    grader's cohort wall plus its per-notebook time for every problem notebook, nbgrader's
    extrapolated per kind from the ones it graded).
-6. Times the similarity review of 500 generated notebooks (``scripts/bench_similarity.py``).
+6. Times the similarity review of 500 generated notebooks (``scripts/bench_similarity.py``), the
+   gradebook's cost per record with one nbgrader Gradebook per record and with one kept open
+   (:mod:`benchmarks.gradebook`), and, right after step 3, the same cohort on a two-worker Dask
+   cluster on 127.0.0.1 versus ``--jobs 2`` (:mod:`benchmarks.cluster`, ``cluster_overhead=``).
 7. Prints medians, p95, throughput and their ratio; the last line is
    ``speedup_vs_nbgrader=<ratio> median_s=<our per-notebook median>``.
 
@@ -117,9 +120,17 @@ def time_release(layout, env: dict) -> tuple[float, dict[str, float], list[str]]
 
 
 def grade_ours(
-    layout, assignment: str, submitted: Path, out: Path, db: Path, jobs: int, env: dict
+    layout,
+    assignment: str,
+    submitted: Path,
+    out: Path,
+    db: Path,
+    jobs: int,
+    env: dict,
+    options: tuple[str, ...] = (),
 ) -> dict:
-    """`nncourse grade --jobs J` for one assignment; per-notebook times from results.json."""
+    """`nncourse grade --jobs J` (or with ``options`` instead) for one assignment; per-notebook
+    times from results.json."""
     started = time.monotonic()
     done = subprocess.run(
         [
@@ -130,8 +141,7 @@ def grade_ours(
             assignment,
             "--out",
             str(out),
-            "--jobs",
-            str(jobs),
+            *(options or ("--jobs", str(jobs))),
             "--db",
             f"sqlite:///{db}",
         ],
@@ -314,6 +324,11 @@ def main(argv: list[str] | None = None) -> int:
             )
             log(f"  {'':<22} load average {loadavg()}")
 
+        log("\n== the same cohort on a two-worker Dask cluster (127.0.0.1) vs --jobs 2")
+        from benchmarks import cluster as cluster_bench
+
+        cluster_bench.compare(layout, ready, submitted, work, env, ours, grade_ours)
+
         ours_problems: dict[str, dict] = {}
         for assignment in problems:
             ours_problems[assignment] = run = grade_ours(
@@ -375,6 +390,10 @@ def main(argv: list[str] | None = None) -> int:
             import bench_similarity  # scripts/, next to this file
 
             bench_similarity.main(["--notebooks", str(args.similarity_notebooks)])
+        log("\n== gradebook: per-record cost, one Gradebook per record vs one kept open")
+        from benchmarks import gradebook as gradebook_bench
+
+        gradebook_bench.main(["--records", "100"])
         return report(
             ready,
             students,

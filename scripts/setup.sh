@@ -9,6 +9,9 @@ if [ "$(id -u)" = 0 ]; then
     command -v bwrap >/dev/null || missing="$missing bubblewrap"
     dpkg -s python3-venv >/dev/null 2>&1 || missing="$missing python3-venv"
     dpkg -s libseccomp2 >/dev/null 2>&1 || missing="$missing libseccomp2"
+    # the tests start a throwaway PostgreSQL server of their own (tests/pg_server.py)
+    dpkg -s postgresql >/dev/null 2>&1 || missing="$missing postgresql"
+    command -v openssl >/dev/null || missing="$missing openssl"  # the cluster tests' certificates
     if [ -n "$missing" ]; then
         echo "setup: installing Debian packages:$missing"
         apt-get update -qq
@@ -17,6 +20,8 @@ if [ "$(id -u)" = 0 ]; then
 else
     command -v bwrap >/dev/null || echo "setup: WARNING bubblewrap is missing and this is not root;" \
         "'nncourse grade' will refuse to run without --insecure" >&2
+    dpkg -s postgresql >/dev/null 2>&1 || echo "setup: WARNING postgresql is missing and this is" \
+        "not root; tests/test_postgres.py will fail (apt-get install postgresql)" >&2
 fi
 
 # The sandboxed worker runs this venv's interpreter as an unprivileged uid, so the venv must be

@@ -11,25 +11,25 @@ not a student. What is graded again, and why: :mod:`nncourse.grading.regrade`.
 from __future__ import annotations
 
 import csv
-import multiprocessing
 import os
 import sys
 import time
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from contextlib import ExitStack
+from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 from nncourse.config import GradingLimits
 from nncourse.grading.delivery import FeedbackTarget
 from nncourse.grading.digest import file_sha256
-from nncourse.grading.entry import choose_notebook, open_grader
+from nncourse.grading.entry import choose_notebook
 from nncourse.grading.names import character_problem, collisions, escaped
 from nncourse.grading.recorder import JOURNAL, Recorder, read_journal
 from nncourse.grading.regrade import MANIFEST, NEW, RegradeRound, why_grade
 from nncourse.grading.results import SubmissionResult, error_result, visible
+from nncourse.grading.slots import SlotPoolFactory, SlotsLost, local_slots
 from nncourse.grading.written_csv import written_cells, written_header, written_ids
 from nncourse.intake import OTHER_COHORT
 
@@ -135,43 +135,6 @@ def _in_student_folder(student_dir: Path, assignment: str, notebook_name: str) -
     return [Submission(student, choice.notebook, choice.note)]
 
 
-# ------------------------------------------------------------------------------ slot processes
-_SLOT: dict = {}  # per slot process: its Grader and what releases it (set once)
-
-
-def _init_slot(
-    root: str,
-    assignment: str,
-    secret: bytes,
-    limits: GradingLimits,
-    insecure: bool,
-    cohort: str | None = None,
-) -> None:
-    import atexit
-
-    from nncourse.layout import CourseLayout
-
-    _SLOT["stack"] = stack = ExitStack()  # the slot's lock and sandbox last as long as this process
-    _SLOT["grader"] = stack.enter_context(
-        open_grader(
-            CourseLayout(Path(root)),
-            assignment,
-            secret=secret,
-            limits=limits,
-            insecure=insecure,
-            cohort=cohort,
-        )
-    )
-    atexit.register(stack.close)
-
-
-def _grade_in_slot(student: str, notebook: str, note: str) -> dict:
-    result = _SLOT["grader"].grade(Path(notebook), student=student)
-    if note:
-        result = SubmissionResult.from_json({**result.to_json(), "notes": [note, *result.notes]})
-    return result.to_json()
-
-
 # ----------------------------------------------------------------------------------- the batch
 @dataclass
 class BatchSummary:
@@ -218,6 +181,7 @@ def grade_batch(
     regrade: bool = False,
     feedback: FeedbackTarget = FeedbackTarget(),
     late: Callable[[SubmissionResult], SubmissionResult] | None = None,
+    slots: SlotPoolFactory | None = None,
     cohort: str | None = None,
 ) -> BatchSummary:
     """Grade every submission whose notebook or grading fingerprint changed since the journal's record.
@@ -228,6 +192,8 @@ def grade_batch(
     again. ``feedback``: nbgrader's feedback folder and the visibility mode of the pages.
     ``late``: applies the late policy to a graded result (nncourse/late.py); a result already graded
     whose lateness changed (a new due date or extension) is rewritten without grading it again.
+    ``slots``: where submissions are graded (default: ``jobs`` processes here,
+    :func:`nncourse.grading.slots.local_slots`; a Dask cluster's: :mod:`nncourse.cluster.pool`).
     ``cohort``: the cohort graded; a notebook released to another one is graded with a warning.
     """
     started = time.monotonic()
@@ -298,23 +264,29 @@ def grade_batch(
             )
     gradable = [(s, r) for s, r in todo if s.notebook is not None]
     if gradable:
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(
-            max_workers=max(1, min(jobs, len(gradable))),
-            mp_context=context,
-            initializer=_init_slot,
-            initargs=(str(root), assignment, secret, limits, insecure, cohort),
+        with (slots or local_slots)(
+            root=root,
+            assignment=assignment,
+            secret=secret,
+            limits=limits,
+            insecure=insecure,
+            jobs=max(1, min(jobs, len(gradable))),
+            fingerprint=fingerprint,
+            cohort=cohort,
         ) as pool:
-            pending = {
-                pool.submit(_grade_in_slot, s.student, str(s.notebook), s.note): (s, r)
-                for s, r in gradable
-            }
-            while pending:
+            waiting, pending = iter(gradable), {}
+            while True:
+                for s, r in islice(waiting, max(0, pool.window() - len(pending))):
+                    pending[pool.submit(s)] = (s, r)
+                if not pending:
+                    break
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
                     submission, reason = pending.pop(future)
                     try:
                         result = SubmissionResult.from_json(future.result())
+                    except SlotsLost:
+                        raise  # nowhere left to grade: stop; the rerun grades the rest
                     # a broken slot process: record it, never lose the batch
                     except Exception as exc:
                         result = error_result(
@@ -324,12 +296,7 @@ def grade_batch(
                             sha256=file_sha256(submission.notebook),
                             error=f"grader error: {type(exc).__name__}: {exc}"[:500],
                         )
-                    try:
-                        recorder.record(result, submission, reason)
-                    # e.g. OUT is full: stop at once instead of grading the rest for nothing
-                    except BaseException:
-                        pool.shutdown(wait=False, cancel_futures=True)
-                        raise
+                    recorder.record(result, submission, reason)
                     count += 1
                     elapsed = time.monotonic() - started
                     warning = next((n for n in result.notes if n.startswith(OTHER_COHORT)), "")

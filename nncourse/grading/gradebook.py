@@ -92,13 +92,36 @@ def gradebook_errors(db_url: str):
 def open_gradebook(db_url: str, *, course_id: str):
     """nbgrader's Gradebook, with ``alembic`` findable and its SQLAlchemy noise silenced."""
     from nbgrader.api import Gradebook
-    from sqlalchemy.exc import SAWarning
 
-    with gradebook_errors(db_url), nbgrader_tools_on_path(), warnings.catch_warnings():
-        # nbgrader 0.9.6 with SQLAlchemy 2.1 warns on every new submission (a known, harmless quirk)
-        warnings.simplefilter("ignore", SAWarning)
+    with gradebook_errors(db_url), nbgrader_tools_on_path(), quiet_sqlalchemy():
         with Gradebook(db_url, course_id=course_id) as gradebook:
             yield gradebook
+
+
+@contextlib.contextmanager
+def quiet_sqlalchemy():
+    """Silence nbgrader 0.9.6's SQLAlchemy 2.1 warning on every new submission (known, harmless)."""
+    from sqlalchemy.exc import SAWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SAWarning)
+        yield
+
+
+@contextlib.contextmanager
+def using_gradebook(db_url: str, *, course_id: str, book=None):
+    """``book`` when the caller keeps one open (a batch's writer), else a Gradebook opened for this call."""
+    if book is None:
+        with open_gradebook(db_url, course_id=course_id) as gradebook:
+            yield gradebook
+        return
+    with gradebook_errors(db_url), quiet_sqlalchemy():
+        try:
+            yield book
+        except BaseException:
+            with contextlib.suppress(Exception):  # the original error is the one to report
+                book.db.rollback()  # a failed write must not poison the batch's next record
+            raise
 
 
 def ensure_assignment(
@@ -110,14 +133,16 @@ def ensure_assignment(
     points: dict[str, float],
     duedate: datetime | None = None,
     written: dict[str, float] | None = None,
+    book=None,
 ) -> None:
     """Create the assignment (with this run's due date), its notebook, and per item a grade cell and a solution cell.
 
     The grade cell ``test_<item>`` holds the item's score; the solution cell ``<item>`` is where
     formgrader keeps a TA's comment. A written answer ``written_<name>`` is both (markdown), as
-    nbgrader records a manually graded answer cell.
+    nbgrader records a manually graded answer cell. ``book``: an open nbgrader Gradebook of
+    ``db_url`` to use.
     """
-    with open_gradebook(db_url, course_id=course_id) as gradebook:
+    with using_gradebook(db_url, course_id=course_id, book=book) as gradebook:
         gradebook.update_or_create_assignment(assignment, duedate=duedate)
         gradebook.update_or_create_notebook(notebook, assignment)
         for item, max_score in points.items():
@@ -144,6 +169,7 @@ def record_result(
     notebook: str,
     result: SubmissionResult,
     timestamp: datetime | None = None,
+    book=None,
 ) -> None:
     """Write one submission's item scores as nbgrader auto scores (idempotent: a regrade overwrites).
 
@@ -151,10 +177,11 @@ def record_result(
     confuse "not graded" with "missing". The submission time is the student's (``submitted_at``,
     none when unknown: never the grading time), the extension is the student's due date minus the
     assignment's, and the late penalty is ours: nbgrader's ``total_seconds_late`` and exports agree.
+    ``book``: an open nbgrader Gradebook of ``db_url`` to use (opening one costs more than a record).
     """
     scores = result.item_scores()
     submitted_at = timestamp or _moment(result.submitted_at)
-    with open_gradebook(db_url, course_id=course_id) as gradebook:
+    with using_gradebook(db_url, course_id=course_id, book=book) as gradebook:
         gradebook.update_or_create_student(result.student)
         record = gradebook.update_or_create_submission(
             result.assignment, result.student, timestamp=submitted_at
