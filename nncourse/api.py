@@ -86,6 +86,8 @@ def grade(
         progress(f"cohort {target.cohort}: scores go to the gradebook {target.db_url}")
         if cluster is not None:
             progress(f"grading on the Dask cluster at {cluster.address} (--jobs does not apply)")
+    if cohort is not None:
+        _warn_unknown_cohort(layout, target, progress=progress or eprint)
     out.mkdir(parents=True, exist_ok=True)  # the gradebook may live in OUT
     late = batch_lateness(
         root=layout.root,
@@ -162,6 +164,24 @@ def grade(
 
     build_report(out, assignment=assignment, written=asked)
     return summary
+
+
+def _warn_unknown_cohort(
+    layout: CourseLayout, target: GradebookTarget, *, progress: Callable[[str], None]
+) -> None:
+    """Say so when ``--cohort`` names a cohort never released here whose gradebook is new (a typo
+    would otherwise start a gradebook of its own without a word)."""
+    from nncourse.grading.gradebook import sqlite_file
+    from nncourse.release.generate import committed_cohort
+
+    released = committed_cohort(layout)
+    path = sqlite_file(target.db_url)
+    if target.cohort != released and path is not None and not path.exists():
+        progress(
+            f"warning: cohort {target.cohort} is not the released one ({released}, "
+            f"release/cohort.txt) and has no gradebook yet: {path.name} is created "
+            "(check --cohort's spelling)"
+        )
 
 
 def grade_one(

@@ -75,7 +75,13 @@ def release_cli(assignments: tuple[str, ...], cohort: str | None, check: bool) -
 @main.command("grade")
 @click.argument("submitted", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--assignment", "-a", required=True, help="Assignment id, e.g. 01-gradient-descent.")
-@click.option("--out", "-o", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "-o",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder: results, feedback pages, grades.csv, report.html (kept between runs).",
+)
 @click.option("--jobs", "-j", default=1, show_default=True, help="Submissions graded in parallel.")
 @click.option("--db", "db_url", default=None, help="Gradebook URL (default: nbgrader_config.py's).")
 @click.option(

@@ -58,7 +58,7 @@ class Notebook:
         ]
 
 
-OTHER_COHORT = "this notebook was released to cohort"
+OTHER_COHORT = "This notebook was released for another run of the course"
 
 
 def read_notebook(
@@ -106,8 +106,8 @@ def read_notebook(
     if cohort and isinstance(claimed, str) and claimed != cohort:
         shown = "".join(c if c.isprintable() else "?" for c in claimed[:40])
         note = (
-            f"{OTHER_COHORT} '{shown}' and graded as cohort '{cohort}': the hidden tests and "
-            "points are this cohort's (ask your TA if you took the course before)"
+            f"{OTHER_COHORT} (cohort '{shown}'); it was graded with the tests and points of this "
+            f"run (cohort '{cohort}'). Ask your TA if you expected otherwise."
         )
         notebook = replace(notebook, notes=(note, *notebook.notes))
     return notebook

@@ -25,7 +25,10 @@ def _released_to(path, cohort: str | None):
 def test_intake_notes_a_notebook_of_another_cohort_and_only_that(tmp_path):
     old = _released_to(toy_notebook(tmp_path / "old" / "toy.ipynb"), "2025-fall")
     notes = read_notebook(old, max_bytes=2**20, cohort="2026-spring").notes
-    assert notes[0].startswith(f"{OTHER_COHORT} '2025-fall' and graded as cohort '2026-spring'")
+    assert notes[0] == (
+        f"{OTHER_COHORT} (cohort '2025-fall'); it was graded with the tests and points of this run "
+        "(cohort '2026-spring'). Ask your TA if you expected otherwise."
+    )
     same = _released_to(toy_notebook(tmp_path / "same" / "toy.ipynb"), "2026-spring")
     unknown = _released_to(toy_notebook(tmp_path / "unknown" / "toy.ipynb"), None)
     for path in (same, unknown, old):
@@ -54,8 +57,28 @@ def test_a_notebook_of_another_cohort_is_graded_with_a_warning_and_a_note(toy, t
         "the other cohort's notebook is graded all the same"
     )
     bob = next(line for line in lines if "] bob: " in line)
-    assert "warning: this notebook was released to cohort 'last-year?[2J' and graded as" in bob
+    assert bob.endswith(f"; warning: {OTHER_COHORT} (cohort 'last-year?[2J')")
     assert "warning" not in next(line for line in lines if "] alice: " in line)
     page = (out / "bob" / A / "feedback.html").read_text()
-    assert "this notebook was released to cohort" in page
+    assert "This notebook was released for another run of the course" in page
     assert "\x1b" not in page
+
+
+def test_a_cohort_never_released_here_is_graded_with_a_warning(course, tmp_path):
+    from nncourse.api import _warn_unknown_cohort
+    from nncourse.grading.gradebook import GradebookTarget
+
+    lines: list[str] = []
+    typo = GradebookTarget(
+        f"sqlite:///{tmp_path / 'gradebook-2026-sprnig.db'}", "nn-pytorch-2026-sprnig"
+    )
+    _warn_unknown_cohort(course, typo, progress=lines.append)
+    assert lines == [
+        "warning: cohort 2026-sprnig is not the released one (main, release/cohort.txt) and has no "
+        "gradebook yet: gradebook-2026-sprnig.db is created (check --cohort's spelling)"
+    ]
+    (tmp_path / "gradebook-2026-sprnig.db").touch()  # graded before: a real earlier cohort
+    released = GradebookTarget(f"sqlite:///{tmp_path / 'new.db'}", "nn-pytorch-main")
+    for target in (typo, released):
+        _warn_unknown_cohort(course, target, progress=lines.append)
+    assert len(lines) == 1

@@ -303,7 +303,7 @@ def grade_batch(
                     progress(
                         f"[{count}/{total}] {result.student}: {result.score:g}/{result.max_score:g}"
                         f" ({reason}; {result.execution_time:.1f} s; {elapsed:.0f} s elapsed)"
-                        + (f"; warning: {warning.split(':')[0]}" if warning else "")
+                        + (f"; warning: {warning.split(';')[0]}" if warning else "")
                     )
     if recorder.regrades is not None:
         recorder.regrades.save(complete=True)
