@@ -27,7 +27,7 @@ from nncourse.grading.refresh import after_batch_written
 from nncourse.grading.results import SubmissionResult
 from nncourse.grading.rubric import rubric_points, written_rubric
 from nncourse.layout import CourseLayout
-from nncourse.sandbox.launcher import ROOTLESS_NOTE, check_sandbox
+from nncourse.sandbox.launcher import ROOTLESS_NOTE, check_sandbox, remove_stale_slot_folders
 from nncourse.secret import load_secret
 from nncourse.student_check import CheckReport, check_notebook
 
@@ -76,10 +76,12 @@ def grade(
     check_not_lms_download(submitted, assignment)
     if cluster is not None:
         cluster.check(insecure=insecure)  # workers check their own sandbox
-    elif not insecure:
-        check_sandbox(layout.venv)
-        if os.geteuid() != 0:
-            (progress or eprint)(ROOTLESS_NOTE)
+    else:
+        remove_stale_slot_folders()  # a rerun with nothing left to grade takes no slot
+        if not insecure:
+            check_sandbox(layout.venv)
+            if os.geteuid() != 0:
+                (progress or eprint)(ROOTLESS_NOTE)
     points = rubric_points(layout.source_notebook(assignment))
     target = GradebookTarget.from_config(layout, db_url, cohort=cohort)
     if progress is not None:

@@ -324,6 +324,13 @@ def slot_folder_prefix(slot: int) -> str:
     return f"{_slot_folder_base()}{slot}-"
 
 
+def remove_stale_slot_folders() -> None:
+    """Remove what killed graders of this user left (students' cells in slot folders, slot
+    cgroups) for every slot nobody holds: at the start of every batch, since a rerun that has
+    nothing left to grade takes no slot."""
+    _remove_stale_slot_folders(slot_lock_dir(), own=-1)
+
+
 def _remove_stale_slot_folders(lock_dir: Path, *, own: int) -> None:
     """Remove the slot folders (students' cells) and slot cgroups that killed graders of this user
     left: those of our new slot and of every slot nobody holds (checked, and removed, while holding

@@ -325,6 +325,10 @@ def scenario_sigkill(
     outcome = FaultOutcome("sigkill", faults=0, violations=[])
     before_dirs, stale_dirs, interrupted = _slot_dirs(), set(), 0
     for number in range(1, kills + 1):
+        done, _ = journal_records(out)
+        if set(done) >= set(cohort.students):  # nothing left for a kill to interrupt
+            outcome.details.append(f"every student recorded before kill {number}: no more kills")
+            break
         if number % 2:
             delay = rng.uniform(0.5, 6.0)
             run, when = run_cli(cohort, out, db, kill_after=delay), f"{delay:.1f} s after the start"
