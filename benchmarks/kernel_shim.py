@@ -69,16 +69,9 @@ def _patch_targets() -> list[tuple[object, str]]:
         ]
     writer = sys.modules.get("torch.utils.tensorboard.writer")
     if writer is not None:
-        for method in (
-            "add_scalar",
-            "add_scalars",
-            "add_histogram",
-            "add_image",
-            "add_figure",
-            "flush",
-            "close",
-        ):
-            targets.append((writer.SummaryWriter, method))
+        import tensorboard_spies  # the worker's module (on sys.path: _worker_modules)
+
+        targets += [(writer.SummaryWriter, m) for m in tensorboard_spies.RECORDED_METHODS]
     return targets
 
 
@@ -129,7 +122,7 @@ class InProcessSession:
             encoder = self._wire.Encoder(self._objects.put, sys.modules.get("torch"))
             reply, out = {"ok": True, "value": encoder.encode(value)}, encoder.blobs
         except BaseException as exc:  # the student's exceptions become data, as in the worker
-            reply, out = {"ok": False, "error": self._session._describe(exc)}, []
+            reply, out = {"ok": False, "error": self._wire.describe_error(exc)}, []
         return json.loads(json.dumps(reply, allow_nan=True)), out
 
     def close(self) -> None:
@@ -161,7 +154,7 @@ def run_hidden_tests(
     """Run one hidden test file against the kernel's namespace; returns the points earned."""
     import pytest
 
-    from nncourse.grading.plugin import GradingPlugin
+    from nncourse.grading.plugin import GradingPlugin, pytest_arguments
     from nncourse.grading.reference import load_reference
 
     reference = _REFERENCES.get(source)
@@ -179,26 +172,8 @@ def run_hidden_tests(
         call_seconds=timeout,
         deadline=time.monotonic() + 300,
     )
-    args = [
-        test_file,
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        "-p",
-        "no:randomly",
-        "--assert=plain",
-        "--import-mode=importlib",
-        "-o",
-        "addopts=",
-        "--rootdir",
-        str(autograders),
-        "-c",
-        str(autograders / "pytest.ini"),
-        f"--timeout={timeout:g}",
-        "-W",
-        "ignore",
-        "--capture=sys",
-    ]
+    # fd capture would take the kernel's own streams: capture Python's instead
+    args = [*pytest_arguments(test_file, autograders, test_seconds=timeout), "--capture=sys"]
     sink = io.StringIO()
     with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
         pytest.main(args, plugins=[plugin])

@@ -273,3 +273,69 @@ def kaiming_tests(name: str, dist: str, hint: str) -> dict:
                 )
 
     return {k: v for k, v in locals().items() if k.startswith("test_") or k == "sampling"}
+
+
+XAVIER_DOCS = {
+    "normal": (
+        "gain 1: N(0, std²) with std = sqrt(2 / (fan_in + fan_out)) on a non-square layer",
+        "the gain scales the standard deviation",
+    ),
+    "uniform": (
+        "gain 1: U(-b, b) with b = sqrt(6 / (fan_in + fan_out)) on a non-square layer",
+        "the gain scales the bound",
+    ),
+}
+
+
+def xavier_tests(name: str, dist: str, hint: str) -> dict:
+    """The two rubric lines (1 point each) shared by xavier_normal and xavier_uniform."""
+    import pytest
+
+    def xavier_std(fan_in, fan_out, gain):
+        return gain * math.sqrt(2.0 / (fan_in + fan_out))
+
+    @pytest.fixture
+    def sampling(student, seed):
+        return Sampling(student, seed)
+
+    @pytest.mark.points(1)
+    def test_default_gain(sampling):
+        sampling.check(
+            name,
+            f"{name}(fan_in, fan_out)",
+            {},
+            dist=dist,
+            std=xavier_std(FAN_IN, FAN_OUT, 1.0),
+            hint=hint,
+        )
+
+    @pytest.mark.points(1)
+    def test_gain_and_fresh_samples(sampling):
+        fan_in, fan_out = FAN_OUT, FAN_IN
+        sampling.check(
+            name,
+            f"{name}(fan_in, fan_out, gain=2.5)",
+            {"gain": 2.5},
+            shape=(fan_in, fan_out),
+            dist=dist,
+            std=xavier_std(fan_in, fan_out, 2.5),
+            hint=hint,
+        )
+        sampling.check(
+            name,
+            f"{name}(fan_in, fan_out, gain=5/3) with rng=None",
+            {"gain": 5 / 3},
+            dist=dist,
+            std=xavier_std(FAN_IN, FAN_OUT, 5 / 3),
+            hint=hint,
+            rng=None,
+        )
+        sampling.check_fresh(name, name, {"gain": 1.0})
+
+    default_doc, gain_doc = XAVIER_DOCS[dist]
+    test_default_gain.__doc__ = default_doc
+    test_gain_and_fresh_samples.__doc__ = (
+        f"{gain_doc}; drawn from rng (same seed, same weights), new draws on every call; "
+        "rng=None works"
+    )
+    return {k: v for k, v in locals().items() if k.startswith("test_") or k == "sampling"}

@@ -84,10 +84,7 @@ def read_download(
         ) from None
     infos = archive.infolist()
     if len(infos) > limits.files:
-        raise CollectError(
-            f"{path} has {len(infos)} entries (limit {limits.files}): not an LMS "
-            "download of one assignment? Nothing was collected."
-        )
+        raise _too_many(path, f"{len(infos)} entries", limits.files)
     members, refused = [], []
     for info in infos:
         name = info.filename.replace("\\", "/")
@@ -98,19 +95,34 @@ def read_download(
             "a symbolic link: not followed" if stat.S_ISLNK(mode) else None
         )
         problem = problem or ("encrypted: cannot be read" if info.flag_bits & 0x1 else None)
-        problem = problem or _kind_problem(name)
-        if problem:
-            refused.append(Refused(name, problem))
-            continue
-        members.append(
+        _sort(
+            members,
+            refused,
+            problem,
             Member(
                 name=name,
                 size=info.file_size,
                 mtime=datetime(*info.date_time),
                 reader=lambda n, info=info: _read_zip(archive, info, n),
-            )
+            ),
         )
     return members, refused
+
+
+def _sort(members: list, refused: list, problem: str | None, member: Member) -> None:
+    """Collect ``member``, or refuse it for ``problem`` or for its kind (not a notebook...)."""
+    problem = problem or _kind_problem(member.name)
+    if problem:
+        refused.append(Refused(member.name, problem))
+    else:
+        members.append(member)
+
+
+def _too_many(where: Path, count: str, limit: int) -> CollectError:
+    return CollectError(
+        f"{where} has {count} (limit {limit}): not an LMS download of one assignment? "
+        "Nothing was collected."
+    )
 
 
 def _read_zip(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
@@ -137,10 +149,7 @@ def _from_folder(root: Path, limits: CollectLimits) -> tuple[list[Member], list[
         for entry in files:
             count += 1
             if count > limits.files:
-                raise CollectError(
-                    f"{root} has more than {limits.files} files: not an LMS download of "
-                    "one assignment? Nothing was collected."
-                )
+                raise _too_many(root, f"more than {limits.files} files", limits.files)
             full, name = os.path.join(folder, entry), _rel(root, folder, entry)
             info = os.lstat(full)
             problem = (
@@ -150,17 +159,16 @@ def _from_folder(root: Path, limits: CollectLimits) -> tuple[list[Member], list[
                 if stat.S_ISREG(info.st_mode)
                 else "not a regular file"
             )
-            problem = problem or _kind_problem(name)
-            if problem:
-                refused.append(Refused(name, problem))
-                continue
-            members.append(
+            _sort(
+                members,
+                refused,
+                problem,
                 Member(
                     name=name,
                     size=info.st_size,
                     mtime=datetime.fromtimestamp(info.st_mtime),
                     reader=lambda n, full=full: _read_file(full, n),
-                )
+                ),
             )
     return members, refused
 

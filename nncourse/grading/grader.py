@@ -16,7 +16,7 @@ from nncourse.given_cells import GivenCells
 from nncourse.grading import edges
 from nncourse.grading.digest import file_sha256
 from nncourse.grading.grader_memory import cap_grader_memory
-from nncourse.grading.plugin import GradingPlugin
+from nncourse.grading.plugin import GradingPlugin, pytest_arguments
 from nncourse.grading.reference import load_reference
 from nncourse.grading.results import NAME_CHARS, SubmissionResult, TestResult, clip, error_result
 from nncourse.grading.review import review_notes
@@ -253,28 +253,16 @@ class Grader:
             reply_budget_bytes=self.limits.reply_budget_bytes,
         )
         args = [
-            str(self.layout.autograder_dir(self.assignment)),
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "-p",
-            "no:randomly",
-            "--assert=plain",
-            "--import-mode=importlib",
-            "-o",
-            "addopts=",
+            *pytest_arguments(
+                str(self.layout.autograder_dir(self.assignment)),
+                self.layout.autograders,
+                test_seconds=self.limits.test_seconds,
+            ),
             # these two run gc.collect() at exit: about 0.5 s each in a process that holds torch
             "-p",
             "no:unraisableexception",
             "-p",
             "no:threadexception",
-            "--rootdir",
-            str(self.layout.autograders),
-            "-c",
-            str(self.layout.autograders / "pytest.ini"),
-            f"--timeout={self.limits.test_seconds:g}",
-            "-W",
-            "ignore",
         ]
         with redirect_stdout(io.StringIO()):
             pytest.main(args, plugins=[plugin])

@@ -27,6 +27,33 @@ from nncourse.grading.visibility import VISIBILITIES
 from nncourse.sandbox.client import WorkerDied
 
 
+def pytest_arguments(target: str, autograders: Path, *, test_seconds: float) -> list[str]:
+    """pytest's command line for the hidden tests at ``target`` (a folder or one test file).
+
+    Plain assertions (the message is the feedback), no cache or random order, the course's
+    ``autograders/pytest.ini`` and nothing from the TA's own configuration (``addopts=``).
+    """
+    return [
+        target,
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:randomly",
+        "--assert=plain",
+        "--import-mode=importlib",
+        "-o",
+        "addopts=",
+        "--rootdir",
+        str(autograders),
+        "-c",
+        str(autograders / "pytest.ini"),
+        f"--timeout={test_seconds:g}",
+        "-W",
+        "ignore",
+    ]
+
+
 @dataclass
 class TestOutcome:
     nodeid: str

@@ -10,7 +10,6 @@ watchdog that reports where a call is stuck before the grader ends it.
 
 import builtins
 import sys
-import traceback
 
 import hangs
 import instruments  # noqa: F401  (every instrument registers itself)
@@ -132,7 +131,7 @@ def serve(sock, namespace: dict, seed: int, *, tripwire=None, retake=None) -> in
             reply = {"ok": True, "value": encoder.encode(value)}
             blobs_out = encoder.blobs
         except BaseException as exc:  # student exceptions (even SystemExit) become data
-            reply, blobs_out = {"ok": False, "error": _describe(exc)}, []
+            reply, blobs_out = {"ok": False, "error": wire.describe_error(exc)}, []
         try:
             wire.send_message(sock, reply, blobs_out)
         except (OSError, ValueError) as exc:
@@ -185,19 +184,3 @@ def _perform(op, request, blobs, namespace, objects, decode, *, spec=None):
     if op == "not_again":
         return hangs.disable(namespace, request.get("marks", []))
     raise ValueError(f"unknown request {op!r}")
-
-
-def _describe(exc: BaseException) -> dict:
-    where = None
-    for frame, lineno in traceback.walk_tb(exc.__traceback__):
-        if frame.f_code.co_filename.startswith("<cell"):
-            where = f"{frame.f_code.co_filename[1:-1]}, line {lineno}"
-    try:
-        message = str(exc)
-    except BaseException:
-        message = "<unprintable message>"
-    return {
-        "type": type(exc).__name__[:1000],
-        "message": message[:2000],
-        "where": where and where[:1000],
-    }

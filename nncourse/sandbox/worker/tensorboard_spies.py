@@ -27,21 +27,23 @@ def _summary(value):
         return {"error": type(exc).__name__}
 
 
+# the SummaryWriter methods record_writer records (and the benchmark's baseline puts back)
+RECORDED_METHODS = (
+    "add_scalar",
+    "add_scalars",
+    "add_histogram",
+    "add_image",
+    "add_figure",
+    "flush",
+    "close",
+)
+
+
 @instrument(
     "record_writer",
     relies_on=tuple(
         f"torch.utils.tensorboard.SummaryWriter.{name}"
-        for name in (
-            "__init__",
-            "add_scalar",
-            "add_scalars",
-            "add_histogram",
-            "add_image",
-            "add_images",
-            "add_figure",
-            "flush",
-            "close",
-        )
+        for name in ("__init__", "add_images", *RECORDED_METHODS)
     ),
 )
 def instrument_record_writer():
@@ -49,15 +51,7 @@ def instrument_record_writer():
     from torch.utils.tensorboard import SummaryWriter
 
     recorder = Recorder()
-    for method in (
-        "add_scalar",
-        "add_scalars",
-        "add_histogram",
-        "add_image",
-        "add_figure",
-        "flush",
-        "close",
-    ):
+    for method in RECORDED_METHODS:
         original = getattr(SummaryWriter, method)
 
         def recorded(self, *args, _method=method, _original=original, **kwargs):

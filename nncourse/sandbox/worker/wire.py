@@ -14,6 +14,7 @@ import io
 import json
 import socket
 import struct
+import traceback
 
 import numpy as np
 
@@ -207,3 +208,21 @@ class Encoder:
         info = {"dtype": str(plain.dtype).removeprefix("torch."), "requires_grad": requires_grad}
         info["blob"] = self._blob(array)
         return {"tensor": info}
+
+
+def describe_error(exc: BaseException) -> dict:
+    """An exception of the student's code as plain data: type, message and the line in the
+    student's cell (``<cell N>`` frames only, never the grader's), each capped."""
+    line = None
+    for frame, lineno in traceback.walk_tb(exc.__traceback__):
+        if frame.f_code.co_filename.startswith("<cell"):
+            line = (frame.f_code.co_filename, lineno)
+    try:
+        message = str(exc)
+    except BaseException:
+        message = "<unprintable message>"
+    return {
+        "type": type(exc).__name__[:1000],
+        "message": message[:2000],
+        "where": f"{line[0][1:-1][:1000]}, line {line[1]}" if line else None,
+    }

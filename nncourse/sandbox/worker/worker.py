@@ -22,7 +22,6 @@ import signal
 import socket
 import sys
 import time
-import traceback
 
 # Run with -I, which leaves the worker's own folder off sys.path; its modules sit next to this file.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -118,12 +117,13 @@ class _Display:
         return None
 
 
-def run_cells(cells: list, namespace: dict, channel, send, tripwire=None) -> list:
+def run_cells(cells: list, namespace: dict, channel, wire, tripwire=None) -> list:
     """Execute cells in order; every failure is recorded and the next cell still runs.
 
     ``tripwire`` (see ``integrity``) puts back the grader's code after each cell and names what a cell changed.
     """
     results, server = [], _getppid()
+    send, describe = wire.send_message, wire.describe_error  # bound before any cell runs
     for cell in cells:
         index = cell["index"]
         send(channel, {"type": "cell_start", "index": index})
@@ -146,7 +146,7 @@ def run_cells(cells: list, namespace: dict, channel, send, tripwire=None) -> lis
         if _server_killed(server):
             _exit(70)
         if error is not None:
-            entry.update(status="error", error=_describe(error, index))
+            entry.update(status="error", error=describe(error))
         entry["seconds"] = round(time.monotonic() - started, 4)
         for stream in (sys.stdout, sys.stderr):
             try:
@@ -181,23 +181,6 @@ def _server_killed(server: int) -> bool:
         or bool(int(fields[6]) & pf_exiting)
         or bool(pending & (1 << (signal.SIGKILL - 1)))
     )
-
-
-def _describe(exc: BaseException, cell_index=None) -> dict:
-    """Exception type, message and the line in the student's cell (never grader frames)."""
-    line = None
-    for frame, lineno in traceback.walk_tb(exc.__traceback__):
-        if frame.f_code.co_filename.startswith("<cell"):
-            line = (frame.f_code.co_filename, lineno)
-    try:
-        message = str(exc)
-    except BaseException:
-        message = "<unprintable message>"
-    return {
-        "type": type(exc).__name__[:1000],
-        "message": message[:2000],
-        "where": f"{line[0][1:-1][:1000]}, line {line[1]}" if line else None,
-    }
 
 
 def replaced_builtins() -> list:
@@ -291,7 +274,7 @@ def run_job(control, cells_path: str, wire) -> None:
     make_tripwire, serve, sessions = _tripwire, forks.serve_sessions, forks.Sessions
     serve_one = session_module.serve
     tripwire = make_tripwire(integrity.Baseline())
-    results = run_cells(cells, namespace, control, wire.send_message, tripwire)
+    results = run_cells(cells, namespace, control, wire, tripwire)
     broken = sorted({name for cell in results for name in cell.get("replaced_builtins", [])})
     replaced = sorted({name for cell in results for name in cell.get("replaced_grader", [])})
     if torch is not None:
