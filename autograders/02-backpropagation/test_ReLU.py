@@ -45,13 +45,15 @@ def _upstream(rng, shape):
 @pytest.mark.points(1)
 def test_forward(student, rng, reference_solution, bp):
     """forward returns max(x, 0) element-wise, with the shape of x, also for a batch of one and at x = 0"""
+    with student.forbid_torch():
+        forward = student.ReLU().forward  # one layer for every input (fewer round trips)
     for x in [
         _away_from_kink(rng, (6, 5)),
         _away_from_kink(rng, (3, 8)),
         *_inputs_with_zeros()[:3],
     ]:
         with student.forbid_torch():
-            out = student.ReLU().forward(x)
+            out = forward(x)
         expected = reference_solution.ReLU().forward(x)
         bp.close(
             out,
@@ -110,12 +112,12 @@ def test_backward(student, rng, reference_solution):
             "the latest forward call was > 0 and return 0 where it was < 0"
         )
     _check_zeros(got, grad_out, zeros)
+    forward, backward = relu.forward, relu.backward  # one layer, used again (fewer round trips)
     for x in _inputs_with_zeros():
         grad_out = _upstream(rng, x.shape)
         with student.forbid_torch():
-            relu = student.ReLU()
-            relu.forward(x.copy())
-            grad_in = relu.backward(grad_out)
+            forward(x.copy())
+            grad_in = backward(grad_out)
         assert grad_in is not None, (
             "ReLU.backward should return dL/dx, the gradient w.r.t. its input"
         )

@@ -71,6 +71,8 @@ class Student:
         self._budget = budget_bytes  # what this test may still receive from the student's code
         self._hangs = hangs if hangs is not None else HangLog()
         self._test = test
+        # the notebook's classes and functions by name, for this session (handles die with it)
+        self._handles: dict[str, Remote] = {}
 
     # --------------------------------------------------------------------------------- plumbing
     def _request(
@@ -147,6 +149,7 @@ class Student:
         raise TypeError(f"cannot send {type(value).__name__} to the student's code")
 
     def close(self) -> None:
+        self._handles.clear()
         if self._session is not None:
             self._session.close()
             self._session = None
@@ -155,7 +158,13 @@ class Student:
     def __getattr__(self, name: str):
         if name.startswith("_"):
             raise AttributeError(name)
-        return self._request({"op": "global", "name": name}, name)
+        handle = self._handles.get(name)
+        if handle is not None:  # a round trip saved: the same object the notebook defined
+            return handle
+        value = self._request({"op": "global", "name": name}, name)
+        if isinstance(value, Remote):  # plain data is fetched afresh: a test may change its copy
+            self._handles[name] = value
+        return value
 
     def has(self, name: str) -> bool:
         """Whether the notebook defines ``name`` (without failing the test)."""
