@@ -141,6 +141,7 @@ def grade_cli(
     from nncourse.deadlines import parse_due
     from nncourse.grading.console import eprint, score_table
     from nncourse.grading.gradebook import GradebookError
+    from nncourse.grading.review import to_look_at
     from nncourse.grading.slots import SlotsLost
     from nncourse.sandbox.launcher import SandboxUnavailable
 
@@ -187,6 +188,15 @@ def grade_cli(
     click.echo(
         f"graded {summary.graded}, already graded {summary.skipped}, in {summary.seconds:.1f} s -> {out}"
     )
+    flagged = [r.student for r in summary.results if to_look_at(r.notes)]
+    if flagged:
+        shown = ", ".join(flagged[:8]) + (
+            f" and {len(flagged) - 8} more" if len(flagged) > 8 else ""
+        )
+        click.echo(
+            f"for a TA's look: {len(flagged)} ({shown}); why: grades.csv's review column, "
+            "report.html's \"For a TA's look\""
+        )
 
 
 @main.command("grade-one")

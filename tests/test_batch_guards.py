@@ -16,9 +16,10 @@ from conftest import REPO, TOY, toy_notebook
 
 from nncourse.api import grade
 from nncourse.config import GradingLimits
-from nncourse.grading.batch import csv_text, read_journal
+from nncourse.grading.batch import read_journal
 from nncourse.grading.console import format_result
 from nncourse.grading.grader import TAMPERED
+from nncourse.grading.grades_csv import csv_text
 from nncourse.grading.results import SubmissionResult
 from nncourse.layout import CourseLayout
 from nncourse.sandbox.launcher import check_sandbox

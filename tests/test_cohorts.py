@@ -1,8 +1,10 @@
 """A notebook released to another cohort (a student retaking the course, an old download) is graded
-as the cohort being graded, with a warning in the TA's progress line and a note on the page."""
+as the cohort being graded, with a warning in the TA's progress line, grades.csv's review column and
+the report's "For a TA's look", and a note on the student's page."""
 
 from __future__ import annotations
 
+import csv
 import json
 
 from conftest import toy_notebook
@@ -10,6 +12,7 @@ from conftest import toy_notebook
 from nncourse.api import grade
 from nncourse.config import GradingLimits
 from nncourse.intake import OTHER_COHORT, read_notebook
+from nncourse.report import build_report
 
 FAST = GradingLimits(cells_seconds=8, call_seconds=3, test_seconds=10, job_seconds=40)
 A = "01-toy"
@@ -62,6 +65,12 @@ def test_a_notebook_of_another_cohort_is_graded_with_a_warning_and_a_note(toy, t
     page = (out / "bob" / A / "feedback.html").read_text()
     assert "This notebook was released for another run of the course" in page
     assert "\x1b" not in page
+    rows = {r["student"]: r for r in csv.DictReader((out / "grades.csv").open(newline=""))}
+    assert rows["bob"]["review"].startswith(f"{OTHER_COHORT} (cohort 'last-year?[2J')"), rows["bob"]
+    assert rows["alice"]["review"] == ""
+    report = build_report(out, assignment=A).read_text(encoding="utf-8")
+    looked_at = report.split("<h2 id=review>")[1].split("<h2")[0]
+    assert "bob" in looked_at and "alice" not in looked_at and "last-year?[2J" in looked_at
 
 
 def test_a_cohort_never_released_here_is_graded_with_a_warning(course, tmp_path):

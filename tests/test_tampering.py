@@ -14,6 +14,7 @@ import pytest
 from catalog.harness import Catalog, describe
 
 from nncourse.grading.grader import Grader
+from nncourse.grading.review import to_look_at
 from nncourse.sandbox.launcher import acquire_slot, check_sandbox
 
 TORCH_GRADIENT = """
@@ -161,6 +162,7 @@ def test_a_spy_patched_from_a_cell_is_put_back_and_the_notebook_flagged(graded):
     )
     assert "flagged for a TA's review" in notes and "sys.modules" in notes
     assert not any("flagged" in n for n in plain.notes), "an honest notebook is not flagged"
+    assert to_look_at(patched.notes) and not to_look_at(plain.notes), "grades.csv's review column"
 
 
 def test_an_instrument_swapped_in_the_registry_is_put_back_and_the_notebook_flagged(graded):

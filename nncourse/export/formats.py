@@ -7,7 +7,7 @@ from pathlib import Path
 
 from nncourse.collect.roster import Roster
 from nncourse.export.scores import Score
-from nncourse.grading.batch import csv_text
+from nncourse.grading.grades_csv import csv_text
 
 FORMATS = ("canvas", "moodle", "csv")
 CANVAS_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]

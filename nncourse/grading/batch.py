@@ -10,7 +10,6 @@ not a student. What is graded again, and why: :mod:`nncourse.grading.regrade`.
 
 from __future__ import annotations
 
-import csv
 import os
 import sys
 import time
@@ -25,19 +24,18 @@ from nncourse.config import GradingLimits
 from nncourse.grading.delivery import FeedbackTarget
 from nncourse.grading.digest import file_sha256
 from nncourse.grading.entry import choose_notebook
+from nncourse.grading.grades_csv import write_csv
 from nncourse.grading.names import character_problem, collisions, escaped
 from nncourse.grading.recorder import JOURNAL, Recorder, read_journal
 from nncourse.grading.regrade import MANIFEST, NEW, RegradeRound, why_grade
 from nncourse.grading.results import SubmissionResult, error_result, visible
 from nncourse.grading.slots import SlotPoolFactory, SlotsLost, local_slots
-from nncourse.grading.written_csv import written_cells, written_header, written_ids
 from nncourse.intake import OTHER_COHORT
 
 # OUT's own top-level entries; students can never be called like them (nor start with ".", which is
 # how every transient file of ours at OUT's top level is named: .grades.csv.tmp, .report.html.tmp).
 OWN_NAMES = frozenset({JOURNAL, MANIFEST, "grades.csv", "report.html", "report", "similarity.csv"})
 SYMLINKED_FOLDER = "the submission folder is a symbolic link; submit the notebook itself"
-_CSV_FORMULA = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 @dataclass(frozen=True)
@@ -324,68 +322,3 @@ def grade_batch(
         seconds=time.monotonic() - started,
         reasons=reasons,
     )
-
-
-def write_csv(path: Path, results: list[SubmissionResult]) -> None:
-    """One row per student: total, status and the points of each graded item.
-
-    Text cells that a spreadsheet would run as a formula (starting with ``= + - @``, tab or CR) get a
-    leading apostrophe (OWASP's rule against CSV injection); numbers are written as they are.
-    """
-    items = sorted({item for r in results for item in r.item_scores()})
-    written = written_ids(results)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(
-            [
-                csv_text(h)
-                for h in [
-                    "student",
-                    "assignment",
-                    "score",
-                    "max_score",
-                    "status",
-                    "error",
-                    *LATE_COLUMNS,
-                    *items,
-                    *written_header(written),
-                ]
-            ]
-        )
-        for r in results:
-            scores = r.item_scores()
-            writer.writerow(
-                [
-                    csv_text(r.student),
-                    csv_text(r.assignment),
-                    f"{r.score:g}",
-                    f"{r.max_score:g}",
-                    csv_text(r.status),
-                    csv_text(r.error or ""),
-                    *late_cells(r),
-                    *[f"{scores.get(i, 0):g}" for i in items],
-                    *[csv_text(cell) for cell in written_cells(r, written)],
-                ]
-            )
-    tmp.replace(path)
-
-
-LATE_COLUMNS = ("raw_score", "penalty", "seconds_late", "submitted_at", "due_at")  # '' if unknown
-
-
-def late_cells(result: SubmissionResult) -> list[str]:
-    """grades.csv's lateness cells: numbers without exponents, ISO 8601 times, '' when unknown."""
-    cells = []
-    for name in LATE_COLUMNS:
-        value = getattr(result, name)
-        if isinstance(value, float | int):
-            value = f"{value:.3f}".rstrip("0").rstrip(".")
-        cells.append(csv_text(value) if isinstance(value, str) else "")
-    return cells
-
-
-def csv_text(text: str) -> str:
-    """A text cell for grades.csv: visible, and never a formula to a spreadsheet."""
-    text = visible(text)
-    return "'" + text if text.lstrip(" ").startswith(_CSV_FORMULA) else text

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nncourse.grading.batch import write_csv
 from nncourse.grading.delivery import FeedbackTarget, deliver
 from nncourse.grading.formgrade_copy import write_formgrade_copies
+from nncourse.grading.grades_csv import write_csv
 from nncourse.grading.manual import read_manual, with_manual
 from nncourse.grading.recorder import read_journal
 from nncourse.grading.results import SubmissionResult

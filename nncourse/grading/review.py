@@ -10,6 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from nncourse.intake import OTHER_COHORT
+
+FLAGGED = "flagged for a TA's review"
+
 # Names an honest solution of these assignments never needs, and that reaching into the grader's
 # spies from inside the sandbox does (integrity.py undoes Python-level changes; a TA judges the
 # rest).
@@ -45,7 +49,7 @@ def review_notes(
     internals = internals_used(sources)
     if internals:
         notes.append(
-            "flagged for a TA's review: the notebook uses interpreter or grader internals ("
+            f"{FLAGGED}: the notebook uses interpreter or grader internals ("
             + ", ".join(internals[:6])
             + ")"
         )
@@ -53,7 +57,12 @@ def review_notes(
         notes.append(
             "your notebook changed the grader's own tools inside the sandbox ("
             + ", ".join(replaced_grader[:4])
-            + "); they were put back before testing and "
-            "the submission is flagged for review"
+            + f"); they were put back before testing and the submission is {FLAGGED}"
         )
     return notes
+
+
+def to_look_at(notes: Iterable[str]) -> list[str]:
+    """The notes that ask a TA to look at a graded submission (grades.csv's ``review`` column and
+    the report's list): a flag for review, or a notebook released for another cohort."""
+    return [note for note in notes if FLAGGED in note or note.startswith(OTHER_COHORT)]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nncourse.grading.results import WrittenAnswer, visible
+from nncourse.grading.review import to_look_at
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class SubmissionRow:
     raw_score: float | None = None
     penalty: float | None = None
     written: tuple[WrittenAnswer, ...] = ()  # answers a TA grades (status, score, comment)
+    review: tuple[str, ...] = ()  # why a TA should look (grading/review.py's to_look_at)
 
     @property
     def written_score(self) -> float:
@@ -139,6 +141,7 @@ def _row(data: dict, feedback: str) -> SubmissionRow:
         raw_score=_optional(data.get("raw_score")),
         penalty=_optional(data.get("penalty")),
         written=_written(data),
+        review=tuple(to_look_at(_text(n) for n in data.get("notes") or () if isinstance(n, str))),
     )
 
 

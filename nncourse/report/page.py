@@ -48,7 +48,7 @@ def _num(value: float | None, digits: int = 2) -> str:
     return "–" if value is None else f"{round(value, digits):g}"
 
 
-def _cards(s: Summary) -> list[tuple[object, str, bool]]:
+def _cards(s: Summary, to_review: int) -> list[tuple[object, str, bool]]:
     """(value, label, shown as bad) of each headline card."""
     return [
         (s.students, "students", False),
@@ -59,6 +59,7 @@ def _cards(s: Summary) -> list[tuple[object, str, bool]]:
         (f"{_num(s.low)} – {_num(s.high)}", "min – max", False),
         (s.full_marks, "full marks", False),
         (s.incidents, "timeouts, crashes, errors", s.incidents > 0),
+        (to_review, "for a TA's look", to_review > 0),
     ]
 
 
@@ -84,7 +85,7 @@ def render_page(data: PageData) -> str:
         "report.html",
         data=data,
         title=title,
-        cards=_cards(data.summary),
+        cards=_cards(data.summary, sum(1 for r in rows if r.review)),
         times=_times(data),
         message_chars=MESSAGE_CHARS,
         students_shown=STUDENTS_SHOWN,

@@ -57,7 +57,7 @@ def _documents(
 
 
 def _write_csv(path: Path, matches: list[Match]) -> None:
-    from nncourse.grading.batch import csv_text
+    from nncourse.grading.grades_csv import csv_text
 
     tmp = path.with_name(f".{path.name}.tmp")
     with open(tmp, "w", newline="", encoding="utf-8") as handle:
