@@ -32,6 +32,20 @@ def submitted(tmp_path):
     return root
 
 
+def _grade_toy(toy, submitted, out, db_url: str, **options):
+    """The toy course's batch, quietly, with FAST limits."""
+    return grade(
+        submitted,
+        layout=toy,
+        assignment="01-toy",
+        out=out,
+        limits=FAST,
+        db_url=db_url,
+        progress=lambda _: None,
+        **options,
+    )
+
+
 def _results(out):
     data = {}
     for path in sorted(out.glob("*/01-toy/results.json")):
@@ -45,26 +59,8 @@ def test_parallel_grading_matches_serial_and_every_student_is_recorded_once(
     toy, submitted, tmp_path
 ):
     serial, parallel = tmp_path / "serial", tmp_path / "parallel"
-    grade(
-        submitted,
-        layout=toy,
-        assignment="01-toy",
-        out=serial,
-        jobs=1,
-        limits=FAST,
-        db_url=f"sqlite:///{tmp_path / 'a.db'}",
-        progress=lambda _: None,
-    )
-    grade(
-        submitted,
-        layout=toy,
-        assignment="01-toy",
-        out=parallel,
-        jobs=2,
-        limits=FAST,
-        db_url=f"sqlite:///{tmp_path / 'b.db'}",
-        progress=lambda _: None,
-    )
+    _grade_toy(toy, submitted, serial, f"sqlite:///{tmp_path / 'a.db'}", jobs=1)
+    _grade_toy(toy, submitted, parallel, f"sqlite:///{tmp_path / 'b.db'}", jobs=2)
     assert _results(serial) == _results(parallel)
     scores = {s: r["score"] for s, r in _results(parallel).items()}
     assert scores == {"alice": 3.0, "bob": 1.0, "carol": 0.0, "dave": 0.0, "erin": 0.0}
@@ -80,36 +76,12 @@ def test_parallel_grading_matches_serial_and_every_student_is_recorded_once(
 
 def test_a_rerun_grades_only_what_is_missing_or_changed(toy, submitted, tmp_path):
     out, db = tmp_path / "out", f"sqlite:///{tmp_path / 'g.db'}"
-    first = grade(
-        submitted,
-        layout=toy,
-        assignment="01-toy",
-        out=out,
-        limits=FAST,
-        db_url=db,
-        progress=lambda _: None,
-    )
+    first = _grade_toy(toy, submitted, out, db)
     assert first.graded == 5
-    again = grade(
-        submitted,
-        layout=toy,
-        assignment="01-toy",
-        out=out,
-        limits=FAST,
-        db_url=db,
-        progress=lambda _: None,
-    )
+    again = _grade_toy(toy, submitted, out, db)
     assert (again.graded, again.skipped) == (0, 5)
     toy_notebook(submitted / "bob" / "01-toy" / "toy.ipynb")  # bob resubmits a fixed notebook
-    third = grade(
-        submitted,
-        layout=toy,
-        assignment="01-toy",
-        out=out,
-        limits=FAST,
-        db_url=db,
-        progress=lambda _: None,
-    )
+    third = _grade_toy(toy, submitted, out, db)
     assert (third.graded, third.skipped) == (1, 4)
     assert read_journal(out)["bob"]["score"] == 3.0
     lines = (out / "journal.jsonl").read_text().splitlines()
@@ -118,15 +90,7 @@ def test_a_rerun_grades_only_what_is_missing_or_changed(toy, submitted, tmp_path
 
 def test_nbgrader_export_lists_the_scores(toy, submitted, tmp_path):
     out, db = tmp_path / "out", f"sqlite:///{tmp_path / 'g.db'}"
-    grade(
-        submitted,
-        layout=toy,
-        assignment="01-toy",
-        out=out,
-        limits=FAST,
-        db_url=db,
-        progress=lambda _: None,
-    )
+    _grade_toy(toy, submitted, out, db)
     env = dict(os.environ, PATH=f"{REPO / '.venv' / 'bin'}:{os.environ['PATH']}")
     subprocess.run(
         [
@@ -186,36 +150,12 @@ def test_a_gradebook_that_cannot_be_written_stops_the_batch_with_its_name_and_lo
 
     out, broken = tmp_path / "out", tmp_path / "broken.db"
     with pytest.raises(GradebookError, match="no-such-folder.*does not exist"):
-        grade(
-            submitted,
-            layout=toy,
-            assignment="01-toy",
-            out=out,
-            limits=FAST,
-            db_url=f"sqlite:///{tmp_path / 'no-such-folder' / 'g.db'}",
-            progress=lambda _: None,
-        )
+        _grade_toy(toy, submitted, out, f"sqlite:///{tmp_path / 'no-such-folder' / 'g.db'}")
     broken.write_text("this is not an SQLite database " * 100)
     with pytest.raises(GradebookError, match="broken.db could not be written"):
-        grade(
-            submitted,
-            layout=toy,
-            assignment="01-toy",
-            out=out,
-            limits=FAST,
-            db_url=f"sqlite:///{broken}",
-            progress=lambda _: None,
-        )
+        _grade_toy(toy, submitted, out, f"sqlite:///{broken}")
     assert read_journal(out) == {}, "nothing counts as recorded while the gradebook fails"
-    summary = grade(
-        submitted,
-        layout=toy,
-        assignment="01-toy",
-        out=out,
-        limits=FAST,
-        db_url=f"sqlite:///{tmp_path / 'good.db'}",
-        progress=lambda _: None,
-    )
+    summary = _grade_toy(toy, submitted, out, f"sqlite:///{tmp_path / 'good.db'}")
     assert summary.graded == 5 and {r.student for r in summary.results} == {
         "alice",
         "bob",
