@@ -14,13 +14,15 @@ Bound at import, before any student code runs (``integrity`` puts this module ba
 cell).
 """
 
+import _thread
 import sys
-import threading
 import time
 from types import FunctionType
 
-_current_frames, _monotonic, _get_ident = sys._current_frames, time.monotonic, threading.get_ident
-_Thread, _Lock, _sleep = threading.Thread, threading.Lock, time.sleep
+_current_frames, _monotonic, _get_ident = sys._current_frames, time.monotonic, _thread.get_ident
+# the low-level thread: threading.Thread.start waits until the new thread runs (a scheduling delay
+# at the first request of every test, under load)
+_start_thread, _Lock, _sleep = _thread.start_new_thread, _thread.allocate_lock, time.sleep
 SAMPLE, REPORT = 0.4, 0.7  # fractions of the limit: first look; second look and report
 POLL = 0.1  # seconds between the watchdog's looks at the running request
 
@@ -53,8 +55,7 @@ class Watchdog:
             return
         if self._thread is None:
             try:
-                self._thread = _Thread(target=self._run, name="nncourse-watchdog", daemon=True)
-                self._thread.start()
+                self._thread = _start_thread(self._run, ())
             except Exception:  # noqa: BLE001 - no thread (process limit): the call itself is blamed
                 self._thread = False  # not tried again in this session
                 return
