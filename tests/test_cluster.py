@@ -149,7 +149,7 @@ def test_a_worker_killed_mid_batch_costs_only_time(course, cluster):
             (out / "journal.jsonl").is_file() and (out / "journal.jsonl").read_text().strip()
         ):
             time.sleep(0.1)
-        victim = cluster["workers"][0]
+        victim = _busy_worker(cluster)
         assert victim.poll() is None, "the worker was still running"
         os.killpg(victim.pid, signal.SIGKILL)  # the worker, its nanny and its sandbox
         victim.wait(timeout=20)
@@ -172,6 +172,28 @@ def test_a_worker_killed_mid_batch_costs_only_time(course, cluster):
     assert removed and removed[0]["processing-tasks"], (
         f"the worker was killed while grading a submission (scheduler's events: {removed})"
     )
+
+
+def _busy_worker(cluster, seconds: float = 60):
+    """The started worker that is grading a submission now (by the scheduler's view), so that the
+    kill lands mid-task whichever worker the scheduler gave the next submission to."""
+    from distributed import Client
+
+    with Client(scheduler_file=str(cluster["file"]), timeout=30) as client:
+        pids = client.run(os.getpid)  # {worker address: its process id}
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            for address, keys in client.processing().items():
+                if keys and address in pids:
+                    try:
+                        group = os.getpgid(pids[address])
+                    except ProcessLookupError:
+                        continue
+                    for process in cluster["workers"]:
+                        if process.pid == group:
+                            return process
+            time.sleep(0.05)
+    raise AssertionError("no worker was grading a submission within a minute")
 
 
 def test_a_driver_killed_mid_batch_resumes_on_rerun(course, cluster):
