@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -171,6 +172,8 @@ def grade_cli(
         sys.exit(2)
     except SlotsLost as exc:
         eprint(f"stopped: {exc}. Run the same command again: what was graded is kept.")
+        for name in ("tornado.application", "asyncio"):  # closed connections, logged at exit
+            logging.getLogger(name).setLevel(logging.CRITICAL + 1)
         sys.exit(2)
     except SandboxUnavailable as exc:
         eprint(f"cannot grade safely: {exc}")

@@ -33,8 +33,13 @@ class ClusterUnavailable(RuntimeError):
 
 @contextlib.contextmanager
 def _dask_logs_off() -> Iterator[None]:
-    """Dask's own log lines off for the block (restored after; Dask sets some loggers' levels)."""
-    loggers = [logging.getLogger(name) for name in ("distributed", "distributed.client")]
+    """Dask's own log lines off for the block (restored after; Dask sets some loggers' levels).
+
+    tornado's and asyncio's loggers too: a connection closed under a callback (a lost scheduler) is
+    logged there as "Exception in callback ..." with a traceback.
+    """
+    names = ("distributed", "distributed.client", "tornado.application", "asyncio")
+    loggers = [logging.getLogger(name) for name in names]
     levels = [log.level for log in loggers]
     for log in loggers:
         log.setLevel(logging.CRITICAL + 1)
