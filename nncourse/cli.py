@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from pathlib import Path
 
@@ -138,7 +137,7 @@ def grade_cli(
     from nncourse.api import grade
     from nncourse.cluster.address import ClusterRefused
     from nncourse.cluster.cli import tls_files
-    from nncourse.cluster.pool import Cluster, ClusterUnavailable
+    from nncourse.cluster.pool import Cluster, ClusterUnavailable, quiet_closed_connections
     from nncourse.deadlines import parse_due
     from nncourse.grading.console import eprint, score_table
     from nncourse.grading.gradebook import GradebookError
@@ -172,8 +171,7 @@ def grade_cli(
         sys.exit(2)
     except SlotsLost as exc:
         eprint(f"stopped: {exc}. Run the same command again: what was graded is kept.")
-        for name in ("tornado.application", "asyncio"):  # closed connections, logged at exit
-            logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+        quiet_closed_connections()
         sys.exit(2)
     except SandboxUnavailable as exc:
         eprint(f"cannot grade safely: {exc}")

@@ -31,14 +31,23 @@ class ClusterUnavailable(RuntimeError):
     """The scheduler cannot be reached, or no worker joined it in time."""
 
 
+# where a connection closed under a callback is logged, with a traceback (a lost scheduler)
+CLOSED_CONNECTION_LOGGERS = ("tornado.application", "asyncio")
+
+
+def quiet_closed_connections() -> None:
+    """Keep those loggers quiet for the rest of the process (a CLI stopping: they log at exit)."""
+    for name in CLOSED_CONNECTION_LOGGERS:
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+
+
 @contextlib.contextmanager
 def _dask_logs_off() -> Iterator[None]:
     """Dask's own log lines off for the block (restored after; Dask sets some loggers' levels).
 
-    tornado's and asyncio's loggers too: a connection closed under a callback (a lost scheduler) is
-    logged there as "Exception in callback ..." with a traceback.
+    tornado's and asyncio's loggers too (CLOSED_CONNECTION_LOGGERS).
     """
-    names = ("distributed", "distributed.client", "tornado.application", "asyncio")
+    names = ("distributed", "distributed.client", *CLOSED_CONNECTION_LOGGERS)
     loggers = [logging.getLogger(name) for name in names]
     levels = [log.level for log in loggers]
     for log in loggers:

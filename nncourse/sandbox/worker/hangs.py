@@ -97,8 +97,7 @@ class Watchdog:
                             self._send({"hang": {"name": name}})
                         except Exception:  # noqa: BLE001 - the grader then blames the call itself
                             pass
-                while self._request is not None and self._request[0] == number:
-                    _sleep(POLL)  # one look (and at most one report) per request
+                self._running(number, float("inf"))  # one look (and one report) per request
             earlier = None
 
     def _cell_frames(self) -> list:
