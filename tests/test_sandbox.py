@@ -218,3 +218,46 @@ def test_a_test_receives_no_more_than_its_budget_from_the_students_code(slot):
                 student.big()
         finally:
             student.close()
+
+
+def test_a_method_of_another_instance_is_looked_up_and_called_in_one_round_trip(slot):
+    """Once ``Layer.forward`` was a method in this test, later layers' calls of it take one request
+    (``callattr``) with the same results, the same error labels, and still work as objects."""
+    from nncourse.grading.student import Student, StudentError
+
+    spec = SandboxSpec(venv=REPO / ".venv", slot=slot, limits=GradingLimits())
+    source = (
+        "class Layer:\n    def __init__(self, k):\n        self.k = k\n"
+        "    def forward(self, x):\n        return x * self.k\n"
+        "    def broken(self):\n        raise ValueError('bad input')\n"
+        "def apply(f, x):\n    return f(x)\n"
+    )
+    ops = []
+
+    class Counting:
+        def __init__(self, session):
+            self.session = session
+
+        def request(self, header, blobs, *, timeout):
+            ops.append(header["op"])
+            return self.session.request(header, blobs, timeout=timeout)
+
+        def close(self):
+            self.session.close()
+
+    with Worker([{"index": 0, "source": source}], spec) as worker:
+        assert worker.run_cells(timeout=30).cells[0]["status"] == "ok"
+        student = Student(lambda: Counting(worker.open_session(seed=1)), call_seconds=10)
+        try:
+            first, second = student.Layer(2), student.Layer(3)
+            ops.clear()
+            assert first.forward(1) == 2 and ops == ["getattr", "call"], ops
+            ops.clear()
+            assert second.forward(5) == 15 and ops == ["callattr"], ops
+            for layer in (first, second):
+                with pytest.raises(StudentError, match=r"^Layer.broken raised ValueError"):
+                    layer.broken()
+            assert student.apply(second.forward, 4) == 12
+            assert second.k == 3
+        finally:
+            student.close()

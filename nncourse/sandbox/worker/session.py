@@ -1,7 +1,8 @@
 """One hidden test's conversation with the student's code, inside a forked worker child.
 
 Requests (JSON): ``global`` (read a notebook name), ``getattr``/``setattr`` on a handle, ``call`` a
-handle (functions, classes, bound methods), ``import`` a module the test needs inside the sandbox,
+handle (functions, classes, bound methods), ``callattr`` (look a method up and call it: one round
+trip instead of two), ``import`` a module the test needs inside the sandbox,
 ``instrument`` (run one of the instruments in ``registry``), ``not_again`` (stand-ins for what
 hung in earlier tests, ``hangs.py``), ``close``. Replies carry plain data or handles. A guard may
 wrap a call (``no_torch``: any torch operation raises). A request's ``limit`` (seconds) arms the
@@ -170,11 +171,13 @@ def _perform(op, request, blobs, namespace, objects, decode, *, spec=None):
         with guard(spec):
             setattr(target, request["name"], value)
         return None
-    if op == "call":
+    if op in ("call", "callattr"):
         target = objects.get(request["handle"])
         args = decode(request.get("args", []), blobs)
         kwargs = decode(request.get("kwargs", {"dict": []}), blobs)
         with guard(spec):
+            if op == "callattr":  # the lookup runs under the guard too: a property is student code
+                target = getattr(target, request["name"])
             return target(*args, **kwargs)
     if op == "import":
         __import__(request["module"])
