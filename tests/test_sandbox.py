@@ -221,8 +221,9 @@ def test_a_test_receives_no_more_than_its_budget_from_the_students_code(slot):
 
 
 def test_a_method_of_another_instance_is_looked_up_and_called_in_one_round_trip(slot):
-    """Once ``Layer.forward`` was a method in this test, later layers' calls of it take one request
-    (``callattr``) with the same results, the same error labels, and still work as objects."""
+    """Once ``Layer.forward`` was a method, later layers' calls of it take one request (``callattr``),
+    in this test and the submission's next ones, with the same results and error labels, and it
+    still works as an object."""
     from nncourse.grading.student import Student, StudentError
 
     spec = SandboxSpec(venv=REPO / ".venv", slot=slot, limits=GradingLimits())
@@ -247,7 +248,10 @@ def test_a_method_of_another_instance_is_looked_up_and_called_in_one_round_trip(
 
     with Worker([{"index": 0, "source": source}], spec) as worker:
         assert worker.run_cells(timeout=30).cells[0]["status"] == "ok"
-        student = Student(lambda: Counting(worker.open_session(seed=1)), call_seconds=10)
+        methods = set()  # shared by a submission's tests (grading/plugin.py)
+        student = Student(
+            lambda: Counting(worker.open_session(seed=1)), call_seconds=10, methods=methods
+        )
         try:
             first, second = student.Layer(2), student.Layer(3)
             ops.clear()
@@ -259,5 +263,15 @@ def test_a_method_of_another_instance_is_looked_up_and_called_in_one_round_trip(
                     layer.broken()
             assert student.apply(second.forward, 4) == 12
             assert second.k == 3
+        finally:
+            student.close()
+        # the next test of the submission (same notebook state) starts knowing it
+        student = Student(
+            lambda: Counting(worker.open_session(seed=2)), call_seconds=10, methods=methods
+        )
+        try:
+            third = student.Layer(4)
+            ops.clear()
+            assert third.forward(2) == 8 and ops == ["callattr"], ops
         finally:
             student.close()

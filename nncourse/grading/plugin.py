@@ -95,6 +95,7 @@ class GradingPlugin:
     collection_errors: list[str] = field(default_factory=list)
     shared_results: dict[str, tuple[bool, object]] = field(default_factory=dict)
     hangs: HangLog = field(default_factory=HangLog)
+    methods: set[tuple[str, str]] = field(default_factory=set)  # see Student's ``methods``
 
     def seed_for(self, nodeid: str) -> int:
         digest = hmac.new(self.secret, f"{self.sha256}:{nodeid}".encode(), hashlib.sha256).digest()
@@ -111,6 +112,7 @@ class GradingPlugin:
             budget_bytes=self.reply_budget_bytes,
             hangs=self.hangs,
             test=outcome.number if outcome else "?",
+            methods=self.methods,
         )
         yield client
         client.close()

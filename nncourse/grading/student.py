@@ -53,6 +53,9 @@ class Student:
         budget_bytes: data this test may receive from the student's code in all.
         hangs: the submission's log of what hung (``grading/hangs.py``), shared by its tests.
         test: this test's rubric line number (``"3.1"``), named when something hangs.
+        methods: ``(class name, attribute)`` pairs found to be bound methods so far, shared by the
+            submission's tests (every test starts from the same state of the notebook): calling one
+            on an instance takes one round trip (``_Method``).
     """
 
     def __init__(
@@ -63,6 +66,7 @@ class Student:
         budget_bytes: int = 512 << 20,
         hangs: HangLog | None = None,
         test: str = "?",
+        methods: set[tuple[str, str]] | None = None,
     ):
         self._open_session = open_session
         self._session: Session | None = None
@@ -73,9 +77,7 @@ class Student:
         self._test = test
         # the notebook's classes and functions by name, for this session (handles die with it)
         self._handles: dict[str, Remote] = {}
-        # (class name, attribute) found to be a bound method in this test: later instances' lookup
-        # of it rides with the call (one round trip, see _Method)
-        self._methods: set[tuple[str, str]] = set()
+        self._methods = methods if methods is not None else set()
 
     # --------------------------------------------------------------------------------- plumbing
     def _request(
@@ -155,7 +157,6 @@ class Student:
 
     def close(self) -> None:
         self._handles.clear()
-        self._methods.clear()
         if self._session is not None:
             self._session.close()
             self._session = None
@@ -290,8 +291,8 @@ class Remote:
 
 
 class _Method(Remote):
-    """``instance.name`` known to be a method (by an earlier instance of the class in this test),
-    not looked up yet: calling it looks it up and calls it in one request (``callattr``), which
+    """``instance.name`` known to be a method (by an earlier instance of the class), not looked up
+    yet: calling it looks it up and calls it in one request (``callattr``), which
     halves the round trips of a test's method calls. Any other use looks it up first."""
 
     __slots__ = ("_owner", "_name")
