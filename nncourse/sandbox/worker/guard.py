@@ -83,16 +83,9 @@ def _refuse_other_threads() -> None:
         )
 
 
-@contextlib.contextmanager
-def _torch_watch():
-    """A second, independent no-torch check: a profiler that sees every call while the code runs.
-
-    The TorchFunctionMode above can be stepped out of from inside the call (popping the mode, a
-    thread, a child process); the profiler sees those moves and any torch function, Python or C.
-    """
-    import torch
-
-    torch_dir = os.path.dirname(torch.__file__) + os.sep
+def _escapes() -> frozenset:
+    """The C functions that leave the watched thread or process (``_ESCAPES`` and the thread, fork
+    and spawn functions of the modules imported so far)."""
     escapes = set(_ESCAPES)
     for module, names in (
         ("_thread", ("start_new_thread", "start_joinable_thread")),
@@ -102,6 +95,22 @@ def _torch_watch():
         escapes.update(
             f for f in (getattr(sys.modules.get(module), n, None) for n in names) if f is not None
         )
+    return frozenset(escapes)
+
+
+@contextlib.contextmanager
+def _torch_watch():
+    """A second, independent no-torch check: a profiler that sees every call while the code runs.
+
+    The TorchFunctionMode above can be stepped out of from inside the call (popping the mode, a
+    thread, a child process); the profiler sees those moves and any torch function, Python or C.
+    """
+    if _TORCH_DIR is not None:
+        torch_dir, escapes = _TORCH_DIR, _ESCAPE_SET
+    else:  # torch was imported after this module (not in the worker): looked up now
+        import torch
+
+        torch_dir, escapes = os.path.dirname(torch.__file__) + os.sep, _escapes()
     seen, active = [], [True]
 
     def profile(frame, event, arg):
@@ -113,7 +122,7 @@ def _torch_watch():
             elif event == "c_call":
                 owner = getattr(arg, "__self__", None)
                 module = getattr(arg, "__module__", None) or getattr(owner, "__name__", "") or ""
-                if any(arg is f for f in escapes):
+                if arg in escapes:  # C functions compare by identity (their own __eq__)
                     seen.append(getattr(arg, "__name__", "a process or thread escape"))
                 elif str(module).startswith("torch") or type(owner).__module__.startswith("torch"):
                     seen.append(f"torch's {getattr(arg, '__name__', arg)}")
@@ -131,7 +140,7 @@ def _torch_watch():
         raise ForbiddenOperation(f"torch is not allowed here (used {seen[0]})")
 
 
-def _no_torch_mode():
+def _no_torch_class():
     from torch.overrides import TorchFunctionMode
 
     class NoTorch(TorchFunctionMode):
@@ -139,4 +148,20 @@ def _no_torch_mode():
             name = getattr(func, "__name__", str(func))
             raise ForbiddenOperation(f"torch is not allowed here (called torch's {name})")
 
-    return NoTorch()
+    return NoTorch
+
+
+def _no_torch_mode():
+    return (_NO_TORCH or _no_torch_class())()
+
+
+# Found once, at import: the worker imports torch first, and every request of a test that asked for
+# the guard enters it (building them per call cost about 20 µs a request). Bound before any student
+# code runs, so a cell cannot change what the guard compares with (torch.__file__, _thread's
+# functions); integrity watches these names like the rest of this module.
+if "torch" in sys.modules:
+    _TORCH_DIR = os.path.dirname(sys.modules["torch"].__file__) + os.sep
+    _ESCAPE_SET = _escapes()
+    _NO_TORCH = _no_torch_class()
+else:
+    _TORCH_DIR = _ESCAPE_SET = _NO_TORCH = None
