@@ -135,20 +135,21 @@ def _code_cells(raw_cells: list, given: GivenCells | None) -> Notebook:
     cells, notes = [], []
     for index, raw in enumerate(raw_cells):
         if not isinstance(raw, dict):
-            raise IntakeError(f"cell {index} is malformed (not an object)")
+            raise IntakeError(f"{conventions.cell_name(index)} is malformed (not an object)")
         if raw.get("cell_type") != "code":
             continue
         source = raw.get("source", "")
         if isinstance(source, list) and all(isinstance(s, str) for s in source):
             source = "".join(source)
         if not isinstance(source, str):
-            raise IntakeError(f"cell {index} is malformed (source is not text)")
+            raise IntakeError(f"{conventions.cell_name(index)} is malformed (source is not text)")
         grade_id = conventions.grade_id(raw)
         if given is not None:
             grade_id = given.label(source, grade_id)
         source, removed = neutralise_magics(source)
         notes += [
-            f"cell {index}: not run (IPython syntax): {line.strip()[:80]}" for line in removed
+            f"{conventions.cell_name(index)}: not run (IPython syntax): {line.strip()[:80]}"
+            for line in removed
         ]
         cells.append(Cell(index=index, source=source, grade_id=grade_id))
     if not cells:

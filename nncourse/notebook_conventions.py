@@ -107,6 +107,12 @@ def locked_metadata(cell_id: str) -> dict:
     }
 
 
+def cell_name(index: int) -> str:
+    """How messages name a notebook cell: counted from 1 at the top of the notebook, markdown cells
+    included, as a student counts them on the screen (``index`` is the position, from 0)."""
+    return f"cell {index + 1}"
+
+
 # ------------------------------------------------------------------------------------ cell kinds
 def kind_of(cell_id: str | None) -> str:
     """The kind a grade_id names: student, demo, check, setup or solution."""

@@ -184,7 +184,10 @@ def run_public_checks(
             if entry is None:
                 message = "did not run (an earlier cell hung or crashed)"
                 if run.timed_out_cell is not None:
-                    message = f"did not run: cell {run.timed_out_cell} did not finish in {limits.cells_seconds:g} s"
+                    message = (
+                        f"did not run: {conventions.cell_name(run.timed_out_cell)} did not finish "
+                        f"in {limits.cells_seconds:g} s"
+                    )
                 results.append(CheckResult(item, False, message))
             elif error and error.get("type") == "NotImplementedError":
                 results.append(CheckResult(item, False, "not implemented yet"))
@@ -198,6 +201,7 @@ def run_public_checks(
         elif error:
             label = by_index[cell.index].grade_id or "your cell"
             other_errors.append(
-                f"cell {cell.index} ({label}): {error.get('type')}: {error.get('message')}"
+                f"{conventions.cell_name(cell.index)} ({label}): {error.get('type')}: "
+                f"{error.get('message')}"
             )
     return results, list(parsed.notes) + other_errors

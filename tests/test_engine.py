@@ -47,7 +47,7 @@ def test_a_top_level_endless_loop_is_skipped_and_named_and_the_rest_is_graded(gr
     path = toy_notebook(tmp_path / "l.ipynb", extra_cells=["while True:\n    pass"])
     result = grader.grade(path, student="l")
     assert result.score == 3.0
-    assert any("cell 1" in e and "did not finish within 8 s" in e for e in result.cell_errors)
+    assert any("cell 2" in e and "did not finish within 8 s" in e for e in result.cell_errors)
     assert result.execution_time < FAST.cells_seconds * 2 + 10
 
 
@@ -73,7 +73,7 @@ def test_cell_errors_name_the_cell_and_line(grader, tmp_path):
     )
     assert result.score == 3.0
     assert result.cell_errors == (
-        "cell 1: NameError at line 2: name 'undefined_name' is not defined",
+        "cell 2: NameError at line 2: name 'undefined_name' is not defined",
     )
 
 
@@ -84,7 +84,7 @@ def test_a_cell_error_raised_in_a_function_of_another_cell_names_that_cell_and_l
     path = toy_notebook(tmp_path / "f.ipynb", extra_cells=[helper, "helper()"])
     result = grader.grade(path, student="f")
     assert result.cell_errors == (
-        "cell 2: NameError in cell 1, line 3: name 'undefined_name' is not defined",
+        "cell 3: NameError in cell 2, line 3: name 'undefined_name' is not defined",
     )
 
 

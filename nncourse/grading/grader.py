@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from nncourse import notebook_conventions as conventions
 from nncourse.config import GradingLimits
 from nncourse.given_cells import GivenCells
 from nncourse.grading import edges
@@ -313,12 +314,14 @@ def _position(where, index) -> str:
     if not where:
         return ""
     text = str(where)
-    return " at " + text.split(", ", 1)[1] if text.startswith(f"cell {index}, ") else f" in {text}"
+    here = text.startswith(f"{conventions.cell_name(index)}, ")
+    return " at " + text.split(", ", 1)[1] if here else f" in {text}"
 
 
 def _cell_label(index, kinds: dict) -> str:
     grade_id = kinds.get(index)
-    return f"cell {index} ({grade_id})" if grade_id else f"cell {index}"
+    name = conventions.cell_name(index)
+    return f"{name} ({grade_id})" if grade_id else name
 
 
 def _since(started: float) -> float:

@@ -417,22 +417,22 @@ OPTIMIZER_FROM_A_CELL_FN = r'''    import torch
 
 CASES: tuple[Case, ...] = (
     # ---- endless work, waiting, memory, processes, output
-    Case("loop-top", "resources", 3, pattern=r"cell 1: did not finish within 8 s", wall=CELL_HANG, min_score=3,
+    Case("loop-top", "resources", 3, pattern=r"cell 2: did not finish within 8 s", wall=CELL_HANG, min_score=3,
          cells=("while True:\n    pass\n",)),
     Case("loop-fn", "resources", 0, pattern=r"did not return within 4 s", wall=CALL_HANG,
          body="    while True:\n        pass\n"),
     Case("numpy-long-fn", "resources", 0, pattern=r"did not return within 4 s", wall=CALL_HANG,
          body="    a = np.ones((6000, 6000))\n    a = a @ a @ a @ a\n" + CORRECT),
-    Case("numpy-long-top", "resources", 3, pattern=r"cell 1: did not finish within 8 s", wall=CELL_HANG, min_score=3,
+    Case("numpy-long-top", "resources", 3, pattern=r"cell 2: did not finish within 8 s", wall=CELL_HANG, min_score=3,
          cells=("_a = np.ones((6000, 6000))\n_b = _a @ _a @ _a @ _a @ _a\n",)),
-    Case("sleep-top", "resources", 3, pattern=r"cell 1: did not finish within 8 s", wall=CELL_HANG, min_score=3,
+    Case("sleep-top", "resources", 3, pattern=r"cell 2: did not finish within 8 s", wall=CELL_HANG, min_score=3,
          cells=("import time\ntime.sleep(10**6)\n",)),
     Case("sleep-fn", "resources", 0, pattern=r"did not return within 4 s", wall=CALL_HANG,
          body="    import time\n    time.sleep(10**6)\n"),
     Case("many-hanging-cells", "resources", 0, pattern=r"cell 3: did not finish within 8 s(.|\n)*"
          r"double: .*not run: the notebook hung or crashed 3 times", wall=3 * LIMITS.cells_seconds + 6,
          cells=("import time\ntime.sleep(10**6)\n",) * 4),
-    Case("memory-top", "resources", 3, pattern=r"cell 1: MemoryError", min_score=3,
+    Case("memory-top", "resources", 3, pattern=r"cell 2: MemoryError", min_score=3,
          cells=("_hog = bytearray(40 * 2**30)\n",)),
     Case("memory-fn", "resources", 0, pattern=r"double raised MemoryError(.|\n)*double raised MemoryError",
          body="    hog = []\n    while True:\n        hog.append(np.empty(10**8))\n"),  # address space, untouched
@@ -440,7 +440,7 @@ CASES: tuple[Case, ...] = (
          body="    hog = []\n    while True:\n        hog.append(bytearray(10**8))\n"),  # 4 GiB really written
     Case("torch-alloc-fn", "resources", 0, pattern=r"RuntimeError|MemoryError",
          body="    import torch\n    return torch.ones(10**11)\n"),
-    Case("fork-bomb-top", "resources", 3, pattern=r"cell 1: did not finish within 8 s", wall=CELL_HANG, min_score=3,
+    Case("fork-bomb-top", "resources", 3, pattern=r"cell 2: did not finish within 8 s", wall=CELL_HANG, min_score=3,
          cells=(FORK_BOMB,)),
     Case("fork-bomb-fn", "resources", 0, pattern=r"did not return within 4 s",
          wall=CALL_HANG, body=FORK_BOMB_FN),
@@ -454,11 +454,11 @@ CASES: tuple[Case, ...] = (
     Case("huge-image-output", "malformed", 0, status="error",
          pattern=r"notebook is 2\d\.\d MiB \(limit 20 MiB\): clear all outputs", raw_cells=(_image_cell(),)),
     # ---- ending, stopping or killing processes
-    Case("sys-exit-top", "control-flow", 3, pattern=r"cell 1: SystemExit", min_score=3,
+    Case("sys-exit-top", "control-flow", 3, pattern=r"cell 2: SystemExit", min_score=3,
          cells=("import sys\nsys.exit(0)\n",)),
-    Case("os-exit-top", "control-flow", 3, pattern=r"cell 1: your code ended the process \(exit code 0",
+    Case("os-exit-top", "control-flow", 3, pattern=r"cell 2: your code ended the process \(exit code 0",
          min_score=3, cells=("import os\nos._exit(0)\n",)),
-    Case("kill-self-top", "control-flow", 3, pattern=r"cell 1: the process running your code was killed by SIGKILL",
+    Case("kill-self-top", "control-flow", 3, pattern=r"cell 2: the process running your code was killed by SIGKILL",
          min_score=3, cells=("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n",)),
     Case("os-exit-fn", "control-flow", 0, pattern=r"exit code 7", body="    import os\n    os._exit(7)\n"),
     Case("sys-exit-fn", "control-flow", 0, pattern=r"raised SystemExit", body="    raise SystemExit(0)\n"),
@@ -467,20 +467,20 @@ CASES: tuple[Case, ...] = (
     Case("ignore-signals-fn", "control-flow", 0, pattern=r"did not return within 4 s", wall=CALL_HANG,
          body="    import signal\n    for s in (signal.SIGTERM, signal.SIGINT, signal.SIGALRM, signal.SIGHUP, "
               "signal.SIGXCPU):\n        signal.signal(s, signal.SIG_IGN)\n    while True:\n        pass\n"),
-    Case("kill-parent-top", "control-flow", 3, pattern=r"cell 1: .*(stopped answering|killed|ended)", min_score=3,
+    Case("kill-parent-top", "control-flow", 3, pattern=r"cell 2: .*(stopped answering|killed|ended)", min_score=3,
          wall=RESTART,
          cells=("import os, signal, time\nos.kill(os.getppid(), signal.SIGKILL)\ntime.sleep(30)\n",)),
     Case("kill-parent-fn", "control-flow", 3,
          body="    import os, signal\n    os.kill(os.getppid(), signal.SIGKILL)\n" + CORRECT),
-    Case("kill-group-top", "control-flow", 3, pattern=r"cell 1: the process running your code was killed by SIGKILL",
+    Case("kill-group-top", "control-flow", 3, pattern=r"cell 2: the process running your code was killed by SIGKILL",
          min_score=3, cells=("import os, signal\nos.killpg(os.getpgrp(), signal.SIGKILL)\n",)),
-    Case("kill-all-top", "control-flow", 3, pattern=r"cell 1: the process running your code stopped answering "
+    Case("kill-all-top", "control-flow", 3, pattern=r"cell 2: the process running your code stopped answering "
          r"while it ran", min_score=3, wall=RESTART,
          cells=("import os, signal\nos.kill(-1, signal.SIGKILL)\n",)),
     Case("kill-all-fn-loop", "control-flow", 0,
          pattern=r"double: .*(stopped answering|killed|did not return)|double raised ProcessLookupError",
          wall=RESTART, body="    import os, signal\n    while True:\n        os.kill(-1, signal.SIGKILL)\n"),
-    Case("close-fds-top", "control-flow", 3, pattern=r"cell 1: .* while it ran; it was skipped", min_score=3,
+    Case("close-fds-top", "control-flow", 3, pattern=r"cell 2: .* while it ran; it was skipped", min_score=3,
          wall=RESTART,
          cells=("import os\nfor _fd in range(3, 1024):\n    try:\n        os.close(_fd)\n    except OSError:\n        pass\n",)),
     # ---- tampering with comparisons and with what crosses the boundary (wrong double: worth 0)

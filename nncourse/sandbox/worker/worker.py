@@ -130,7 +130,8 @@ def run_cells(cells: list, namespace: dict, channel, wire, tripwire=None) -> lis
         started = time.monotonic()
         entry, error = {"index": index, "status": "ok"}, None
         try:
-            code = compile(cell["source"], f"<cell {index}>", "exec")
+            # named as the grader's messages name cells: from 1 (notebook_conventions.cell_name)
+            code = compile(cell["source"], f"<cell {index + 1}>", "exec")
             exec(code, namespace)
         except BaseException as exc:  # SystemExit and KeyboardInterrupt are cell errors too
             error = exc
