@@ -84,17 +84,20 @@ def _refuse_other_threads() -> None:
 
 
 def _escapes() -> frozenset:
-    """The C functions that leave the watched thread or process (``_ESCAPES`` and the thread, fork
-    and spawn functions of the modules imported so far)."""
+    """The C functions that leave the watched thread or process: ``_ESCAPES`` and the thread, fork
+    and spawn functions of ``_thread``, ``_posixsubprocess`` and ``posix``, imported here (found
+    once at import, the set must not depend on whether something imported them already)."""
     escapes = set(_ESCAPES)
     for module, names in (
         ("_thread", ("start_new_thread", "start_joinable_thread")),
         ("_posixsubprocess", ("fork_exec",)),
         ("posix", ("posix_spawn", "posix_spawnp")),
     ):
-        escapes.update(
-            f for f in (getattr(sys.modules.get(module), n, None) for n in names) if f is not None
-        )
+        try:
+            found = __import__(module)
+        except ImportError:  # not on this platform
+            continue
+        escapes.update(f for f in (getattr(found, n, None) for n in names) if f is not None)
     return frozenset(escapes)
 
 
